@@ -1,0 +1,143 @@
+//! The hot signing path against what it can at best approach (`floor`) and a peer-style build
+//! (`naive`). Run with `cargo bench --bench sign`.
+
+#![allow(missing_docs)] // criterion's macros generate undocumented items
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use binance_sign::{Params, RecvWindow, Signer, Timestamp};
+use criterion::{Criterion, criterion_group, criterion_main};
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+const API_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+const TS: u64 = 1_499_827_319_559;
+
+/// The three payloads: (name, pairs).
+fn payloads() -> Vec<(&'static str, Vec<(String, String)>)> {
+    let order = |symbol: &str| -> Vec<(String, String)> {
+        [
+            ("symbol", symbol),
+            ("side", "BUY"),
+            ("type", "LIMIT"),
+            ("timeInForce", "GTC"),
+            ("quantity", "1"),
+            ("price", "0.1"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    };
+    let batch = r#"[{"symbol":"BTCUSDT","side":"BUY","type":"LIMIT","quantity":"0.001","price":"60000","timeInForce":"GTC"},{"symbol":"BTCUSDT","side":"SELL","type":"LIMIT","quantity":"0.001","price":"70000","timeInForce":"GTC"}]"#;
+    vec![
+        ("docs_order", order("LTCBTC")),
+        (
+            "batch_orders",
+            vec![("batchOrders".to_string(), batch.to_string())],
+        ),
+        ("non_ascii", order("１２３４５６")),
+    ]
+}
+
+/// What a typical peer does: owned pairs, serde_urlencoded, a fresh HMAC, `hex::encode`,
+/// `format!`.
+fn naive(pairs: &[(&str, &str)], secret: &str, ts: u64, rw: u64) -> String {
+    let mut owned: Vec<(String, String)> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    owned.push(("recvWindow".to_string(), rw.to_string()));
+    owned.push(("timestamp".to_string(), ts.to_string()));
+    let query = serde_urlencoded::to_string(&owned).unwrap_or_default();
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(query.as_bytes());
+    let signature = hex::encode(mac.finalize().into_bytes());
+    format!("{query}&signature={signature}")
+}
+
+fn bench(c: &mut Criterion) {
+    let signer = Signer::hmac(API_KEY, SECRET).unwrap();
+    let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
+    let ts = Timestamp::from_millis(TS).unwrap();
+    let rw = Some(RecvWindow::from_millis(5000).unwrap());
+
+    for (name, pairs) in payloads() {
+        let params = Params::try_from_pairs(pairs.iter().map(|(k, v)| (k, v))).unwrap();
+        let signed = signer.sign_query(&params, ts, rw).unwrap();
+        let wire = signed.payload();
+        let borrowed: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut group = c.benchmark_group(name);
+        group.throughput(criterion::Throughput::Bytes(wire.len() as u64));
+
+        group.bench_function("floor", |b| {
+            b.iter(|| {
+                let mut mac = keyed.clone();
+                mac.update(black_box(wire.as_bytes()));
+                let mut hex = [0u8; 64];
+                hex::encode_to_slice(mac.finalize().into_bytes(), &mut hex).unwrap();
+                black_box(hex)
+            })
+        });
+        let mut out = String::with_capacity(1024);
+        group.bench_function("sign_query_into", |b| {
+            b.iter(|| {
+                signer
+                    .sign_query_into(black_box(&params), ts, rw, &mut out)
+                    .unwrap();
+                black_box(out.len())
+            })
+        });
+        group.bench_function("sign_query", |b| {
+            b.iter(|| black_box(signer.sign_query(black_box(&params), ts, rw).unwrap()))
+        });
+        group.bench_function("verify", |b| {
+            b.iter(|| {
+                signer
+                    .verify(black_box(signed.query()), black_box(signed.body()))
+                    .unwrap()
+            })
+        });
+        group.bench_function("naive", |b| {
+            b.iter(|| black_box(naive(black_box(&borrowed), SECRET, TS, 5000)))
+        });
+        group.finish();
+    }
+
+    let docs = Params::try_from_pairs(payloads()[0].1.iter().map(|(k, v)| (k, v))).unwrap();
+    let mut group = c.benchmark_group("asymmetric");
+    group.sample_size(20);
+    #[cfg(feature = "ed25519")]
+    {
+        let ed = Signer::ed25519_pem(
+            API_KEY,
+            include_str!("../tests/data/ed25519-binance-docs.pem"),
+        )
+        .unwrap();
+        group.bench_function("ed25519_sign_query", |b| {
+            b.iter(|| black_box(ed.sign_query(black_box(&docs), ts, rw).unwrap()))
+        });
+    }
+    #[cfg(feature = "rsa")]
+    {
+        let rsa = Signer::rsa_pem(API_KEY, include_str!("../tests/data/rsa-2048.pem")).unwrap();
+        group.bench_function("rsa2048_sign_query", |b| {
+            b.iter(|| black_box(rsa.sign_query(black_box(&docs), ts, rw).unwrap()))
+        });
+    }
+    let _ = &docs;
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = bench
+}
+criterion_main!(benches);

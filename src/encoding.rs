@@ -1,0 +1,184 @@
+//! Percent-encoding of keys and values, and a strict decoder.
+//!
+//! The crate encodes every byte outside RFC 3986 *unreserved* (`A-Z a-z 0-9 - . _ ~`) as `%XX`
+//! with uppercase hex over the UTF-8 bytes; a space is `%20`. `=` and `&` are only ever
+//! separators. Binance verifies the bytes it receives, so this one encoding is applied once and
+//! the result is both signed and sent.
+//!
+//! ```
+//! use binance_sign::encoding::{decode, encode};
+//! assert_eq!(encode("a b+c@d"), "a%20b%2Bc%40d");
+//! assert_eq!(encode("１"), "%EF%BC%91");
+//! assert_eq!(decode("a%20b%2Bc%40d").unwrap(), "a b+c@d");
+//! ```
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::error::{Error, Part};
+
+/// The bytes this crate percent-encodes: everything but RFC 3986 unreserved characters.
+pub const WIRE_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes `text` with [`WIRE_ENCODE_SET`].
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    encode_into(text, &mut out);
+    out
+}
+
+/// Appends the percent-encoding of `text` to `out` without allocating beyond `out`'s growth.
+pub fn encode_into(text: &str, out: &mut String) {
+    for chunk in utf8_percent_encode(text, WIRE_ENCODE_SET) {
+        out.push_str(chunk);
+    }
+}
+
+/// Decodes one `application/x-www-form-urlencoded` component: `%XX` escapes (either hex case)
+/// and `+` as a space, as a server reading a form does.
+///
+/// Strict where servers differ: a `%` not followed by two hex digits and bytes that are not
+/// UTF-8 are errors, never passed through. Never panics.
+///
+/// ```
+/// use binance_sign::encoding::decode;
+/// assert_eq!(decode("BTC%2dUSDT+x").unwrap(), "BTC-USDT x");
+/// assert!(decode("100%").is_err());
+/// assert!(decode("%FF").is_err());
+/// ```
+pub fn decode(text: &str) -> Result<String, Error> {
+    decode_at(text, Part::Query, 0)
+}
+
+pub(crate) fn decode_at(text: &str, part: Part, offset: usize) -> Result<String, Error> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hi = bytes.get(i + 1).and_then(|b| hex_value(*b));
+                let lo = bytes.get(i + 2).and_then(|b| hex_value(*b));
+                match (hi, lo) {
+                    (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
+                    _ => {
+                        return Err(Error::InvalidEscape {
+                            part,
+                            position: offset + i,
+                        });
+                    }
+                }
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| Error::InvalidUtf8 {
+        part,
+        position: offset,
+    })
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Decodes a whole `k=v&k=v` string into its pairs, in order.
+///
+/// A segment without `=` decodes to a pair with an empty value; empty segments (`a=1&&b=2`)
+/// are skipped. Never panics.
+///
+/// ```
+/// use binance_sign::encoding::decode_pairs;
+/// let pairs = decode_pairs("symbol=%EF%BC%91&side=BUY").unwrap();
+/// assert_eq!(pairs, vec![("symbol".into(), "１".into()), ("side".into(), "BUY".into())]);
+/// ```
+pub fn decode_pairs(text: &str) -> Result<Vec<(String, String)>, Error> {
+    decode_pairs_in(text, Part::Query)
+}
+
+pub(crate) fn decode_pairs_in(text: &str, part: Part) -> Result<Vec<(String, String)>, Error> {
+    let mut pairs = Vec::new();
+    for (start, segment) in segments(text) {
+        if segment.is_empty() {
+            continue;
+        }
+        let (raw_key, raw_value) = segment.split_once('=').unwrap_or((segment, ""));
+        let key = decode_at(raw_key, part, start)?;
+        let value = decode_at(raw_value, part, start + raw_key.len() + 1)?;
+        pairs.push((key, value));
+    }
+    Ok(pairs)
+}
+
+/// Splits `text` at `&`, yielding each segment with its byte offset.
+pub(crate) fn segments(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut start = 0;
+    text.split('&').map(move |segment| {
+        let at = start;
+        start += segment.len() + 1;
+        (at, segment)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unreserved_pass_through_everything_else_is_escaped_uppercase() {
+        assert_eq!(encode("AZaz09-._~"), "AZaz09-._~");
+        assert_eq!(
+            encode(" !\"#$%&'()*+,/:;=?@[]"),
+            "%20%21%22%23%24%25%26%27%28%29%2A%2B%2C%2F%3A%3B%3D%3F%40%5B%5D"
+        );
+        assert_eq!(encode("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn decoder_refuses_bad_escapes_and_non_utf8() {
+        assert_eq!(
+            decode("%4"),
+            Err(Error::InvalidEscape {
+                part: Part::Query,
+                position: 0
+            })
+        );
+        assert_eq!(
+            decode("ab%zz"),
+            Err(Error::InvalidEscape {
+                part: Part::Query,
+                position: 2
+            })
+        );
+        assert!(matches!(decode("%C3"), Err(Error::InvalidUtf8 { .. })));
+        assert_eq!(decode("%c3%a9").unwrap(), "é");
+    }
+
+    #[test]
+    fn decode_pairs_offsets() {
+        let err = decode_pairs("a=1&b=%G0").unwrap_err();
+        assert_eq!(
+            err,
+            Error::InvalidEscape {
+                part: Part::Query,
+                position: 6
+            }
+        );
+    }
+}

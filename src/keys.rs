@@ -1,0 +1,169 @@
+//! Key material: HMAC secrets (and, behind features, Ed25519 and RSA private keys).
+
+use std::fmt;
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, SecretProblem};
+
+#[cfg(feature = "ed25519")]
+pub(crate) mod ed25519;
+#[cfg(any(feature = "ed25519", feature = "rsa"))]
+pub(crate) mod pem;
+#[cfg(feature = "rsa")]
+pub(crate) mod rsa;
+
+/// The kind of key a [`Signer`](crate::Signer) holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyKind {
+    /// HMAC-SHA256 with a secret string; signatures are 64 lowercase hex characters.
+    Hmac,
+    /// Ed25519; signatures are 88 base64 characters.
+    Ed25519,
+    /// RSA (RSASSA-PKCS1-v1_5 with SHA-256); signatures are base64.
+    Rsa,
+}
+
+impl KeyKind {
+    /// `"an HMAC"`, `"an Ed25519"`, `"an RSA"`.
+    pub(crate) fn article(self) -> &'static str {
+        match self {
+            KeyKind::Hmac => "an HMAC",
+            KeyKind::Ed25519 => "an Ed25519",
+            KeyKind::Rsa => "an RSA",
+        }
+    }
+}
+
+impl fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyKind::Hmac => "HMAC-SHA256",
+            KeyKind::Ed25519 => "Ed25519",
+            KeyKind::Rsa => "RSA",
+        })
+    }
+}
+
+/// An HMAC-SHA256 key: the keyed state computed once, and the secret kept (zeroized on drop)
+/// for diagnosis.
+#[derive(Clone)]
+pub(crate) struct HmacKey {
+    state: Hmac<Sha256>,
+    secret: Zeroizing<Vec<u8>>,
+}
+
+impl HmacKey {
+    pub(crate) fn new(secret: &[u8]) -> Self {
+        Self {
+            state: keyed(secret),
+            secret: Zeroizing::new(secret.to_vec()),
+        }
+    }
+
+    /// A clone of the keyed state, ready for the payload.
+    pub(crate) fn mac(&self) -> Hmac<Sha256> {
+        self.state.clone()
+    }
+
+    #[allow(dead_code)] // read by the diagnose module
+    pub(crate) fn secret(&self) -> &[u8] {
+        &self.secret
+    }
+}
+
+/// HMAC-SHA256 keyed with `secret` (any length is valid for HMAC).
+pub(crate) fn keyed(secret: &[u8]) -> Hmac<Sha256> {
+    match <Hmac<Sha256> as KeyInit>::new_from_slice(secret) {
+        Ok(mac) => mac,
+        // HMAC accepts keys of every length; this arm cannot be reached.
+        Err(_) => <Hmac<Sha256> as KeyInit>::new(&Default::default()),
+    }
+}
+
+/// The lowercase hex HMAC-SHA256 of the concatenated `parts`.
+pub(crate) fn hmac_hex(mut mac: Hmac<Sha256>, parts: &[&[u8]]) -> [u8; 64] {
+    for part in parts {
+        mac.update(part);
+    }
+    let tag = mac.finalize().into_bytes();
+    let mut hex = [0u8; 64];
+    // 32 bytes always fit 64 hex characters.
+    let _ = hex::encode_to_slice(tag, &mut hex);
+    hex
+}
+
+/// Checks a secret for the mistakes that otherwise show up only as a remote `-1022`.
+pub(crate) fn check_secret(api_key: &str, secret: &str) -> Result<(), Error> {
+    let problem = if secret.is_empty() {
+        Some(SecretProblem::Empty)
+    } else if secret.contains(['\r', '\n']) {
+        Some(SecretProblem::LineBreak)
+    } else if secret.trim() != secret {
+        Some(SecretProblem::SurroundingWhitespace)
+    } else if secret.len() >= 2
+        && ["\"", "'", "`"]
+            .iter()
+            .any(|q| secret.starts_with(q) && secret.ends_with(q))
+    {
+        Some(SecretProblem::SurroundingQuotes)
+    } else if secret == api_key {
+        Some(SecretProblem::EqualsApiKey)
+    } else {
+        None
+    };
+    problem.map_or(Ok(()), |p| Err(Error::InvalidSecret(p)))
+}
+
+/// Checks that an API key can travel in the `X-MBX-APIKEY` header as it is.
+pub(crate) fn check_api_key(api_key: &str) -> Result<(), Error> {
+    if api_key.is_empty() {
+        return Err(Error::InvalidApiKey("it is empty"));
+    }
+    if !api_key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::InvalidApiKey(
+            "it must be visible ASCII (no spaces, line breaks or other characters that would break the X-MBX-APIKEY header)",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_mistakes_are_named() {
+        let key = "apikey";
+        for (secret, problem) in [
+            ("", SecretProblem::Empty),
+            ("abc\n", SecretProblem::LineBreak),
+            ("ab\rc", SecretProblem::LineBreak),
+            (" abc", SecretProblem::SurroundingWhitespace),
+            ("abc\t", SecretProblem::SurroundingWhitespace),
+            ("\"abc\"", SecretProblem::SurroundingQuotes),
+            ("'abc'", SecretProblem::SurroundingQuotes),
+            ("apikey", SecretProblem::EqualsApiKey),
+        ] {
+            let err = check_secret(key, secret).unwrap_err();
+            assert_eq!(err, Error::InvalidSecret(problem));
+            assert!(secret.len() < 3 || !err.to_string().contains(secret.trim()));
+        }
+        assert!(check_secret(key, "abc").is_ok());
+    }
+
+    #[test]
+    fn api_key_must_be_header_safe() {
+        assert!(check_api_key("abc\r\nX-Evil: 1").is_err());
+        assert!(check_api_key("a b").is_err());
+        assert!(check_api_key("").is_err());
+        assert!(check_api_key("é").is_err());
+        assert!(
+            check_api_key("vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A")
+                .is_ok()
+        );
+    }
+}

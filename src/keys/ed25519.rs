@@ -1,0 +1,41 @@
+//! Ed25519 keys (PureEdDSA), through `ed25519-dalek`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier};
+use ed25519_dalek::pkcs8::DecodePrivateKey;
+use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
+
+use crate::error::Error;
+use crate::keys::pem::PrivateKeyDer;
+
+/// A parsed Ed25519 private key and its public half.
+#[derive(Clone)]
+pub(crate) struct Ed25519Key {
+    signing: SigningKey,
+    verifying: VerifyingKey,
+}
+
+impl Ed25519Key {
+    pub(crate) fn from_der(key: &PrivateKeyDer) -> Result<Self, Error> {
+        let signing = SigningKey::from_pkcs8_der(&key.der)
+            .map_err(|e| Error::InvalidKey(format!("malformed Ed25519 PKCS#8 key ({e})")))?;
+        let verifying = signing.verifying_key();
+        Ok(Self { signing, verifying })
+    }
+
+    /// The base64 signature of the concatenated `parts`.
+    pub(crate) fn sign(&self, parts: &[&[u8]]) -> String {
+        let signature: Signature = self.signing.multipart_sign(parts);
+        STANDARD.encode(signature.to_bytes())
+    }
+
+    pub(crate) fn verify(&self, parts: &[&[u8]], signature: &[u8]) -> Result<(), Error> {
+        let signature = Signature::from_slice(signature).map_err(|_| {
+            Error::SignatureFormat("an Ed25519 signature is 64 bytes (88 base64 characters)")
+        })?;
+        self.verifying
+            .multipart_verify(parts, &signature)
+            .map_err(|_| Error::SignatureMismatch)
+    }
+}

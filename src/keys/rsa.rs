@@ -1,0 +1,59 @@
+//! RSA keys: RSASSA-PKCS1-v1_5 with SHA-256, 2048 to 4096 bits, through `rsa`.
+
+use ::rsa::PrivateKey as RsaPrivateKey;
+use ::rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
+use ::rsa::pkcs8::DecodePrivateKey;
+use ::rsa::signature::{Keypair, MultipartSigner, Verifier};
+use ::rsa::traits::PublicKeyParts;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use sha2::Sha256;
+
+use crate::error::Error;
+use crate::keys::pem::PrivateKeyDer;
+
+/// The smallest RSA modulus accepted, in bits.
+pub(crate) const MIN_BITS: usize = 2048;
+/// The largest RSA modulus accepted, in bits.
+pub(crate) const MAX_BITS: usize = 4096;
+
+/// A parsed RSA private key and its public half.
+#[derive(Clone)]
+pub(crate) struct RsaKey {
+    signing: SigningKey<Sha256>,
+    verifying: VerifyingKey<Sha256>,
+}
+
+impl RsaKey {
+    pub(crate) fn from_der(key: &PrivateKeyDer) -> Result<Self, Error> {
+        let private = RsaPrivateKey::from_pkcs8_der(&key.der)
+            .map_err(|e| Error::InvalidKey(format!("malformed RSA PKCS#8 key ({e})")))?;
+        let bits = private.n().bit_width() as usize;
+        if !(MIN_BITS..=MAX_BITS).contains(&bits) {
+            return Err(Error::InvalidKey(format!(
+                "the RSA key has {bits} bits; Binance needs 2048 to 4096"
+            )));
+        }
+        let signing = SigningKey::<Sha256>::new(private);
+        let verifying = signing.verifying_key();
+        Ok(Self { signing, verifying })
+    }
+
+    /// The base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the concatenated `parts`.
+    pub(crate) fn sign(&self, parts: &[&[u8]]) -> Result<String, Error> {
+        let signature: Signature = self
+            .signing
+            .try_multipart_sign(parts)
+            .map_err(|_| Error::InvalidKey("RSA signing failed".into()))?;
+        Ok(STANDARD.encode(Box::<[u8]>::from(signature)))
+    }
+
+    pub(crate) fn verify(&self, parts: &[&[u8]], signature: &[u8]) -> Result<(), Error> {
+        let signature = Signature::try_from(signature)
+            .map_err(|_| Error::SignatureFormat("not an RSA signature"))?;
+        let message = parts.concat();
+        self.verifying
+            .verify(&message, &signature)
+            .map_err(|_| Error::SignatureMismatch)
+    }
+}

@@ -1,0 +1,60 @@
+//! Binance API request signing that signs exactly the bytes it sends.
+//!
+//! ```
+//! use binance_sign::{Params, RecvWindow, Signer, Timestamp};
+//! let signer = Signer::hmac(
+//!     "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
+//!     "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
+//! )?;
+//! let params = Params::try_from_pairs([
+//!     ("symbol", "LTCBTC"), ("side", "BUY"), ("type", "LIMIT"),
+//!     ("timeInForce", "GTC"), ("quantity", "1"), ("price", "0.1"),
+//! ])?;
+//! let req = signer.sign_query(
+//!     &params,
+//!     Timestamp::from_millis(1499827319559)?,
+//!     Some(RecvWindow::from_millis(5000)?),
+//! )?;
+//! assert_eq!(req.signature(), "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71");
+//! // Send `req.query()` byte for byte, with `req.api_key()` in the X-MBX-APIKEY header.
+//! signer.verify(req.query(), req.body())?;
+//! # Ok::<(), binance_sign::Error>(())
+//! ```
+//!
+//! Most `-1022 Signature for this request is not valid` errors come from signing one string and
+//! sending another. This crate serializes once: [`Params`] percent-encodes every key and value
+//! when it is added, [`Signer`] appends `recvWindow`, `timestamp` and `signature` in that order
+//! and signs those bytes, and [`SignedRequest`] hands back exactly what was signed.
+//!
+//! Modules, one concept each:
+//! - [`encoding`]: the one percent-encoding ([`encoding::WIRE_ENCODE_SET`]) and a strict decoder.
+//! - [`Params`], [`Timestamp`], [`RecvWindow`], [`Product`]: the values that go on the wire.
+//! - [`Signer`] and [`SignedRequest`]: signing and verification.
+#![forbid(unsafe_code)]
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod encoding;
+mod error;
+mod keys;
+mod params;
+mod product;
+mod recv_window;
+mod signed;
+mod signer;
+mod timestamp;
+mod wire;
+
+pub use error::{Error, Part, SecretProblem};
+
+/// The README's examples, run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
+pub use keys::KeyKind;
+pub use params::Params;
+pub use product::Product;
+pub use recv_window::{MAX_RECV_WINDOW_MILLIS, RecvWindow};
+pub use signed::{API_KEY_HEADER, SignedRequest};
+pub use signer::Signer;
+pub use timestamp::{MAX_TIMESTAMP_MILLIS, MIN_TIMESTAMP_MILLIS, TimeUnit, Timestamp};

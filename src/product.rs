@@ -1,0 +1,113 @@
+//! [`Product`]: the Binance API families and the signing rules that differ between them.
+
+use std::fmt;
+
+use crate::error::Error;
+use crate::recv_window::RecvWindow;
+use crate::timestamp::{TimeUnit, Timestamp};
+
+/// A Binance API family. Rules that differ: microsecond timestamps and fractional `recvWindow`
+/// are accepted on spot (`/api`) only.
+///
+/// A [`Signer`](crate::Signer) bound to a product with
+/// [`for_product`](crate::Signer::for_product) refuses to sign what that product would bounce.
+///
+/// ```
+/// use binance_sign::{Product, RecvWindow, Timestamp};
+/// let us = Timestamp::from_micros(1_700_000_000_000_000)?;
+/// assert!(Product::Spot.check(us, None).is_ok());
+/// assert!(Product::UsdMFutures.check(us, None).is_err());
+/// let frac: RecvWindow = "6000.5".parse()?;
+/// assert!(Product::CoinMFutures.check(Timestamp::from_millis(1_700_000_000_000)?, Some(frac)).is_err());
+/// # Ok::<(), binance_sign::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Product {
+    /// Spot, `/api/v3` (and the WebSocket API `ws-api/v3`).
+    Spot,
+    /// Wallet, margin and other `/sapi` endpoints.
+    Sapi,
+    /// USD-M futures, `/fapi`.
+    UsdMFutures,
+    /// COIN-M futures, `/dapi`.
+    CoinMFutures,
+    /// Options, `/eapi`.
+    Options,
+    /// Portfolio margin, `/papi`.
+    PortfolioMargin,
+}
+
+impl Product {
+    /// Every product.
+    pub const ALL: [Product; 6] = [
+        Product::Spot,
+        Product::Sapi,
+        Product::UsdMFutures,
+        Product::CoinMFutures,
+        Product::Options,
+        Product::PortfolioMargin,
+    ];
+
+    /// A short name (`spot`, `sapi`, `usdm-futures`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Product::Spot => "spot",
+            Product::Sapi => "sapi",
+            Product::UsdMFutures => "usdm-futures",
+            Product::CoinMFutures => "coinm-futures",
+            Product::Options => "options",
+            Product::PortfolioMargin => "portfolio-margin",
+        }
+    }
+
+    /// The path of the server-time endpoint to sample for `TimeSync`.
+    pub fn server_time_path(self) -> &'static str {
+        match self {
+            Product::Spot | Product::Sapi => "/api/v3/time",
+            Product::UsdMFutures => "/fapi/v1/time",
+            Product::CoinMFutures => "/dapi/v1/time",
+            Product::Options => "/eapi/v1/time",
+            // Portfolio margin has no time endpoint of its own; it shares the spot clock.
+            Product::PortfolioMargin => "/api/v3/time",
+        }
+    }
+
+    /// Whether `timestamp` may be in microseconds.
+    pub fn allows_micros(self) -> bool {
+        self == Product::Spot
+    }
+
+    /// Whether `recvWindow` may have decimals.
+    pub fn allows_fractional_recv_window(self) -> bool {
+        self == Product::Spot
+    }
+
+    /// Checks a timestamp and window against this product's rules.
+    ///
+    /// (Range rules every product shares, such as "not before 2017" and "at most 60000 ms",
+    /// are already enforced by [`Timestamp`] and [`RecvWindow`].)
+    pub fn check(self, timestamp: Timestamp, recv_window: Option<RecvWindow>) -> Result<(), Error> {
+        if timestamp.unit() == TimeUnit::Micros && !self.allows_micros() {
+            return Err(Error::ProductRule {
+                product: self.name(),
+                rule: "timestamps must be in milliseconds; microseconds are spot-only",
+            });
+        }
+        if recv_window.is_some_and(RecvWindow::is_fractional)
+            && !self.allows_fractional_recv_window()
+        {
+            return Err(Error::ProductRule {
+                product: self.name(),
+                rule: "recvWindow must be a whole number of milliseconds; decimals are spot-only",
+            });
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Product {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}

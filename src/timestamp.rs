@@ -1,0 +1,157 @@
+//! [`Timestamp`]: the `timestamp` parameter, in milliseconds or microseconds.
+
+use std::fmt;
+
+use crate::error::Error;
+
+/// 2017-01-01T00:00:00Z in milliseconds: Binance refuses earlier timestamps.
+pub const MIN_TIMESTAMP_MILLIS: u64 = 1_483_228_800_000;
+/// The largest 13-digit millisecond timestamp (year 2286).
+pub const MAX_TIMESTAMP_MILLIS: u64 = 9_999_999_999_999;
+
+/// The unit of a [`Timestamp`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TimeUnit {
+    /// Milliseconds since the Unix epoch (every product).
+    Millis,
+    /// Microseconds since the Unix epoch (spot only).
+    Micros,
+}
+
+impl TimeUnit {
+    pub(crate) fn symbol(self) -> &'static str {
+        match self {
+            TimeUnit::Millis => "ms",
+            TimeUnit::Micros => "µs",
+        }
+    }
+}
+
+/// The `timestamp` parameter: milliseconds since the epoch, or microseconds (spot only).
+///
+/// Values before 2017-01-01 (Binance refuses them) or past year 2286 are refused at
+/// construction, so a failed clock read can never produce a malformed timestamp.
+///
+/// ```
+/// use binance_sign::Timestamp;
+/// let ts = Timestamp::from_millis(1499827319559)?;
+/// assert_eq!(ts.to_string(), "1499827319559");
+/// assert_eq!(Timestamp::from_micros(1499827319559123)?.as_millis(), 1499827319559);
+/// assert!(Timestamp::from_millis(0).is_err());
+/// assert!(Timestamp::from_millis(1499827319559000).is_err()); // µs passed as ms
+/// # Ok::<(), binance_sign::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Timestamp {
+    value: u64,
+    unit: TimeUnit,
+}
+
+impl Timestamp {
+    /// A timestamp in milliseconds since the epoch.
+    pub fn from_millis(millis: u64) -> Result<Self, Error> {
+        Self::new(millis, TimeUnit::Millis)
+    }
+
+    /// A timestamp in microseconds since the epoch (spot only).
+    pub fn from_micros(micros: u64) -> Result<Self, Error> {
+        Self::new(micros, TimeUnit::Micros)
+    }
+
+    /// A timestamp of `value` in `unit`.
+    pub fn new(value: u64, unit: TimeUnit) -> Result<Self, Error> {
+        let scale = match unit {
+            TimeUnit::Millis => 1,
+            TimeUnit::Micros => 1000,
+        };
+        let out_of_range = |rule| Error::TimestampOutOfRange {
+            value,
+            unit: unit.symbol(),
+            rule,
+        };
+        if value < MIN_TIMESTAMP_MILLIS * scale {
+            return Err(out_of_range(
+                "before 2017-01-01, which Binance refuses (is the clock or the unit wrong?)",
+            ));
+        }
+        if value > MAX_TIMESTAMP_MILLIS * scale + (scale - 1) {
+            return Err(out_of_range(
+                "too large for this unit (microseconds passed as milliseconds?)",
+            ));
+        }
+        Ok(Self { value, unit })
+    }
+
+    /// The current system time, in milliseconds.
+    ///
+    /// Prefer `TimeSync`, which corrects for the offset between this
+    /// machine's clock and Binance's.
+    pub fn now_millis() -> Result<Self, Error> {
+        let micros = system_micros();
+        Self::from_millis(u64::try_from(micros / 1000).unwrap_or(0))
+    }
+
+    /// The value in its own unit.
+    pub fn value(self) -> u64 {
+        self.value
+    }
+
+    /// The unit.
+    pub fn unit(self) -> TimeUnit {
+        self.unit
+    }
+
+    /// The value in milliseconds (microseconds are truncated).
+    pub fn as_millis(self) -> u64 {
+        match self.unit {
+            TimeUnit::Millis => self.value,
+            TimeUnit::Micros => self.value / 1000,
+        }
+    }
+
+    /// The value in microseconds.
+    pub fn as_micros(self) -> u64 {
+        match self.unit {
+            TimeUnit::Millis => self.value * 1000,
+            TimeUnit::Micros => self.value,
+        }
+    }
+
+    pub(crate) fn write_to(self, out: &mut String) {
+        out.push_str(itoa::Buffer::new().format(self.value));
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.value)
+    }
+}
+
+/// The system clock in microseconds since the epoch (negative before 1970, 0 if unreadable).
+pub(crate) fn system_micros() -> i64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
+        Err(e) => i64::try_from(e.duration().as_micros()).map_or(i64::MIN, |v| -v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_edges() {
+        assert!(Timestamp::from_millis(MIN_TIMESTAMP_MILLIS).is_ok());
+        assert!(Timestamp::from_millis(MIN_TIMESTAMP_MILLIS - 1).is_err());
+        assert!(Timestamp::from_millis(MAX_TIMESTAMP_MILLIS).is_ok());
+        assert!(Timestamp::from_millis(MAX_TIMESTAMP_MILLIS + 1).is_err());
+        assert!(Timestamp::from_micros(MIN_TIMESTAMP_MILLIS * 1000).is_ok());
+        assert!(Timestamp::from_micros(MIN_TIMESTAMP_MILLIS * 1000 - 1).is_err());
+        assert!(Timestamp::from_micros(MAX_TIMESTAMP_MILLIS * 1000 + 999).is_ok());
+        assert!(Timestamp::from_micros(u64::MAX).is_err());
+        let err = Timestamp::from_millis(5).unwrap_err();
+        assert!(err.to_string().contains("before 2017-01-01"), "{err}");
+    }
+}

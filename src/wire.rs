@@ -1,0 +1,248 @@
+//! Reading requests in their wire form: where the signature is, what was signed, and whether
+//! a pre-encoded string is safe to sign as it is.
+
+use crate::encoding::{decode_at, segments};
+use crate::error::{Error, Part};
+use crate::recv_window::RecvWindow;
+use crate::timestamp::{TimeUnit, Timestamp};
+
+/// The bytes a signed request's signature covers, and the signature as sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Located<'a> {
+    /// The query part of the payload.
+    pub(crate) query: &'a str,
+    /// The body part of the payload (without the signature).
+    pub(crate) body: &'a str,
+    /// The signature value exactly as sent.
+    pub(crate) signature: &'a str,
+}
+
+fn key_of(segment: &str) -> &str {
+    segment.split_once('=').map_or(segment, |(k, _)| k)
+}
+
+fn has_signature_key(text: &str) -> bool {
+    segments(text).any(|(_, s)| key_of(s) == "signature")
+}
+
+/// Finds the signature as Binance does: the last parameter of the last non-empty part.
+pub(crate) fn locate_signature<'a>(query: &'a str, body: &'a str) -> Result<Located<'a>, Error> {
+    let (last, in_body) = if body.is_empty() {
+        (query, false)
+    } else {
+        (body, true)
+    };
+    if last.is_empty() {
+        return Err(Error::MissingSignature);
+    }
+    if in_body && has_signature_key(query) {
+        return Err(Error::SignatureNotLast(
+            "it is in the query while the body carries parameters",
+        ));
+    }
+    let (head, tail) = match last.rfind('&') {
+        Some(i) => (&last[..i], &last[i + 1..]),
+        None => ("", last),
+    };
+    let Some(signature) = tail.strip_prefix("signature=") else {
+        return Err(if has_signature_key(last) {
+            Error::SignatureNotLast("another parameter follows it")
+        } else {
+            Error::MissingSignature
+        });
+    };
+    if has_signature_key(head) {
+        return Err(Error::SignatureNotLast("it appears more than once"));
+    }
+    Ok(if in_body {
+        Located {
+            query,
+            body: head,
+            signature,
+        }
+    } else {
+        Located {
+            query: head,
+            body: "",
+            signature,
+        }
+    })
+}
+
+/// Bytes, besides RFC 3986 unreserved and `%XX`, that `sign_encoded` accepts raw: HTTP clients
+/// (`url`, `http`, `reqwest`) send them as they are in a query, and form encoders emit `*` and
+/// `+` (space).
+pub(crate) const RAW_SAFE: &[u8] = b"!$()*+,/:@?";
+
+/// What `validate_encoded` learned about a pre-encoded request.
+#[derive(Debug, Default)]
+pub(crate) struct EncodedInfo {
+    pub(crate) timestamp: Option<Timestamp>,
+    pub(crate) recv_window: Option<RecvWindow>,
+}
+
+/// Checks that `query` and `body` are well-formed `k=v&k=v` strings safe to sign as they are.
+pub(crate) fn validate_encoded(query: &str, body: &str) -> Result<EncodedInfo, Error> {
+    let mut info = EncodedInfo::default();
+    let mut keys: Vec<String> = Vec::new();
+    for (text, part) in [(query, Part::Query), (body, Part::Body)] {
+        if text.is_empty() {
+            continue;
+        }
+        for (start, segment) in segments(text) {
+            let malformed = |position, reason| Error::MalformedWire {
+                part,
+                position,
+                reason,
+            };
+            if segment.is_empty() {
+                return Err(malformed(start, "empty parameter (`&&`, or `&` at an end)"));
+            }
+            if let Some(i) = segment.bytes().position(|b| !wire_byte_ok(b)) {
+                return Err(malformed(
+                    start + i,
+                    "byte that must be percent-encoded (HTTP clients may re-encode it)",
+                ));
+            }
+            let Some((raw_key, raw_value)) = segment.split_once('=') else {
+                return Err(malformed(start, "parameter without `=`"));
+            };
+            if raw_value.contains('=') {
+                return Err(malformed(
+                    start + raw_key.len() + 1,
+                    "raw `=` in a value; encode it as %3D",
+                ));
+            }
+            let key = decode_at(raw_key, part, start)?;
+            let value = decode_at(raw_value, part, start + raw_key.len() + 1)?;
+            if key == "signature" {
+                return Err(Error::AlreadySigned { part });
+            }
+            if key.is_empty() {
+                return Err(Error::EmptyKey);
+            }
+            if let Some(c) = key.chars().chain(value.chars()).find(|c| c.is_control()) {
+                return Err(Error::ControlCharacter {
+                    key: key.escape_default().to_string(),
+                    field: if key.contains(c) { "key" } else { "value" },
+                    code: u32::from(c),
+                    position: start,
+                });
+            }
+            if value.is_empty() {
+                return Err(Error::EmptyValue { key });
+            }
+            if keys.contains(&key) {
+                return Err(Error::DuplicateKey { key });
+            }
+            match key.as_str() {
+                "timestamp" => info.timestamp = Some(parse_timestamp(&value)?),
+                "recvWindow" => info.recv_window = Some(value.parse()?),
+                _ => {}
+            }
+            keys.push(key);
+        }
+    }
+    if info.timestamp.is_none() {
+        return Err(Error::MissingTimestamp);
+    }
+    Ok(info)
+}
+
+fn wire_byte_ok(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~%=".contains(&b) || RAW_SAFE.contains(&b)
+}
+
+/// Parses a `timestamp` value: 13 digits are milliseconds, 16 are microseconds.
+pub(crate) fn parse_timestamp(text: &str) -> Result<Timestamp, Error> {
+    let value: u64 =
+        if !text.is_empty() && text.len() <= 19 && text.bytes().all(|b| b.is_ascii_digit()) {
+            text.parse().unwrap_or(u64::MAX)
+        } else {
+            return Err(Error::TimestampOutOfRange {
+                value: 0,
+                unit: "ms",
+                rule: "not a whole number of milliseconds or microseconds",
+            });
+        };
+    let unit = if text.len() >= 16 {
+        TimeUnit::Micros
+    } else {
+        TimeUnit::Millis
+    };
+    Timestamp::new(value, unit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_last_signature() {
+        let l = locate_signature("a=1&signature=ab", "").unwrap();
+        assert_eq!((l.query, l.body, l.signature), ("a=1", "", "ab"));
+        let l = locate_signature("a=1", "b=2&signature=cd").unwrap();
+        assert_eq!((l.query, l.body, l.signature), ("a=1", "b=2", "cd"));
+        let l = locate_signature("a=1", "signature=cd").unwrap();
+        assert_eq!((l.query, l.body, l.signature), ("a=1", "", "cd"));
+        assert_eq!(locate_signature("", ""), Err(Error::MissingSignature));
+        assert_eq!(locate_signature("a=1", ""), Err(Error::MissingSignature));
+        assert!(matches!(
+            locate_signature("signature=x&a=1", ""),
+            Err(Error::SignatureNotLast(_))
+        ));
+        assert!(matches!(
+            locate_signature("signature=x", "a=1"),
+            Err(Error::SignatureNotLast(_))
+        ));
+        assert!(matches!(
+            locate_signature("signature=x&signature=y", ""),
+            Err(Error::SignatureNotLast(_))
+        ));
+    }
+
+    #[test]
+    fn encoded_validation() {
+        assert!(validate_encoded("a=1&timestamp=1499827319559", "").is_ok());
+        assert_eq!(
+            validate_encoded("a=1", "").unwrap_err(),
+            Error::MissingTimestamp
+        );
+        assert!(matches!(
+            validate_encoded("a=1&&timestamp=1499827319559", ""),
+            Err(Error::MalformedWire { position: 4, .. })
+        ));
+        assert!(matches!(
+            validate_encoded("a=b c&timestamp=1499827319559", ""),
+            Err(Error::MalformedWire { position: 3, .. })
+        ));
+        assert!(matches!(
+            validate_encoded("a=%zz&timestamp=1499827319559", ""),
+            Err(Error::InvalidEscape { .. })
+        ));
+        assert_eq!(
+            validate_encoded("a=1", "a=2&timestamp=1499827319559").unwrap_err(),
+            Error::DuplicateKey { key: "a".into() }
+        );
+        assert_eq!(
+            validate_encoded("timestamp=1499827319559&signature=1", "").unwrap_err(),
+            Error::AlreadySigned { part: Part::Query }
+        );
+        assert_eq!(
+            validate_encoded("a=&timestamp=1499827319559", "").unwrap_err(),
+            Error::EmptyValue { key: "a".into() }
+        );
+        assert!(matches!(
+            validate_encoded("timestamp=12", ""),
+            Err(Error::TimestampOutOfRange { .. })
+        ));
+        assert!(
+            validate_encoded("timestamp=1499827319559123", "")
+                .unwrap()
+                .timestamp
+                .unwrap()
+                .unit()
+                == TimeUnit::Micros
+        );
+    }
+}

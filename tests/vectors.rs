@@ -1,0 +1,233 @@
+//! Every HMAC vector of `shared/binance-signing.md` §7, byte for byte, through the public API.
+
+use binance_sign::{Params, RecvWindow, Signer, Timestamp};
+
+const SPOT_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+const SPOT_SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+const FUTURES_SECRET: &str = "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9";
+const OPTIONS_SECRET: &str = "YtP1BudNOWZE1ag5uzCkh4hIC7qSmQOu797r5EJBFGhxBYivjj8HIX0iiiPof5yG";
+
+const H1_PAYLOAD: &str = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559";
+const H1: &str = "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71";
+const H3: &str = "0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77";
+const H4_PAYLOAD: &str = "symbol=%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559";
+const H4: &str = "e1353ec6b14d888f1164ae9af8228a3dbd508bc82eb867db8ab6046442f33ef3";
+const H4_NEG: &str = "ca2cdfbf21d2e2958de492c7f2dd1f059dd2ed4d4459d26a5ec7928db50c8d4f";
+const H5: &str = "d84e6641b1e328e7b418fff030caed655c266299c9355e36ce801ed14631eed4";
+const F1_PAYLOAD: &str = "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000&timeInForce=GTC&recvWindow=5000&timestamp=1591702613943";
+const F1: &str = "3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9";
+const O3: &str = "fa6045c54fb02912b766442be1f66fab619217e551a4fb4f8a1ee000df914d8e";
+
+fn spot() -> Signer {
+    Signer::hmac(SPOT_KEY, SPOT_SECRET).unwrap()
+}
+
+fn params(pairs: &[(&str, &str)]) -> Params {
+    Params::try_from_pairs(pairs.iter().copied()).unwrap()
+}
+
+fn h1_params(symbol: &str) -> Params {
+    params(&[
+        ("symbol", symbol),
+        ("side", "BUY"),
+        ("type", "LIMIT"),
+        ("timeInForce", "GTC"),
+        ("quantity", "1"),
+        ("price", "0.1"),
+    ])
+}
+
+fn ms(v: u64) -> Timestamp {
+    Timestamp::from_millis(v).unwrap()
+}
+
+fn rw(v: u64) -> Option<RecvWindow> {
+    Some(RecvWindow::from_millis(v).unwrap())
+}
+
+#[test]
+fn h1_query() {
+    let req = spot()
+        .sign_query(&h1_params("LTCBTC"), ms(1499827319559), rw(5000))
+        .unwrap();
+    assert_eq!(req.signature(), H1);
+    assert_eq!(req.query(), format!("{H1_PAYLOAD}&signature={H1}"));
+    assert_eq!(req.body(), "");
+    assert_eq!(req.payload(), H1_PAYLOAD);
+    assert_eq!(req.api_key(), SPOT_KEY);
+    spot().verify(req.query(), req.body()).unwrap();
+}
+
+#[test]
+fn h1_body() {
+    let req = spot()
+        .sign_body(&h1_params("LTCBTC"), ms(1499827319559), rw(5000))
+        .unwrap();
+    assert_eq!(req.signature(), H1);
+    assert_eq!(req.query(), "");
+    assert_eq!(req.body(), format!("{H1_PAYLOAD}&signature={H1}"));
+    spot().verify(req.query(), req.body()).unwrap();
+}
+
+#[test]
+fn h1_reused_buffers() {
+    let mut out = String::new();
+    spot()
+        .sign_query_into(&h1_params("LTCBTC"), ms(1499827319559), rw(5000), &mut out)
+        .unwrap();
+    assert_eq!(out, format!("{H1_PAYLOAD}&signature={H1}"));
+    spot()
+        .sign_body_into(&h1_params("LTCBTC"), ms(1499827319559), rw(5000), &mut out)
+        .unwrap();
+    assert_eq!(
+        out,
+        format!("{H1_PAYLOAD}&signature={H1}"),
+        "the buffer is cleared first"
+    );
+}
+
+#[test]
+fn h3_split() {
+    let query = params(&[
+        ("symbol", "LTCBTC"),
+        ("side", "BUY"),
+        ("type", "LIMIT"),
+        ("timeInForce", "GTC"),
+    ]);
+    let body = params(&[("quantity", "1"), ("price", "0.1")]);
+    let req = spot()
+        .sign_split(&query, &body, ms(1499827319559), rw(5000))
+        .unwrap();
+    assert_eq!(req.signature(), H3);
+    assert_eq!(
+        req.query(),
+        "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC"
+    );
+    assert_eq!(
+        req.body(),
+        format!("quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559&signature={H3}")
+    );
+    assert_eq!(
+        req.payload(),
+        "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTCquantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559"
+    );
+    spot().verify(req.query(), req.body()).unwrap();
+    let (mut q, mut b) = (String::new(), String::new());
+    spot()
+        .sign_split_into(&query, &body, ms(1499827319559), rw(5000), &mut q, &mut b)
+        .unwrap();
+    assert_eq!((q.as_str(), b.as_str()), (req.query(), req.body()));
+}
+
+#[test]
+fn h4_non_ascii_is_encoded_before_signing() {
+    let req = spot()
+        .sign_query(&h1_params("１２３４５６"), ms(1499827319559), rw(5000))
+        .unwrap();
+    assert_eq!(req.payload(), H4_PAYLOAD);
+    assert_eq!(req.signature(), H4);
+    assert_ne!(
+        req.signature(),
+        H4_NEG,
+        "the raw-UTF-8 signature must never be produced"
+    );
+    assert!(!req.query().contains(H4_NEG));
+    spot().verify(req.query(), req.body()).unwrap();
+    let body = spot()
+        .sign_body(&h1_params("１２３４５６"), ms(1499827319559), rw(5000))
+        .unwrap();
+    assert_eq!(body.signature(), H4);
+}
+
+#[test]
+fn h5_timestamp_only() {
+    let req = spot()
+        .sign_query(&Params::new(), ms(1578963600000), None)
+        .unwrap();
+    assert_eq!(
+        req.query(),
+        format!("timestamp=1578963600000&signature={H5}")
+    );
+    assert_eq!(req.signature(), H5);
+}
+
+#[test]
+fn f1_usdm_futures() {
+    let signer = Signer::hmac("futures-api-key", FUTURES_SECRET).unwrap();
+    let p = params(&[
+        ("symbol", "BTCUSDT"),
+        ("side", "BUY"),
+        ("type", "LIMIT"),
+        ("quantity", "1"),
+        ("price", "9000"),
+        ("timeInForce", "GTC"),
+    ]);
+    let req = signer.sign_body(&p, ms(1591702613943), rw(5000)).unwrap();
+    assert_eq!(req.payload(), F1_PAYLOAD);
+    assert_eq!(req.signature(), F1);
+}
+
+#[test]
+fn o3_options_split() {
+    let signer = Signer::hmac("options-api-key", OPTIONS_SECRET).unwrap();
+    let query = params(&[
+        ("symbol", "BTC-210129-40000-C"),
+        ("side", "BUY"),
+        ("type", "LIMIT"),
+        ("timeInForce", "GTC"),
+    ]);
+    let body = params(&[("quantity", "0.01"), ("price", "2000")]);
+    let req = signer
+        .sign_split(&query, &body, ms(1611825601400), rw(5000))
+        .unwrap();
+    assert_eq!(req.signature(), O3);
+    assert_eq!(
+        req.query(),
+        "symbol=BTC-210129-40000-C&side=BUY&type=LIMIT&timeInForce=GTC"
+    );
+}
+
+#[test]
+fn sign_encoded_reproduces_every_vector() {
+    let cases = [
+        (spot(), H1_PAYLOAD, "", H1),
+        (
+            spot(),
+            "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC",
+            "quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559",
+            H3,
+        ),
+        (spot(), H4_PAYLOAD, "", H4),
+        (spot(), "timestamp=1578963600000", "", H5),
+        (
+            Signer::hmac("k", FUTURES_SECRET).unwrap(),
+            F1_PAYLOAD,
+            "",
+            F1,
+        ),
+        (
+            Signer::hmac("k", OPTIONS_SECRET).unwrap(),
+            "symbol=BTC-210129-40000-C&side=BUY&type=LIMIT&timeInForce=GTC",
+            "quantity=0.01&price=2000&recvWindow=5000&timestamp=1611825601400",
+            O3,
+        ),
+    ];
+    for (signer, query, body, expected) in cases {
+        let req = signer.sign_encoded(query, body).unwrap();
+        assert_eq!(req.signature(), expected);
+        assert_eq!(req.payload(), format!("{query}{body}"));
+        signer.verify(req.query(), req.body()).unwrap();
+    }
+}
+
+#[test]
+fn verify_accepts_uppercase_hex_and_rejects_h4_neg() {
+    let signer = spot();
+    signer
+        .verify(&format!("{H1_PAYLOAD}&signature={}", H1.to_uppercase()), "")
+        .unwrap();
+    let err = signer
+        .verify(&format!("{H4_PAYLOAD}&signature={H4_NEG}"), "")
+        .unwrap_err();
+    assert_eq!(err, binance_sign::Error::SignatureMismatch);
+}
