@@ -89,7 +89,8 @@ pub(crate) fn decode_at(text: &str, part: Part, offset: usize) -> Result<String,
     })
 }
 
-fn hex_value(b: u8) -> Option<u8> {
+/// The value of an ASCII hex digit of either case.
+pub(crate) fn hex_value(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),

@@ -30,6 +30,8 @@
 //! - [`encoding`]: the one percent-encoding ([`encoding::WIRE_ENCODE_SET`]) and a strict decoder.
 //! - [`Params`], [`Timestamp`], [`RecvWindow`], [`Product`]: the values that go on the wire.
 //! - [`Signer`] and [`SignedRequest`]: signing and verification.
+//! - [`TimeSync`] and [`check_window`]: timestamps Binance accepts (see "Fixing -1021" in
+//!   [`TimeSync`]'s module, [`time_sync`]).
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -42,7 +44,9 @@ mod product;
 mod recv_window;
 mod signed;
 mod signer;
+pub mod time_sync;
 mod timestamp;
+mod window;
 mod wire;
 
 pub use error::{Error, Part, SecretProblem};
@@ -57,4 +61,8 @@ pub use product::Product;
 pub use recv_window::{MAX_RECV_WINDOW_MILLIS, RecvWindow};
 pub use signed::{API_KEY_HEADER, SignedRequest};
 pub use signer::Signer;
+pub use time_sync::{
+    Estimate, LocalReading, Observation, SyncError, SystemClock, TimeSync, TimeSyncConfig,
+};
 pub use timestamp::{MAX_TIMESTAMP_MILLIS, MIN_TIMESTAMP_MILLIS, TimeUnit, Timestamp};
+pub use window::{MAX_AHEAD_MICROS, WindowVerdict, check_window};

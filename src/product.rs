@@ -61,7 +61,7 @@ impl Product {
         }
     }
 
-    /// The path of the server-time endpoint to sample for `TimeSync`.
+    /// The path of the server-time endpoint to sample for [`TimeSync`](crate::TimeSync).
     pub fn server_time_path(self) -> &'static str {
         match self {
             Product::Spot | Product::Sapi => "/api/v3/time",

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use hmac::Mac;
 
-use crate::encoding::encode_into;
+use crate::encoding::{encode_into, hex_value};
 use crate::error::Error;
 use crate::keys::{self, HmacKey, KeyKind};
 use crate::params::Params;
@@ -524,23 +524,33 @@ fn verify_hmac(
     parts: &[&[u8]; 2],
     signature: &str,
 ) -> Result<(), Error> {
-    let mut tag = [0u8; 32];
-    if signature.len() != 64 {
+    let sent = signature.as_bytes();
+    if sent.len() != 64 {
         return Err(Error::SignatureFormat(
-            if signature.len() == 44 || signature.contains("%3D") || signature.ends_with('=') {
+            if sent.len() == 44 || signature.contains("%3D") || signature.ends_with('=') {
                 "expected 64 hex characters (HMAC-SHA256); this looks like base64"
             } else {
                 "expected 64 hex characters (HMAC-SHA256)"
             },
         ));
     }
-    hex::decode_to_slice(signature, &mut tag).map_err(|_| {
-        Error::SignatureFormat("expected 64 hex characters (HMAC-SHA256); found non-hex characters")
-    })?;
+    // Format checks depend only on what was sent, never on the secret.
+    let mut tag = [0u8; 32];
+    for (byte, pair) in tag.iter_mut().zip(sent.chunks_exact(2)) {
+        match (hex_value(pair[0]), hex_value(pair[1])) {
+            (Some(high), Some(low)) => *byte = high << 4 | low,
+            _ => {
+                return Err(Error::SignatureFormat(
+                    "expected 64 hex characters (HMAC-SHA256); found non-hex characters",
+                ));
+            }
+        }
+    }
     let mut mac = mac;
     for part in parts {
         mac.update(part);
     }
+    // `verify_slice` compares in constant time.
     mac.verify_slice(&tag).map_err(|_| Error::SignatureMismatch)
 }
 

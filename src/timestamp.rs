@@ -84,7 +84,7 @@ impl Timestamp {
 
     /// The current system time, in milliseconds.
     ///
-    /// Prefer `TimeSync`, which corrects for the offset between this
+    /// Prefer [`TimeSync`](crate::TimeSync), which corrects for the offset between this
     /// machine's clock and Binance's.
     pub fn now_millis() -> Result<Self, Error> {
         let micros = system_micros();

@@ -22,7 +22,8 @@ fn key_of(segment: &str) -> &str {
 }
 
 fn has_signature_key(text: &str) -> bool {
-    segments(text).any(|(_, s)| key_of(s) == "signature")
+    // The substring search is fast; the exact per-parameter check runs only on a hit.
+    text.contains("signature") && segments(text).any(|(_, s)| key_of(s) == "signature")
 }
 
 /// Finds the signature as Binance does: the last parameter of the last non-empty part.
