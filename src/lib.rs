@@ -30,6 +30,7 @@
 //! - [`encoding`]: the one percent-encoding ([`encoding::WIRE_ENCODE_SET`]) and a strict decoder.
 //! - [`Params`], [`Timestamp`], [`RecvWindow`], [`Product`]: the values that go on the wire.
 //! - [`Signer`] and [`SignedRequest`]: signing and verification.
+//! - [`ws`]: the WebSocket API's sorted, unencoded form; [`fix`]: FIX logon signatures.
 //! - [`TimeSync`] and [`check_window`]: timestamps Binance accepts (see "Fixing -1021" in
 //!   [`TimeSync`]'s module, [`time_sync`]).
 #![forbid(unsafe_code)]
@@ -38,6 +39,7 @@
 
 pub mod encoding;
 mod error;
+pub mod fix;
 mod keys;
 mod params;
 mod product;
@@ -48,6 +50,7 @@ pub mod time_sync;
 mod timestamp;
 mod window;
 mod wire;
+pub mod ws;
 
 pub use error::{Error, Part, SecretProblem};
 

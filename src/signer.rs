@@ -476,10 +476,37 @@ impl Signer {
         let parts = [located.query.as_bytes(), located.body.as_bytes()];
         match &*self.key {
             Key::Hmac(key) => verify_hmac(key.mac(), &parts, located.signature),
+            #[cfg(any(feature = "ed25519", feature = "rsa"))]
+            _ => self.verify_base64(&parts, &decode_rest_base64(located.signature)?),
+        }
+    }
+
+    /// Verifies a signature as the key produced it (hex, or plain base64), with no transport
+    /// encoding: the WebSocket API and FIX form.
+    pub(crate) fn verify_raw(&self, parts: &[&[u8]], signature: &str) -> Result<(), Error> {
+        match &*self.key {
+            Key::Hmac(key) => verify_hmac(key.mac(), parts, signature),
+            #[cfg(any(feature = "ed25519", feature = "rsa"))]
+            _ => {
+                use base64::Engine as _;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(signature.as_bytes())
+                    .map_err(|_| {
+                        Error::SignatureFormat("expected base64 (standard alphabet, padded)")
+                    })?;
+                self.verify_base64(parts, &bytes)
+            }
+        }
+    }
+
+    #[cfg(any(feature = "ed25519", feature = "rsa"))]
+    fn verify_base64(&self, parts: &[&[u8]], signature: &[u8]) -> Result<(), Error> {
+        match &*self.key {
+            Key::Hmac(_) => Err(Error::SignatureMismatch),
             #[cfg(feature = "ed25519")]
-            Key::Ed25519(key) => key.verify(&parts, &decode_rest_base64(located.signature)?),
+            Key::Ed25519(key) => key.verify(parts, signature),
             #[cfg(feature = "rsa")]
-            Key::Rsa(key) => key.verify(&parts, &decode_rest_base64(located.signature)?),
+            Key::Rsa(key) => key.verify(parts, signature),
         }
     }
 
@@ -521,7 +548,7 @@ fn signature_offset(last: &str) -> usize {
 
 fn verify_hmac(
     mac: hmac::Hmac<sha2::Sha256>,
-    parts: &[&[u8]; 2],
+    parts: &[&[u8]],
     signature: &str,
 ) -> Result<(), Error> {
     let sent = signature.as_bytes();

@@ -160,3 +160,68 @@ proptest! {
         prop_assert_eq!(again.body(), req.body());
     }
 }
+
+// --- Key kinds and the WebSocket form -------------------------------------------------------
+
+#[cfg(all(feature = "ed25519", feature = "rsa"))]
+mod key_kinds {
+    use super::*;
+    use binance_sign::ws::WsParams;
+    use std::sync::OnceLock;
+
+    fn signers() -> &'static [Signer; 3] {
+        static SIGNERS: OnceLock<[Signer; 3]> = OnceLock::new();
+        SIGNERS.get_or_init(|| {
+            [
+                Signer::hmac("api-key", "secret").unwrap(),
+                Signer::ed25519_pem("api-key", include_str!("data/ed25519-binance-docs.pem"))
+                    .unwrap(),
+                Signer::rsa_pem("api-key", include_str!("data/rsa-2048.pem")).unwrap(),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn every_key_kind_round_trips_and_encodes_base64(
+            which in 0usize..3, pairs in pairs(), placement in placement(),
+            ts in timestamp(), rw in recv_window(),
+        ) {
+            let signer = &signers()[which];
+            let req = sign(signer, &pairs, placement, ts, rw);
+            prop_assert!(signer.verify(req.query(), req.body()).is_ok());
+            prop_assert!(req.query().is_ascii() && req.body().is_ascii(), "REST output is ASCII");
+            prop_assert!(!req.signature().contains(['+', '/', '=']), "{}", req.signature());
+            // Tampering with the payload breaks every kind.
+            let (q, b) = req.payload_parts();
+            let tampered = format!("{q}{b}x=1&signature={}", req.signature());
+            prop_assert!(signer.verify(&tampered, "").is_err());
+        }
+
+        #[test]
+        fn ws_payload_is_sorted_raw_and_verifies(which in 0usize..3, pairs in pairs(), ts in timestamp()) {
+            let pairs: Vec<_> = pairs.into_iter().filter(|(k, _)| k != "apiKey").collect();
+            let mut params = WsParams::new();
+            for (k, v) in &pairs {
+                params.insert(k, v.as_str()).unwrap();
+            }
+            let signer = &signers()[which];
+            let signed = signer.sign_ws(&params, ts, None).unwrap();
+            // The payload, rebuilt independently: byte-order sort, raw values.
+            let mut expected: Vec<(String, String)> = pairs.clone();
+            expected.push(("apiKey".into(), "api-key".into()));
+            expected.push(("timestamp".into(), ts.to_string()));
+            expected.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            let expected: Vec<String> = expected.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            prop_assert_eq!(signed.payload(), expected.join("&"));
+            if !pairs.iter().any(|(k, v)| k.contains('%') || v.contains('%')) {
+                prop_assert!(!signed.payload().contains('%'), "the WS form is never percent-encoded");
+            }
+            prop_assert!(signer.verify_ws(signed.params()).is_ok());
+            // The signature travels unencoded.
+            prop_assert_eq!(signed.params()["signature"].as_str(), Some(signed.signature()));
+        }
+    }
+}

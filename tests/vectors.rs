@@ -231,3 +231,153 @@ fn verify_accepts_uppercase_hex_and_rejects_h4_neg() {
         .unwrap_err();
     assert_eq!(err, binance_sign::Error::SignatureMismatch);
 }
+
+// --- WebSocket API (HMAC) -------------------------------------------------------------------
+
+mod ws {
+    use super::*;
+    use binance_sign::ws::WsParams;
+
+    const W1: &str = "aa1b5712c094bc4e57c05a1a5c1fd8d88dcd628338ea863fec7b88e59fe2db24";
+    const W2: &str = "b33892ae8e687c939f4468c6268ddd4c40ac1af18ad19a064864c47bae0752cd";
+
+    fn order(symbol: &str, side: &str, price: &str, quantity: &str) -> WsParams {
+        let mut p = WsParams::new();
+        p.insert("symbol", symbol).unwrap();
+        p.insert("side", side).unwrap();
+        p.insert("type", "LIMIT").unwrap();
+        p.insert("timeInForce", "GTC").unwrap();
+        p.insert("quantity", quantity).unwrap();
+        p.insert("price", price).unwrap();
+        p
+    }
+
+    #[test]
+    fn w1() {
+        let signed = spot()
+            .sign_ws(
+                &order("BTCUSDT", "SELL", "52000.00", "0.01000000"),
+                ms(1645423376532),
+                rw(100),
+            )
+            .unwrap();
+        assert_eq!(
+            signed.payload(),
+            "apiKey=vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A&price=52000.00&quantity=0.01000000&recvWindow=100&side=SELL&symbol=BTCUSDT&timeInForce=GTC&timestamp=1645423376532&type=LIMIT"
+        );
+        assert_eq!(signed.signature(), W1);
+        let request = signed.to_request("4885f793-e5ad-4c3b-8f6c-55d891472b71", "order.place");
+        assert_eq!(request["params"]["signature"], W1);
+        assert_eq!(request["params"]["recvWindow"], 100);
+        assert_eq!(request["params"]["price"], "52000.00");
+        spot().verify_ws(signed.params()).unwrap();
+    }
+
+    #[test]
+    fn w2_raw_utf8() {
+        let signed = spot()
+            .sign_ws(
+                &order("１２３４５６", "BUY", "0.10000000", "1.00000000"),
+                ms(1645423376532),
+                rw(5000),
+            )
+            .unwrap();
+        assert!(signed.payload().contains("&symbol=１２３４５６&"));
+        assert_eq!(signed.signature(), W2);
+        assert_eq!(signed.params()["symbol"], "１２３４５６");
+    }
+}
+
+// --- Ed25519 and RSA ------------------------------------------------------------------------
+
+#[cfg(feature = "ed25519")]
+mod ed25519 {
+    use super::*;
+    use base64::Engine as _;
+    use binance_sign::fix::FixLogon;
+
+    const PEM: &str = include_str!("data/ed25519-binance-docs.pem");
+    const E_FIX: &str =
+        "4MHXelVVcpkdwuLbl6n73HQUXUf1dse2PCgT1DYqW9w8AVZ1RACFGM+5UdlGPrQHrgtS3CvsRURC1oj73j8gCA==";
+    const E1_PAYLOAD: &str = "symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=1&price=0.2&timestamp=1668481559918&recvWindow=5000";
+    const E1: &str =
+        "inDT086KVIP8vgUfw5sV3VTkescWztiAGlf4x8FLKHM4NInsn0c1kYVLoGMO8cyjfR6vmTku2YQE0gtfVVlfCw==";
+
+    #[test]
+    fn e_fix() {
+        let signer = Signer::ed25519_pem(SPOT_KEY, PEM).unwrap();
+        let logon = FixLogon {
+            sender_comp_id: "EXAMPLE",
+            target_comp_id: "SPOT",
+            msg_seq_num: 1,
+            sending_time: "20240627-11:17:25.223",
+        };
+        assert_eq!(
+            logon.payload(),
+            "A\x01EXAMPLE\x01SPOT\x011\x0120240627-11:17:25.223"
+        );
+        assert_eq!(signer.fix_logon_raw_data(&logon).unwrap(), E_FIX);
+    }
+
+    #[test]
+    fn e1_rest_payload() {
+        let signer = Signer::ed25519_pem(SPOT_KEY, PEM).unwrap();
+        let req = signer.sign_encoded(E1_PAYLOAD, "").unwrap();
+        // On REST the base64 signature is percent-encoded.
+        assert_eq!(req.signature(), binance_sign::encoding::encode(E1));
+        assert_eq!(binance_sign::encoding::decode(req.signature()).unwrap(), E1);
+        assert!(req.query().ends_with("%3D%3D"));
+        signer.verify(req.query(), req.body()).unwrap();
+        // The public key from the FIX documentation verifies it.
+        let spki = base64::engine::general_purpose::STANDARD
+            .decode("MCowBQYDK2VwAyEAGUIKv9dSpWXBViXp2m6vAIb8QMFJYBgyFEQsFJlqgA0=")
+            .unwrap();
+        let key = ed25519_dalek::VerifyingKey::from_bytes(spki[12..].try_into().unwrap()).unwrap();
+        let sig = ed25519_dalek::Signature::from_slice(
+            &base64::engine::general_purpose::STANDARD
+                .decode(E1)
+                .unwrap(),
+        )
+        .unwrap();
+        key.verify_strict(E1_PAYLOAD.as_bytes(), &sig).unwrap();
+    }
+}
+
+#[cfg(feature = "rsa")]
+mod rsa {
+    use super::*;
+
+    /// `printf '%s' "$H1_PAYLOAD" | openssl dgst -sha256 -sign tests/data/rsa-2048.pem | base64 -w0`
+    const OPENSSL_H1: &str = "Ay/P7FXXREG5t9bXNSAOuezdmfmiuhWQPfCKlhPyp2mxevLu5mGX8uK5kcLjqxY7bDBiFXZDDj///C1X+oXeIjjjgJnVZwkVql3xzyu1GA5hYEt00t23vjRpduGoljo7fqTPX6Pra/S/L1RPXMR1bPdwY8vxGOJVHRZFQ9dJyinHa7onQCZWGf6reqrxwZ2Jet7OQHqQtj7cLxtdMRqMi1Yzx7tbNj6OFky2cqNjcMRCgXkRBdG/h8c/RvFm/KRzvec/byi6y9R1/kNmTFHTbBk5U2h7fHbEPiSH7P/5WwRqMj6ta3XeWXAVOdwd2JbOjb/aeA82TgyT8kQBKiF8ZQ==";
+
+    #[test]
+    fn matches_openssl_and_verifies() {
+        let signer = Signer::rsa_pem(SPOT_KEY, include_str!("data/rsa-2048.pem")).unwrap();
+        let req = signer
+            .sign_query(&h1_params("LTCBTC"), ms(1499827319559), rw(5000))
+            .unwrap();
+        assert_eq!(req.payload(), H1_PAYLOAD);
+        assert_eq!(
+            binance_sign::encoding::decode(req.signature()).unwrap(),
+            OPENSSL_H1
+        );
+        assert_eq!(req.signature(), binance_sign::encoding::encode(OPENSSL_H1));
+        signer.verify(req.query(), req.body()).unwrap();
+        // And with the public key alone, through the `rsa` crate.
+        use ::rsa::pkcs8::DecodePublicKey;
+        use ::rsa::signature::Verifier;
+        use base64::Engine as _;
+        let public =
+            ::rsa::PublicKey::from_public_key_pem(include_str!("data/rsa-2048-public.pem"))
+                .unwrap();
+        let key = ::rsa::pkcs1v15::VerifyingKey::<sha2::Sha256>::new(public);
+        let sig = ::rsa::pkcs1v15::Signature::try_from(
+            base64::engine::general_purpose::STANDARD
+                .decode(OPENSSL_H1)
+                .unwrap()
+                .as_slice(),
+        )
+        .unwrap();
+        key.verify(H1_PAYLOAD.as_bytes(), &sig).unwrap();
+    }
+}

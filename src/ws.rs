@@ -1,0 +1,267 @@
+//! The WebSocket API (`ws-api/v3`, `ws-fapi/v1`): a different canonical form.
+//!
+//! REST signs the percent-encoded query in the order sent. The WebSocket API signs all `params`
+//! except `signature` (including `apiKey` and `timestamp`), **sorted by key** in byte order,
+//! joined as `k=v&k=v` over **raw UTF-8 values, no percent-encoding**; `apiKey` and the
+//! unencoded signature travel inside the JSON `params`.
+//!
+//! ```
+//! use binance_sign::{RecvWindow, Signer, Timestamp};
+//! use binance_sign::ws::WsParams;
+//! let signer = Signer::hmac("my-api-key", "my-secret")?;
+//! let mut params = WsParams::new();
+//! params.insert("symbol", "BTCUSDT")?;
+//! params.insert("side", "SELL")?;
+//! params.insert("quantity", "0.01000000")?;
+//! let signed = signer.sign_ws(&params, Timestamp::from_millis(1_645_423_376_532)?, None)?;
+//! assert_eq!(
+//!     signed.payload(),
+//!     "apiKey=my-api-key&quantity=0.01000000&side=SELL&symbol=BTCUSDT&timestamp=1645423376532"
+//! );
+//! let request = signed.to_request("order-1", "order.place");
+//! assert_eq!(request["params"]["timestamp"], 1_645_423_376_532u64); // a JSON integer
+//! assert_eq!(request["params"]["signature"], signed.signature());
+//! # Ok::<(), binance_sign::Error>(())
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+use crate::keys::KeyKind;
+use crate::params::{Params, validate_pair};
+use crate::recv_window::RecvWindow;
+use crate::signer::Signer;
+use crate::timestamp::Timestamp;
+
+/// Keys the WebSocket signer sets itself.
+const WS_RESERVED: [&str; 4] = ["apiKey", "signature", "timestamp", "recvWindow"];
+
+/// The user parameters of a WebSocket API request, kept sorted by key in byte order.
+///
+/// Values keep their JSON type: use integers for Binance's INT parameters (`orderId`, ...) and
+/// strings for DECIMAL ones (`price`, `quantity`), as Binance's examples do. Refused like REST
+/// parameters (empty key or value, control characters, duplicates) and for the keys the signer
+/// sets: `apiKey`, `signature`, `timestamp`, `recvWindow`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WsParams {
+    map: BTreeMap<String, Value>,
+}
+
+impl WsParams {
+    /// No parameters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a parameter.
+    pub fn insert(&mut self, key: impl AsRef<str>, value: impl Into<Value>) -> Result<(), Error> {
+        let key = key.as_ref();
+        let value = value.into();
+        if WS_RESERVED.contains(&key) {
+            return Err(Error::ReservedKey {
+                key: key.to_owned(),
+            });
+        }
+        match &value {
+            Value::String(text) => validate_pair(key, text)?,
+            Value::Null => {
+                return Err(Error::EmptyValue {
+                    key: key.to_owned(),
+                });
+            }
+            _ => validate_pair(key, "-")?,
+        }
+        if self.map.contains_key(key) {
+            return Err(Error::DuplicateKey {
+                key: key.to_owned(),
+            });
+        }
+        self.map.insert(key.to_owned(), value);
+        Ok(())
+    }
+
+    /// All of `params`, as JSON strings.
+    pub fn from_params(params: &Params) -> Result<Self, Error> {
+        let mut out = Self::new();
+        for (key, value) in params.iter() {
+            out.insert(key, value)?;
+        }
+        Ok(out)
+    }
+
+    /// The members of a JSON object.
+    pub fn from_json(object: Map<String, Value>) -> Result<Self, Error> {
+        let mut out = Self::new();
+        for (key, value) in object {
+            out.insert(key, value)?;
+        }
+        Ok(out)
+    }
+
+    /// The parameters, sorted by key.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.map.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+/// A signed WebSocket API `params` object, with what was signed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WsSigned {
+    params: Map<String, Value>,
+    payload: String,
+    signature: String,
+}
+
+impl WsSigned {
+    /// The `params` object, signature included.
+    pub fn params(&self) -> &Map<String, Value> {
+        &self.params
+    }
+
+    /// The exact text that was signed.
+    pub fn payload(&self) -> &str {
+        &self.payload
+    }
+
+    /// The signature as it goes into `params` (hex for HMAC, plain base64 otherwise).
+    pub fn signature(&self) -> &str {
+        &self.signature
+    }
+
+    /// `{"id": id, "method": method, "params": {...}}`.
+    pub fn to_request(&self, id: impl Into<Value>, method: &str) -> Value {
+        request(id, method, self.params.clone())
+    }
+}
+
+/// `{"id": id, "method": method, "params": params}`.
+pub fn request(id: impl Into<Value>, method: &str, params: Map<String, Value>) -> Value {
+    let mut object = Map::new();
+    object.insert("id".into(), id.into());
+    object.insert("method".into(), Value::String(method.to_owned()));
+    object.insert("params".into(), Value::Object(params));
+    Value::Object(object)
+}
+
+/// The `params` of a request sent after `session.logon`: the user's parameters plus
+/// `timestamp` (and `recvWindow`), with neither `apiKey` nor `signature`.
+///
+/// ```
+/// use binance_sign::Timestamp;
+/// use binance_sign::ws::{WsParams, session_params};
+/// let mut p = WsParams::new();
+/// p.insert("symbol", "BTCUSDT")?;
+/// let params = session_params(&p, Timestamp::from_millis(1_700_000_000_000)?, None);
+/// assert_eq!(serde_json::Value::Object(params).to_string(), r#"{"symbol":"BTCUSDT","timestamp":1700000000000}"#);
+/// # Ok::<(), binance_sign::Error>(())
+/// ```
+pub fn session_params(
+    params: &WsParams,
+    timestamp: Timestamp,
+    recv_window: Option<RecvWindow>,
+) -> Map<String, Value> {
+    let mut map: Map<String, Value> = params
+        .map
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    add_time(&mut map, timestamp, recv_window);
+    map
+}
+
+fn add_time(map: &mut Map<String, Value>, timestamp: Timestamp, recv_window: Option<RecvWindow>) {
+    map.insert("timestamp".into(), Value::from(timestamp.value()));
+    if let Some(rw) = recv_window {
+        let value = if rw.is_fractional() {
+            Value::from(rw.as_micros() as f64 / 1000.0)
+        } else {
+            Value::from(rw.as_millis())
+        };
+        map.insert("recvWindow".into(), value);
+    }
+}
+
+/// How a value reads in the canonical payload: strings raw, everything else as compact JSON.
+fn payload_text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The canonical payload of `params` without `signature`: sorted by key, raw values.
+pub(crate) fn canonical_payload(params: &Map<String, Value>) -> String {
+    let mut sorted: Vec<(&String, &Value)> =
+        params.iter().filter(|(k, _)| *k != "signature").collect();
+    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut payload = String::new();
+    for (key, value) in sorted {
+        if !payload.is_empty() {
+            payload.push('&');
+        }
+        payload.push_str(key);
+        payload.push('=');
+        payload.push_str(&payload_text(value));
+    }
+    payload
+}
+
+impl Signer {
+    /// Signs a WebSocket API request: `params` plus `apiKey`, `timestamp` and `recvWindow` (if
+    /// given), sorted by key, raw UTF-8 values.
+    pub fn sign_ws(
+        &self,
+        params: &WsParams,
+        timestamp: Timestamp,
+        recv_window: Option<RecvWindow>,
+    ) -> Result<WsSigned, Error> {
+        if let Some(product) = self.product() {
+            product.check(timestamp, recv_window)?;
+        }
+        let mut map = session_params(params, timestamp, recv_window);
+        map.insert("apiKey".into(), Value::String(self.api_key().to_owned()));
+        self.finish_ws(map)
+    }
+
+    /// The signed `params` of `session.logon`: `apiKey`, `timestamp`, `recvWindow` (if given)
+    /// and `signature`. Binance accepts only Ed25519 keys here; other keys are refused.
+    pub fn ws_logon(
+        &self,
+        timestamp: Timestamp,
+        recv_window: Option<RecvWindow>,
+    ) -> Result<WsSigned, Error> {
+        if self.key_kind() != KeyKind::Ed25519 {
+            return Err(Error::WrongKeyKind {
+                operation: "session.logon",
+                needed: "an Ed25519",
+                actual: self.key_kind().article(),
+            });
+        }
+        self.sign_ws(&WsParams::new(), timestamp, recv_window)
+    }
+
+    /// Verifies a signed WebSocket `params` object: `signature` against the canonical payload
+    /// of the other members.
+    pub fn verify_ws(&self, params: &Map<String, Value>) -> Result<(), Error> {
+        let signature = match params.get("signature") {
+            Some(Value::String(signature)) => signature,
+            Some(_) => return Err(Error::SignatureFormat("`signature` must be a JSON string")),
+            None => return Err(Error::MissingSignature),
+        };
+        let payload = canonical_payload(params);
+        self.verify_raw(&[payload.as_bytes()], signature)
+    }
+
+    fn finish_ws(&self, mut map: Map<String, Value>) -> Result<WsSigned, Error> {
+        let payload = canonical_payload(&map);
+        let signature = self.sign_raw(&[payload.as_bytes()])?.as_str().to_owned();
+        map.insert("signature".into(), Value::String(signature.clone()));
+        Ok(WsSigned {
+            params: map,
+            payload,
+            signature,
+        })
+    }
+}
