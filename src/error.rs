@@ -200,6 +200,9 @@ pub enum Error {
         /// The key kind held.
         actual: &'static str,
     },
+    /// A WebSocket `params` text is not a JSON object.
+    #[error("the WebSocket params are not a JSON object: {0}")]
+    MalformedJson(String),
     /// A rule of the target product was broken (see [`Product`](crate::Product)).
     #[error("{product}: {rule}")]
     ProductRule {

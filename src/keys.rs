@@ -69,7 +69,6 @@ impl HmacKey {
         self.state.clone()
     }
 
-    #[allow(dead_code)] // read by the diagnose module
     pub(crate) fn secret(&self) -> &[u8] {
         &self.secret
     }

@@ -37,6 +37,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod diagnose;
 pub mod encoding;
 mod error;
 pub mod fix;

@@ -260,7 +260,6 @@ impl Signer {
         }
     }
 
-    #[allow(dead_code)] // read by the diagnose module
     pub(crate) fn key(&self) -> &Key {
         &self.key
     }
@@ -496,6 +495,23 @@ impl Signer {
                     })?;
                 self.verify_base64(parts, &bytes)
             }
+        }
+    }
+
+    /// Verifies decoded signature bytes of an asymmetric key (HMAC tags are refused here).
+    pub(crate) fn verify_signature_bytes(
+        &self,
+        parts: &[&[u8]],
+        signature: &[u8],
+    ) -> Result<(), Error> {
+        #[cfg(any(feature = "ed25519", feature = "rsa"))]
+        {
+            self.verify_base64(parts, signature)
+        }
+        #[cfg(not(any(feature = "ed25519", feature = "rsa")))]
+        {
+            let _ = (parts, signature);
+            Err(Error::SignatureMismatch)
         }
     }
 

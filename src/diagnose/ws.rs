@@ -1,0 +1,196 @@
+//! Diagnosing WebSocket API requests.
+
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::matcher::{Form, Matcher, Transport};
+use super::{Code, Finding, Input, checks};
+use crate::encoding::encode;
+use crate::error::Error;
+use crate::signer::Signer;
+
+/// A JSON object's members in the order written.
+struct Ordered(Vec<(String, Value)>);
+
+impl<'de> Deserialize<'de> for Ordered {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
+                let mut members = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                    members.push((k, v));
+                }
+                Ok(Ordered(members))
+            }
+        }
+        deserializer.deserialize_map(V)
+    }
+}
+
+fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn join(members: &[(String, String)], f: impl Fn(&str) -> String) -> String {
+    members
+        .iter()
+        .map(|(k, v)| format!("{}={}", f(k), f(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> Result<(bool, Vec<Finding>), Error> {
+    let Ordered(mut members) =
+        serde_json::from_str(input.query).map_err(|e| Error::MalformedJson(e.to_string()))?;
+    // A whole request: take its `params`.
+    if let Some((_, Value::Object(_))) = members.iter().find(|(k, _)| k == "params") {
+        let params = members
+            .iter()
+            .find(|(k, _)| k == "params")
+            .map(|(_, v)| v.to_string())
+            .unwrap_or_default();
+        members = serde_json::from_str::<Ordered>(&params)
+            .map_err(|e| Error::MalformedJson(e.to_string()))?
+            .0;
+    }
+    let map: Map<String, Value> = members.iter().cloned().collect();
+    let valid = signer.verify_ws(&map).is_ok();
+    let pairs: Vec<(String, String)> = members
+        .iter()
+        .map(|(k, v)| (k.clone(), text_of(v)))
+        .collect();
+    let mut findings = Vec::new();
+    checks::structure(&pairs, input, &mut findings);
+    checks::api_key(signer.api_key(), valid, input, &mut findings);
+    if valid {
+        return Ok((true, findings));
+    }
+    let Some(signature) = map.get("signature").and_then(Value::as_str) else {
+        findings.push(Finding::new(
+            Code::SignatureNotLast,
+            "no `signature` string in params",
+            "add the signature to params as a JSON string",
+        ));
+        return Ok((false, findings));
+    };
+    let given: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| k != "signature")
+        .cloned()
+        .collect();
+    let mut sorted = given.clone();
+    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let without_key: Vec<(String, String)> = sorted
+        .iter()
+        .filter(|(k, _)| k != "apiKey")
+        .cloned()
+        .collect();
+    let canonical = join(&sorted, str::to_owned);
+    let matcher = Matcher::new(signer, signature, Transport::Ws);
+
+    let as_rest = "sign the WebSocket form: every param but signature, apiKey included, sorted by key, k=v joined with &, raw values (no percent-encoding)";
+    let mut candidates = vec![(None, canonical.clone())];
+    for (why, payload) in [
+        ("percent-encoded (the REST form)", join(&sorted, encode)),
+        (
+            "in the order given instead of sorted by key",
+            join(&given, str::to_owned),
+        ),
+        (
+            "percent-encoded and unsorted (the REST form)",
+            join(&given, encode),
+        ),
+        ("without `apiKey`", join(&without_key, str::to_owned)),
+        (
+            "percent-encoded and without `apiKey`",
+            join(&without_key, encode),
+        ),
+    ] {
+        if payload != canonical {
+            candidates.push((Some(why), payload));
+        }
+    }
+    let mut matched = false;
+    for (why, payload) in &candidates {
+        if let Some(form) = matcher.check(payload) {
+            matched = true;
+            if let Some(why) = why {
+                findings.push(
+                    Finding::new(
+                        Code::WsSignedAsRest,
+                        format!("the signature matches the params {why}; the WebSocket API signs them sorted and unencoded"),
+                        as_rest,
+                    )
+                    .confirmed(),
+                );
+            }
+            if form != Form::Canonical {
+                let message = match form {
+                    Form::Base64ForHex => {
+                        "the HMAC signature was sent in base64; Binance expects 64 hex characters"
+                    }
+                    _ => {
+                        "the base64 signature was percent-encoded; in WebSocket params it goes as plain base64"
+                    }
+                };
+                findings.push(Finding::new(Code::SignatureEncoding, message, "send the signature as the key produced it: hex for HMAC, plain base64 for Ed25519/RSA").confirmed());
+            }
+            break;
+        }
+    }
+    if let Some(secret) = matcher.secret() {
+        for (suffix, prefix, what) in [
+            ("\n", "", "plus a trailing newline"),
+            ("\r\n", "", "plus a trailing CRLF"),
+            (" ", "", "plus a trailing space"),
+            ("", " ", "plus a leading space"),
+            ("\"", "\"", "wrapped in double quotes"),
+            ("'", "'", "wrapped in single quotes"),
+        ] {
+            let variant = [prefix.as_bytes(), secret, suffix.as_bytes()].concat();
+            if matcher.check_hmac(&variant, &canonical).is_some() {
+                matched = true;
+                findings.push(
+                    Finding::new(
+                        Code::SecretWhitespace,
+                        format!("the request was signed with the secret {what}"),
+                        "trim the secret you load",
+                    )
+                    .confirmed(),
+                );
+            }
+        }
+        if matcher
+            .check_hmac(signer.api_key().as_bytes(), &canonical)
+            .is_some()
+        {
+            matched = true;
+            findings.push(
+                Finding::new(
+                    Code::ApiKeyAsSecret,
+                    "the request was signed with the API key instead of the secret key",
+                    "sign with the secret key",
+                )
+                .confirmed(),
+            );
+        }
+    }
+    if !matched {
+        findings.push(Finding::new(
+            Code::UnknownMismatch,
+            "the signature matches neither the canonical WebSocket payload nor any known mistake",
+            "check that the secret belongs to this API key, and sign the params sorted by key with raw values",
+        ));
+    }
+    Ok((false, findings))
+}

@@ -1,0 +1,345 @@
+//! The `binance-sign` binary: official vectors, verify, diagnose, exit codes, no secret leaks.
+
+use assert_cmd::Command;
+
+const KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+const H1: &str = "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71";
+const H1_PARAMS: [&str; 6] = [
+    "symbol=LTCBTC",
+    "side=BUY",
+    "type=LIMIT",
+    "timeInForce=GTC",
+    "quantity=1",
+    "price=0.1",
+];
+const H4_PAYLOAD: &str = "symbol=%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559";
+const H4_NEG: &str = "ca2cdfbf21d2e2958de492c7f2dd1f059dd2ed4d4459d26a5ec7928db50c8d4f";
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::cargo_bin("binance-sign").unwrap();
+    cmd.env_clear().args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    };
+    for secret in [
+        SECRET,
+        "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9",
+        "MC4CAQAwBQYDK2VwBCIE",
+    ] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "a secret leaked: {} {}",
+            run.stdout,
+            run.stderr
+        );
+    }
+    run
+}
+
+fn spot(args: &[&str]) -> Run {
+    run(
+        args,
+        &[("BINANCE_API_SECRET", SECRET), ("BINANCE_API_KEY", KEY)],
+    )
+}
+
+fn sign_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "sign",
+        "--timestamp",
+        "1499827319559",
+        "--recv-window",
+        "5000",
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&H1_PARAMS);
+    args
+}
+
+#[test]
+fn sign_official_vectors() {
+    let r = spot(&sign_args(&[]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559&signature={H1}\n"
+        )
+    );
+
+    let r = spot(&sign_args(&["--body"]));
+    assert_eq!(
+        r.stdout.lines().collect::<Vec<_>>(),
+        [
+            "",
+            &format!(
+                "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559&signature={H1}"
+            )
+        ]
+    );
+
+    let r = spot(&sign_args(&["--split-at", "4"]));
+    assert_eq!(
+        r.stdout,
+        "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC\nquantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559&signature=0fd168b8ddb4876a0358a8d14d0c9f3da0e9b20c5d52b2a00fcf7d1c602f9a77\n"
+    );
+
+    let r = spot(&sign_args(&["--json"]));
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["signature"], H1);
+    assert_eq!(json["body"], "");
+    assert_eq!(
+        json["payload"],
+        "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559"
+    );
+
+    // H4: the non-ASCII symbol is encoded by the crate.
+    let r = spot(&[
+        "sign",
+        "--timestamp",
+        "1499827319559",
+        "--recv-window",
+        "5000",
+        "symbol=１２３４５６",
+        "side=BUY",
+        "type=LIMIT",
+        "timeInForce=GTC",
+        "quantity=1",
+        "price=0.1",
+    ]);
+    assert_eq!(
+        r.stdout.trim(),
+        format!(
+            "{H4_PAYLOAD}&signature=e1353ec6b14d888f1164ae9af8228a3dbd508bc82eb867db8ab6046442f33ef3"
+        )
+    );
+
+    // F1 with another secret, named by --secret-env.
+    let r = run(
+        &[
+            "sign",
+            "--secret-env",
+            "FUTURES_SECRET",
+            "--body",
+            "--timestamp",
+            "1591702613943",
+            "--recv-window",
+            "5000",
+            "symbol=BTCUSDT",
+            "side=BUY",
+            "type=LIMIT",
+            "quantity=1",
+            "price=9000",
+            "timeInForce=GTC",
+        ],
+        &[(
+            "FUTURES_SECRET",
+            "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9",
+        )],
+    );
+    assert!(
+        r.stdout.ends_with(
+            "signature=3c661234138461fcc7a7d8746c6558c9842d4e10870d2ecbedf7777cad694af9\n"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn sign_with_the_system_clock_and_a_key_file() {
+    let r = spot(&["sign", "symbol=BTCUSDT"]);
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stdout.starts_with("symbol=BTCUSDT&timestamp=17")
+            || r.stdout.starts_with("symbol=BTCUSDT&timestamp=1")
+    );
+    let pem = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/ed25519-binance-docs.pem"
+    );
+    let r = run(
+        &[
+            "sign",
+            "--key-file",
+            pem,
+            "--timestamp",
+            "1668481559918",
+            "symbol=BTCUSDT",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.trim_end().ends_with("%3D%3D"), "{}", r.stdout);
+}
+
+#[test]
+fn verify_good_and_tampered() {
+    let signed = format!(
+        "{H4_PAYLOAD}&signature=e1353ec6b14d888f1164ae9af8228a3dbd508bc82eb867db8ab6046442f33ef3"
+    );
+    let r = spot(&["verify", "--query", &signed]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "valid\n"));
+    let tampered = signed.replace("quantity=1", "quantity=2");
+    let r = spot(&["verify", "--query", &tampered]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .starts_with("invalid: the signature does not match"),
+        "{}",
+        r.stdout
+    );
+    let r = spot(&[
+        "verify",
+        "--query",
+        "symbol=BTCUSDT&timestamp=1499827319559",
+        "--body",
+        "signature=zz",
+    ]);
+    assert_eq!(r.code, 1);
+}
+
+#[test]
+fn diagnose_json_fixtures() {
+    // Signed the raw UTF-8 (H4-neg), sent percent-encoded.
+    let q = format!("{H4_PAYLOAD}&signature={H4_NEG}");
+    let r = spot(&["diagnose", "--query", &q, "--error-code", "-1022", "--json"]);
+    assert_eq!(r.code, 1);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["valid"], false);
+    assert_eq!(json["findings"][0]["code"], "signed-decoded-payload");
+    assert!(
+        json["findings"][0]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("sign the percent-encoded bytes")
+    );
+
+    // Signed with the API key as the secret.
+    let with_key = run(
+        &sign_args(&["--secret-env", "K"]),
+        &[("K", "some-other-secret")],
+    )
+    .stdout;
+    let r = run(
+        &["diagnose", "--query", with_key.trim(), "--json"],
+        &[
+            ("BINANCE_API_SECRET", SECRET),
+            ("BINANCE_API_KEY", "some-other-secret"),
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        json["findings"][0]["code"], "api-key-as-secret",
+        "{}",
+        r.stdout
+    );
+
+    // A valid request: exit 0, no findings.
+    let valid = spot(&sign_args(&[])).stdout;
+    let r = spot(&["diagnose", "--query", valid.trim(), "--json"]);
+    assert_eq!(r.code, 0);
+    assert_eq!(r.stdout.trim(), r#"{"valid":true,"findings":[]}"#);
+
+    // Human output, WebSocket, server time.
+    let r = spot(&[
+        "diagnose",
+        "--query",
+        valid.trim(),
+        "--server-time",
+        "1499827329559",
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("1. [timestamp-expired]"), "{}", r.stdout);
+    let r = spot(&[
+        "diagnose",
+        "--ws",
+        "--query",
+        "{\"apiKey\":\"k\",\"timestamp\":1,\"signature\":\"00\"}",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+}
+
+#[test]
+fn ws_command_prints_a_signed_request() {
+    let r = spot(&[
+        "ws",
+        "order.place",
+        "--timestamp",
+        "1645423376532",
+        "--recv-window",
+        "100",
+        "--id",
+        "abc",
+        "symbol=BTCUSDT",
+        "side=SELL",
+        "type=LIMIT",
+        "timeInForce=GTC",
+        "quantity=0.01000000",
+        "price=52000.00",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["method"], "order.place");
+    assert_eq!(json["id"], "abc");
+    assert_eq!(
+        json["params"]["signature"],
+        "aa1b5712c094bc4e57c05a1a5c1fd8d88dcd628338ea863fec7b88e59fe2db24"
+    );
+    assert_eq!(json["params"]["apiKey"], KEY);
+    let r = run(
+        &["ws", "order.place", "symbol=BTCUSDT"],
+        &[("BINANCE_API_SECRET", SECRET)],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("BINANCE_API_KEY"));
+}
+
+#[test]
+fn exit_codes_and_errors() {
+    let r = run(&["sign", "symbol=BTCUSDT"], &[]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("BINANCE_API_SECRET"), "{}", r.stderr);
+    let r = run(
+        &["sign", "symbol=BTCUSDT"],
+        &[("BINANCE_API_SECRET", &format!("{SECRET}\n"))],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("line break"), "{}", r.stderr);
+    let r = spot(&["sign", "--timestamp", "12", "a=1"]);
+    assert_eq!(r.code, 2);
+    let r = spot(&["sign", "noequals"]);
+    assert_eq!(r.code, 2);
+    let r = spot(&["sign", "timestamp=1"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("set by the signer"));
+    let r = spot(&[
+        "sign",
+        "--product",
+        "usdm-futures",
+        "--timestamp-us",
+        "1700000000000000",
+        "a=1",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("microseconds"), "{}", r.stderr);
+    let r = spot(&["frobnicate"]);
+    assert_eq!(r.code, 2);
+    let r = spot(&["diagnose", "--query", "x=1", "--error-code", "-1022"]);
+    assert_eq!(r.code, 1, "a negative error code parses: {}", r.stderr);
+    let r = spot(&["diagnose", "--ws", "--query", "not json"]);
+    assert_eq!(r.code, 2);
+}
