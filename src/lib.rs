@@ -31,6 +31,7 @@
 //! - [`Params`], [`Timestamp`], [`RecvWindow`], [`Product`]: the values that go on the wire.
 //! - [`Signer`] and [`SignedRequest`]: signing and verification.
 //! - [`ws`]: the WebSocket API's sorted, unencoded form; [`fix`]: FIX logon signatures.
+//! - [`limits`]: a rate-limit governor fed by Binance's own counts.
 //! - [`TimeSync`] and [`check_window`]: timestamps Binance accepts (see "Fixing -1021" in
 //!   [`TimeSync`]'s module, [`time_sync`]).
 #![forbid(unsafe_code)]
@@ -42,6 +43,7 @@ pub mod encoding;
 mod error;
 pub mod fix;
 mod keys;
+pub mod limits;
 mod params;
 mod product;
 mod recv_window;

@@ -1,0 +1,221 @@
+//! The bodies of the fuzz targets, shared by `fuzz_targets/*.rs` (cargo fuzz) and by the
+//! crate's `tests/fuzz_replay.rs`, which replays every seed corpus in CI.
+//!
+//! Inputs are mostly text, so seeds can be written by hand from the shared vectors: see
+//! `fuzz/README.md` for each target's format.
+#![allow(dead_code)]
+
+use binance_sign::diagnose::Input;
+use binance_sign::encoding::{decode_pairs, encode};
+use binance_sign::ws::WsParams;
+use binance_sign::{LocalReading, Params, RecvWindow, Signer, TimeSync, Timestamp};
+
+const API_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
+const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+const ED25519: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIIJEYWtGBrhACmb9Dvy+qa8WEf0lQOl1s4CLIAB9m89u\n-----END PRIVATE KEY-----\n";
+
+fn hmac() -> Signer {
+    Signer::hmac(API_KEY, SECRET).expect("valid test secret")
+}
+
+fn ed25519() -> Signer {
+    Signer::ed25519_pem(API_KEY, ED25519).expect("valid test key")
+}
+
+/// `k=v` lines (split at the first `=`) of the lossy UTF-8 text.
+fn lines(text: &str) -> Vec<(String, String)> {
+    text.split('\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap_or((l, ""));
+            (k.to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+/// Format: one control byte (bit 0-1: query, body or split; bit 2: recvWindow; bit 3: µs
+/// timestamp; bit 4: Ed25519 key; high nibble: split point), then `k=v` lines.
+pub fn params_roundtrip(data: &[u8]) {
+    let Some((&control, rest)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(rest);
+    let pairs = lines(&text);
+    let Ok(all) = Params::try_from_pairs(pairs.iter().map(|(k, v)| (k, v))) else {
+        return; // refused with a typed error: fine
+    };
+    let signer = if control & 0x10 != 0 {
+        ed25519()
+    } else {
+        hmac()
+    };
+    let ts = if control & 0x08 != 0 {
+        Timestamp::from_micros(1_700_000_000_123_456)
+    } else {
+        Timestamp::from_millis(1_700_000_000_123)
+    }
+    .expect("in range");
+    let rw = (control & 0x04 != 0).then(|| RecvWindow::from_micros(6_000_346).expect("in range"));
+    let split = usize::from(control >> 4).min(pairs.len());
+    let req = match control & 0x03 {
+        0 => signer.sign_query(&all, ts, rw),
+        1 => signer.sign_body(&all, ts, rw),
+        _ => {
+            let q =
+                Params::try_from_pairs(pairs[..split].iter().map(|(k, v)| (k, v))).expect("subset");
+            let b =
+                Params::try_from_pairs(pairs[split..].iter().map(|(k, v)| (k, v))).expect("subset");
+            signer.sign_split(&q, &b, ts, rw)
+        }
+    }
+    .expect("valid params always sign");
+    signer
+        .verify(req.query(), req.body())
+        .expect("our own output verifies");
+    assert!(req.query().is_ascii() && req.body().is_ascii());
+    let mut decoded = decode_pairs(req.query()).expect("decodes");
+    decoded.extend(decode_pairs(req.body()).expect("decodes"));
+    assert_eq!(
+        &decoded[..pairs.len()],
+        &pairs[..],
+        "decoding gives the pairs back, in order"
+    );
+    let tail: Vec<&str> = decoded[pairs.len()..]
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .collect();
+    let expected: &[&str] = if rw.is_some() {
+        &["recvWindow", "timestamp", "signature"]
+    } else {
+        &["timestamp", "signature"]
+    };
+    assert_eq!(tail, expected);
+    if !req.body().is_empty() {
+        assert!(!req.query().contains("signature="));
+    }
+}
+
+/// Format: lossy UTF-8; the first `\n` separates query from body.
+pub fn parse_signed(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let (query, body) = text.split_once('\n').unwrap_or((&text, ""));
+    for signer in [hmac(), ed25519()] {
+        let _ = signer.verify(query, body);
+        if let Ok(req) = signer.sign_encoded(query, body) {
+            signer
+                .verify(req.query(), req.body())
+                .expect("sign_encoded output verifies");
+        }
+        let _ = signer.diagnose(
+            &Input::rest(query, body)
+                .server_time(1_700_000_000_000)
+                .error_code(-1022),
+        );
+        let _ = signer.diagnose(&Input::websocket(&text));
+    }
+    let _ = decode_pairs(&text);
+    let _ = text.parse::<RecvWindow>();
+}
+
+/// Format: `k=v` lines. Each third-party encoding of the pairs (plus a timestamp) is either
+/// refused by `sign_encoded` with a reason, or signed so that it verifies and decodes to the
+/// same pairs.
+pub fn encoder_differential(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut pairs = lines(&text);
+    pairs.retain(|(k, _)| k != "timestamp" && k != "signature");
+    pairs.push(("timestamp".into(), "1700000000000".into()));
+    let signer = hmac();
+    let url_form = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&pairs)
+        .finish();
+    let serde_form = serde_urlencoded::to_string(&pairs).expect("pairs of strings serialize");
+    let ours = pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    for candidate in [&url_form, &serde_form, &ours] {
+        match signer.sign_encoded(candidate, "") {
+            Ok(req) => {
+                signer.verify(req.query(), req.body()).expect("verifies");
+                let (payload, _) = req.payload_parts();
+                assert_eq!(payload, candidate.as_str(), "signs exactly the bytes given");
+                assert_eq!(
+                    decode_pairs(payload).expect("decodes"),
+                    pairs,
+                    "decoding agrees"
+                );
+            }
+            Err(_) => {} // refused with a reason (empty value, duplicate key, control character, ...)
+        }
+    }
+}
+
+/// Format: arbitrary bytes, tried as PEM text and as DER inside a PEM armor.
+pub fn pem_keys(data: &[u8]) {
+    use base64::Engine as _;
+    let text = String::from_utf8_lossy(data);
+    let _ = Signer::from_pem("k", &text, None);
+    let _ = Signer::from_pem("k", &text, Some(b"pass"));
+    let _ = Signer::rsa_pem("k", &text);
+    let der = base64::engine::general_purpose::STANDARD.encode(data);
+    for label in ["PRIVATE KEY", "ENCRYPTED PRIVATE KEY"] {
+        let pem = format!("-----BEGIN {label}-----\n{der}\n-----END {label}-----\n");
+        if let Ok(signer) = Signer::from_pem("k", &pem, Some(b"pass")) {
+            let req = signer
+                .sign_encoded("timestamp=1700000000000", "")
+                .expect("a parsed key signs");
+            signer
+                .verify(req.query(), req.body())
+                .expect("and verifies");
+        }
+    }
+}
+
+fn u64_at(chunk: &[u8], i: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&chunk[i * 8..i * 8 + 8]);
+    u64::from_le_bytes(b)
+}
+
+/// Format: 56-byte records of seven little-endian u64: sent wall/mono, server time, received
+/// wall/mono, then a "now" wall/mono at which timestamps are taken. Values are folded into
+/// plausible ranges half the time, so the estimator is reached as well as the refusals.
+pub fn time_sync(data: &[u8]) {
+    let mut sync = TimeSync::new();
+    let mut last = 0u64;
+    for chunk in data.chunks_exact(56) {
+        let v: Vec<u64> = (0..7).map(|i| u64_at(chunk, i)).collect();
+        let fold = v[0] & 1 == 0;
+        let wall = |x: u64| {
+            if fold {
+                1_600_000_000_000_000 + (x % 400_000_000_000_000) as i64
+            } else {
+                x as i64
+            }
+        };
+        let mono = |x: u64| if fold { x % 10_000_000_000_000 } else { x };
+        let server = if fold {
+            1_600_000_000_000 + v[2] % 400_000_000_000
+        } else {
+            v[2]
+        };
+        let sent = LocalReading::from_micros(wall(v[0]), mono(v[1]));
+        let received = LocalReading::from_micros(wall(v[3]), mono(v[4]));
+        let _ = sync.observe(sent, server, received);
+        let now = LocalReading::from_micros(wall(v[5]), mono(v[6]));
+        let _ = sync.estimate(now);
+        let _ = sync.needs_resync(now, std::time::Duration::from_secs(60));
+        if let Ok(ts) = sync.timestamp(now) {
+            assert!(ts.as_micros() >= last, "timestamps never go backwards");
+            last = ts.as_micros();
+        }
+        if let Ok(ts) = sync.timestamp_micros(now) {
+            assert!(ts.as_micros() >= last, "timestamps never go backwards");
+            last = ts.as_micros();
+        }
+    }
+    let mut p = WsParams::new();
+    let _ = p.insert("x", "y");
+}
