@@ -200,6 +200,9 @@ pub enum Error {
         /// The key kind held.
         actual: &'static str,
     },
+    /// A URL or path cannot carry the request as it is.
+    #[error("invalid URL: {0}")]
+    InvalidUrl(String),
     /// A WebSocket `params` text is not a JSON object.
     #[error("the WebSocket params are not a JSON object: {0}")]
     MalformedJson(String),

@@ -42,6 +42,8 @@ pub mod diagnose;
 pub mod encoding;
 mod error;
 pub mod fix;
+#[cfg(feature = "http")]
+mod http_request;
 mod keys;
 pub mod limits;
 mod params;
