@@ -253,6 +253,13 @@ fn ws_signed_as_rest() {
     let d = signer().diagnose(&Input::websocket(&text)).unwrap();
     assert!(d.valid && d.findings.is_empty(), "{:?}", d.findings);
     assert!(signer().diagnose(&Input::websocket("not json")).is_err());
+    // The canonical form, signed with a secret read with its trailing newline.
+    let canonical = format!("apiKey={KEY}&symbol=BTCUSDT&timestamp=1700000000000");
+    let sig = hmac_hex(format!("{SECRET}\n").as_bytes(), &canonical);
+    let params = format!(
+        r#"{{"apiKey":"{KEY}","symbol":"BTCUSDT","timestamp":1700000000000,"signature":"{sig}"}}"#
+    );
+    assert_first(Input::websocket(&params), Code::SecretWhitespace);
 }
 
 fn signed(query: &str) -> String {

@@ -163,3 +163,15 @@ fn asymmetric_rest_signatures_must_arrive_percent_encoded() {
     ));
     ed.verify(req.query(), "").unwrap();
 }
+
+#[test]
+fn shared_types_are_send_sync_and_clone() {
+    fn send_sync<T: Send + Sync>() {}
+    fn clone<T: Clone>() {}
+    send_sync::<Signer>();
+    clone::<Signer>();
+    send_sync::<binance_sign::SignedRequest>();
+    send_sync::<binance_sign::limits::Governor>();
+    send_sync::<binance_sign::TimeSync>();
+    clone::<binance_sign::TimeSync>();
+}

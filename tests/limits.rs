@@ -442,3 +442,24 @@ proptest! {
         let _ = parse_rate_limits(&value);
     }
 }
+
+#[cfg(feature = "http")]
+#[test]
+fn observes_an_http_header_map() {
+    let g = Governor::new(RateLimit::spot_defaults());
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-mbx-used-weight-1m", "5870".parse().unwrap());
+    headers.insert("retry-after", "3".parse().unwrap());
+    g.observe_http(T0, http::StatusCode::TOO_MANY_REQUESTS, &headers)
+        .unwrap();
+    assert_eq!(g.used(T0, RateLimitType::RequestWeight, 60_000), Some(5870));
+    assert_eq!(
+        g.acquire(T0 + 2_999, 1, false),
+        Decision::Wait(Duration::from_millis(1))
+    );
+    assert_eq!(g.acquire(T0 + 3_000, 10, false), Decision::Send);
+    assert!(
+        matches!(g.acquire(T0 + 3_000, 1, false), Decision::Wait(_)),
+        "5880 used of a 5880 budget"
+    );
+}

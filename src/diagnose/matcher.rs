@@ -4,8 +4,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use hmac::Mac;
 
+use super::{Code, Finding};
 use crate::encoding::decode;
 use crate::keys;
+use crate::keys::KeyKind;
 use crate::signer::{Key, Signer};
 
 /// Where the signature travelled.
@@ -103,4 +105,70 @@ fn base64_variants(text: &str) -> impl Iterator<Item = Vec<u8>> + '_ {
     [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
         .into_iter()
         .filter_map(move |engine| engine.decode(text.as_bytes()).ok())
+}
+
+impl Matcher<'_> {
+    /// Key mistakes that reproduce the sent signature over `payload`: the HMAC secret as
+    /// loading mistakes leave it, or the API key used as the secret. Confirmed findings, each
+    /// with the form the signature was sent in.
+    pub(super) fn key_mistakes(&self, payload: &str) -> Vec<(Form, Finding)> {
+        let Some(secret) = self.secret() else {
+            return Vec::new();
+        };
+        let with = |prefix: &[u8], suffix: &[u8]| [prefix, secret, suffix].concat();
+        let variants = [
+            (with(b"", b"\n"), "plus a trailing newline"),
+            (with(b"", b"\r\n"), "plus a trailing CRLF"),
+            (with(b"", b" "), "plus a trailing space"),
+            (with(b" ", b""), "plus a leading space"),
+            (with(b"", b"\t"), "plus a trailing tab"),
+            (with(b"\"", b"\""), "wrapped in double quotes"),
+            (with(b"'", b"'"), "wrapped in single quotes"),
+        ];
+        let mut found = Vec::new();
+        for (variant, what) in variants {
+            if let Some(form) = self.check_hmac(&variant, payload) {
+                found.push((form, Finding::new(
+                    Code::SecretWhitespace,
+                    format!("the request was signed with the secret {what}"),
+                    "trim the secret you load (strip the trailing newline, spaces and quotes); Signer::hmac refuses such secrets",
+                ).confirmed()));
+            }
+        }
+        if let Some(form) = self.check_hmac(self.signer.api_key().as_bytes(), payload) {
+            found.push((
+                form,
+                Finding::new(
+                    Code::ApiKeyAsSecret,
+                    "the request was signed with the API key instead of the secret key",
+                    "sign with the secret key; the API key only goes in the X-MBX-APIKEY header",
+                )
+                .confirmed(),
+            ));
+        }
+        found
+    }
+
+    /// The `signature-encoding` finding for a signature that matched in `form`, if it is not
+    /// the form Binance expects.
+    pub(super) fn encoding_finding(&self, form: Form) -> Option<Finding> {
+        let message = match (form, self.transport) {
+            (Form::Canonical, _) => return None,
+            (Form::Base64ForHex, _) => {
+                "the HMAC signature was sent in base64; Binance expects 64 hex characters"
+            }
+            (Form::WrongBase64Encoding, Transport::Rest) => {
+                "the base64 signature was sent without percent-encoding; on REST `+`, `/` and `=` must be %2B, %2F, %3D (a raw `+` reads as a space)"
+            }
+            (Form::WrongBase64Encoding, Transport::Ws) => {
+                "the base64 signature was percent-encoded; in WebSocket params it goes as plain base64"
+            }
+        };
+        let fix = match (self.signer.key_kind(), self.transport) {
+            (KeyKind::Hmac, _) => "hex-encode the HMAC-SHA256 output (lowercase)",
+            (_, Transport::Rest) => "percent-encode the base64 signature before appending it",
+            (_, Transport::Ws) => "put the plain base64 signature in params",
+        };
+        Some(Finding::new(Code::SignatureEncoding, message, fix).confirmed())
+    }
 }

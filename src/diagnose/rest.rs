@@ -107,7 +107,7 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Vec<Finding
     let mut matched = false;
     let record = |form: Form, finding: Finding, findings: &mut Vec<Finding>| {
         findings.push(finding.confirmed());
-        encoding_finding(form, signer, findings);
+        findings.extend(matcher.encoding_finding(form));
         true
     };
 
@@ -124,7 +124,7 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Vec<Finding
         if form == Form::Canonical || !placement_ok {
             record(form, finding, &mut findings);
         } else {
-            encoding_finding(form, signer, &mut findings);
+            findings.extend(matcher.encoding_finding(form));
         }
     } else {
         for candidate in candidates(&others, &query, &body, &exact) {
@@ -138,31 +138,8 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Vec<Finding
             }
         }
     }
-    if let Some(secret) = matcher.secret() {
-        for (variant, what) in secret_variants(secret) {
-            if let Some(form) = matcher.check_hmac(&variant, &exact) {
-                matched = record(
-                    form,
-                    Finding::new(
-                        Code::SecretWhitespace,
-                        format!("the request was signed with the secret {what}"),
-                        "trim the secret you load (strip the trailing newline, spaces and quotes); Signer::hmac refuses such secrets",
-                    ),
-                    &mut findings,
-                );
-            }
-        }
-        if let Some(form) = matcher.check_hmac(signer.api_key().as_bytes(), &exact) {
-            matched = record(
-                form,
-                Finding::new(
-                    Code::ApiKeyAsSecret,
-                    "the request was signed with the API key instead of the secret key",
-                    "sign with the secret key; the API key only goes in the X-MBX-APIKEY header",
-                ),
-                &mut findings,
-            );
-        }
+    for (form, finding) in matcher.key_mistakes(&exact) {
+        matched = record(form, finding, &mut findings);
     }
     if !matched {
         findings.push(Finding::new(
@@ -172,38 +149,6 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Vec<Finding
         ));
     }
     (false, findings)
-}
-
-fn encoding_finding(form: Form, signer: &Signer, findings: &mut Vec<Finding>) {
-    let message = match form {
-        Form::Canonical => return,
-        Form::Base64ForHex => {
-            "the HMAC signature was sent in base64; Binance expects 64 hex characters"
-        }
-        Form::WrongBase64Encoding => {
-            "the base64 signature was sent without percent-encoding; on REST `+`, `/` and `=` must be %2B, %2F, %3D (a raw `+` reads as a space)"
-        }
-    };
-    let fix = if signer.key_kind() == crate::KeyKind::Hmac {
-        "hex-encode the HMAC-SHA256 output (lowercase)"
-    } else {
-        "percent-encode the base64 signature before appending it"
-    };
-    findings.push(Finding::new(Code::SignatureEncoding, message, fix).confirmed());
-}
-
-/// The HMAC secret as common loading mistakes leave it, with a description.
-fn secret_variants(secret: &[u8]) -> Vec<(Vec<u8>, &'static str)> {
-    let with = |prefix: &[u8], suffix: &[u8]| [prefix, secret, suffix].concat();
-    vec![
-        (with(b"", b"\n"), "plus a trailing newline"),
-        (with(b"", b"\r\n"), "plus a trailing CRLF"),
-        (with(b"", b" "), "plus a trailing space"),
-        (with(b" ", b""), "plus a leading space"),
-        (with(b"", b"\t"), "plus a trailing tab"),
-        (with(b"\"", b"\""), "wrapped in double quotes"),
-        (with(b"'", b"'"), "wrapped in single quotes"),
-    ]
 }
 
 fn candidates(others: &[&Sent<'_>], query: &str, body: &str, exact: &str) -> Vec<Candidate> {

@@ -5,7 +5,7 @@ use std::fmt;
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::matcher::{Form, Matcher, Transport};
+use super::matcher::{Matcher, Transport};
 use super::{Code, Finding, Input, checks};
 use crate::encoding::encode;
 use crate::error::Error;
@@ -134,56 +134,13 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> Result<(bool, Vec<
                     .confirmed(),
                 );
             }
-            if form != Form::Canonical {
-                let message = match form {
-                    Form::Base64ForHex => {
-                        "the HMAC signature was sent in base64; Binance expects 64 hex characters"
-                    }
-                    _ => {
-                        "the base64 signature was percent-encoded; in WebSocket params it goes as plain base64"
-                    }
-                };
-                findings.push(Finding::new(Code::SignatureEncoding, message, "send the signature as the key produced it: hex for HMAC, plain base64 for Ed25519/RSA").confirmed());
-            }
+            findings.extend(matcher.encoding_finding(form));
             break;
         }
     }
-    if let Some(secret) = matcher.secret() {
-        for (suffix, prefix, what) in [
-            ("\n", "", "plus a trailing newline"),
-            ("\r\n", "", "plus a trailing CRLF"),
-            (" ", "", "plus a trailing space"),
-            ("", " ", "plus a leading space"),
-            ("\"", "\"", "wrapped in double quotes"),
-            ("'", "'", "wrapped in single quotes"),
-        ] {
-            let variant = [prefix.as_bytes(), secret, suffix.as_bytes()].concat();
-            if matcher.check_hmac(&variant, &canonical).is_some() {
-                matched = true;
-                findings.push(
-                    Finding::new(
-                        Code::SecretWhitespace,
-                        format!("the request was signed with the secret {what}"),
-                        "trim the secret you load",
-                    )
-                    .confirmed(),
-                );
-            }
-        }
-        if matcher
-            .check_hmac(signer.api_key().as_bytes(), &canonical)
-            .is_some()
-        {
-            matched = true;
-            findings.push(
-                Finding::new(
-                    Code::ApiKeyAsSecret,
-                    "the request was signed with the API key instead of the secret key",
-                    "sign with the secret key",
-                )
-                .confirmed(),
-            );
-        }
+    for (_, finding) in matcher.key_mistakes(&canonical) {
+        matched = true;
+        findings.push(finding);
     }
     if !matched {
         findings.push(Finding::new(
