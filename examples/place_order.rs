@@ -58,6 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             } => {
                 return Err(format!("IP banned until {until_server_millis}").into());
             }
+            other => return Err(format!("cannot send: {other:?}").into()),
         }
     }
 

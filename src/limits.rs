@@ -25,6 +25,7 @@
 //!         Decision::Send => {}
 //!         Decision::Wait(d) => { std::thread::sleep(d); continue; }
 //!         Decision::Banned { until_server_millis } => return Err(format!("IP banned until {until_server_millis}").into()),
+//!         other => return Err(format!("cannot send: {other:?}").into()), // TooHeavy
 //!     }
 //!     let response = client.get("https://api.binance.com/api/v3/depth?symbol=BTCUSDT").send()?;
 //!     let headers = response.headers().iter().filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
@@ -282,6 +283,7 @@ fn parse_count(value: &str) -> Option<u64> {
 
 /// What to do before sending a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Decision {
     /// Send it now; it has been counted.
     Send,
@@ -291,6 +293,12 @@ pub enum Decision {
     Banned {
         /// When the ban ends, server time in ms.
         until_server_millis: i64,
+    },
+    /// The request alone counts more than this limit allows in a whole window: it can never be
+    /// sent (Binance would answer 429).
+    TooHeavy {
+        /// The limit it exceeds.
+        limit: RateLimit,
     },
 }
 
@@ -381,7 +389,9 @@ impl Governor {
             .into_iter()
             .map(|limit| Counter {
                 limit,
-                budget: ((limit.limit as f64) * (1.0 - headroom)).floor() as u64,
+                // Headroom never shrinks a limit of at least 1 to nothing.
+                budget: (((limit.limit as f64) * (1.0 - headroom)).floor() as u64)
+                    .max(limit.limit.min(1)),
                 window_start: i64::MIN,
                 used: 0,
                 carry: 0,
@@ -430,12 +440,20 @@ impl Governor {
             if cost == 0 {
                 continue;
             }
+            if cost > counter.limit.limit {
+                return Decision::TooHeavy {
+                    limit: counter.limit,
+                };
+            }
+            // A request heavier than the headroom-reduced budget still goes into an empty
+            // window, as long as it fits the real limit.
+            let budget = counter.budget.max(cost);
             let len = i64::try_from(counter.limit.window_millis()).unwrap_or(i64::MAX);
             let start = counter.window_start;
             let in_head = now < start.saturating_add(margin);
-            if counter.used + cost > counter.budget {
+            if counter.used + cost > budget {
                 wait = wait.max(start.saturating_add(len).saturating_add(margin) - now);
-            } else if in_head && counter.prev + cost > counter.budget {
+            } else if in_head && counter.prev + cost > budget {
                 wait = wait.max(start + margin - now);
             }
         }

@@ -187,18 +187,24 @@ impl Params {
 
 /// The checks every user parameter goes through, whatever the API form.
 pub(crate) fn validate_pair(key: &str, value: &str) -> Result<(), Error> {
+    validate_key(key, &RESERVED_KEYS)?;
+    check_controls(key, "value", value)?;
+    if value.is_empty() {
+        return Err(Error::EmptyValue {
+            key: key.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// The checks every user key goes through: not empty, no control characters, not `reserved`.
+pub(crate) fn validate_key(key: &str, reserved: &[&str]) -> Result<(), Error> {
     if key.is_empty() {
         return Err(Error::EmptyKey);
     }
     check_controls(key, "key", key)?;
-    if RESERVED_KEYS.contains(&key) {
+    if reserved.contains(&key) {
         return Err(Error::ReservedKey {
-            key: key.to_owned(),
-        });
-    }
-    check_controls(key, "value", value)?;
-    if value.is_empty() {
-        return Err(Error::EmptyValue {
             key: key.to_owned(),
         });
     }

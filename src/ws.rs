@@ -30,7 +30,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::keys::KeyKind;
-use crate::params::{Params, validate_pair};
+use crate::params::{Params, validate_key, validate_pair};
 use crate::recv_window::RecvWindow;
 use crate::signer::Signer;
 use crate::timestamp::Timestamp;
@@ -59,11 +59,7 @@ impl WsParams {
     pub fn insert(&mut self, key: impl AsRef<str>, value: impl Into<Value>) -> Result<(), Error> {
         let key = key.as_ref();
         let value = value.into();
-        if WS_RESERVED.contains(&key) {
-            return Err(Error::ReservedKey {
-                key: key.to_owned(),
-            });
-        }
+        validate_key(key, &WS_RESERVED)?;
         match &value {
             Value::String(text) => validate_pair(key, text)?,
             Value::Null => {
@@ -71,7 +67,7 @@ impl WsParams {
                     key: key.to_owned(),
                 });
             }
-            _ => validate_pair(key, "-")?,
+            _ => {}
         }
         if self.map.contains_key(key) {
             return Err(Error::DuplicateKey {

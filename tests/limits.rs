@@ -187,6 +187,7 @@ fn simulate(
                     s,
                     Event::Attempt,
                 ),
+                other => panic!("{other:?}"),
             },
             Event::Arrive => {
                 let (status, headers) = binance.handle(t, weight, is_order);
@@ -462,4 +463,31 @@ fn observes_an_http_header_map() {
         matches!(g.acquire(T0 + 3_000, 1, false), Decision::Wait(_)),
         "5880 used of a 5880 budget"
     );
+}
+
+#[test]
+fn small_limits_and_heavy_requests() {
+    use binance_sign::limits::IntervalUnit;
+    let g = Governor::new(vec![RateLimit::new(
+        RateLimitType::RequestWeight,
+        IntervalUnit::Minute,
+        1,
+        10,
+    )]);
+    // Heavier than the 2% headroom leaves (budget 9) but within the limit: only into an empty window.
+    assert_eq!(g.acquire(T0, 10, false), Decision::Send);
+    assert!(matches!(g.acquire(T0 + 1, 10, false), Decision::Wait(_)));
+    assert!(matches!(g.acquire(T0, 11, false), Decision::TooHeavy { limit } if limit.limit == 10));
+    let one = Governor::new(vec![RateLimit::new(
+        RateLimitType::Orders,
+        IntervalUnit::Second,
+        10,
+        1,
+    )]);
+    assert_eq!(
+        one.acquire(T0, 1, true),
+        Decision::Send,
+        "a limit of 1 is not rounded to 0"
+    );
+    assert!(matches!(one.acquire(T0 + 1, 1, true), Decision::Wait(_)));
 }
