@@ -1,4 +1,5 @@
 //! The `binance-sign` binary: official vectors, verify, diagnose, exit codes, no secret leaks.
+#![cfg(all(feature = "cli", feature = "ed25519"))]
 
 use assert_cmd::Command;
 

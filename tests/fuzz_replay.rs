@@ -1,6 +1,7 @@
 //! Replays every fuzz target's body over its seed corpus (`fuzz/corpus/<target>/`), so CI
 //! exercises the targets without a fuzzer. Committed inputs are named `seed-*` (written from
 //! the shared vectors) or `regress-*` (inputs that once found a bug).
+#![cfg(all(feature = "ed25519", feature = "rsa"))]
 
 #[path = "../fuzz/bodies/mod.rs"]
 #[allow(clippy::all, missing_docs, unreachable_pub)]

@@ -183,32 +183,42 @@ fn u64_at(chunk: &[u8], i: usize) -> u64 {
     u64::from_le_bytes(b)
 }
 
-/// Format: 56-byte records of seven little-endian u64: sent wall/mono, server time, received
-/// wall/mono, then a "now" wall/mono at which timestamps are taken. Values are folded into
-/// plausible ranges half the time, so the estimator is reached as well as the refusals.
+/// Format: 56-byte records of seven little-endian u64. With the lowest bit of the first clear,
+/// the values are folded into a plausible probe (round trip under 20 s, offset within ±1 day,
+/// wall-clock jitter and steps, a later "now"), so the estimator is reached; otherwise they are
+/// used raw, to reach the refusals. Timestamps handed out must never go backwards.
 pub fn time_sync(data: &[u8]) {
     let mut sync = TimeSync::new();
     let mut last = 0u64;
+    let mut mono = 0u64;
     for chunk in data.chunks_exact(56) {
         let v: Vec<u64> = (0..7).map(|i| u64_at(chunk, i)).collect();
-        let fold = v[0] & 1 == 0;
-        let wall = |x: u64| {
-            if fold {
-                1_600_000_000_000_000 + (x % 400_000_000_000_000) as i64
-            } else {
-                x as i64
-            }
-        };
-        let mono = |x: u64| if fold { x % 10_000_000_000_000 } else { x };
-        let server = if fold {
-            1_600_000_000_000 + v[2] % 400_000_000_000
+        let (sent, server, received, now) = if v[0] & 1 == 0 {
+            let wall0 = 1_600_000_000_000_000 + (v[0] % 400_000_000_000_000) as i64;
+            mono = mono.saturating_add(v[1] % 3_600_000_000);
+            let rtt = v[4] % 20_000_000;
+            let jitter = (v[3] % 200_000) as i64 - 100_000;
+            let offset = (v[2] % 172_800_000) as i64 - 86_400_000;
+            let server = u64::try_from(wall0 / 1000 + offset).unwrap_or(0);
+            let later = v[6] % 7_200_000_000;
+            (
+                LocalReading::from_micros(wall0, mono),
+                server,
+                LocalReading::from_micros(wall0 + rtt as i64 + jitter, mono + rtt),
+                LocalReading::from_micros(
+                    wall0 + (v[5] % 10_000_000_000) as i64 - 5_000_000_000,
+                    mono + rtt + later,
+                ),
+            )
         } else {
-            v[2]
+            (
+                LocalReading::from_micros(v[0] as i64, v[1]),
+                v[2],
+                LocalReading::from_micros(v[3] as i64, v[4]),
+                LocalReading::from_micros(v[5] as i64, v[6]),
+            )
         };
-        let sent = LocalReading::from_micros(wall(v[0]), mono(v[1]));
-        let received = LocalReading::from_micros(wall(v[3]), mono(v[4]));
         let _ = sync.observe(sent, server, received);
-        let now = LocalReading::from_micros(wall(v[5]), mono(v[6]));
         let _ = sync.estimate(now);
         let _ = sync.needs_resync(now, std::time::Duration::from_secs(60));
         if let Ok(ts) = sync.timestamp(now) {
