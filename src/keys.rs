@@ -64,9 +64,9 @@ impl HmacKey {
         }
     }
 
-    /// A clone of the keyed state, ready for the payload.
-    pub(crate) fn mac(&self) -> Hmac<Sha256> {
-        self.state.clone()
+    /// The keyed state, to clone for each payload.
+    pub(crate) fn state(&self) -> &Hmac<Sha256> {
+        &self.state
     }
 
     pub(crate) fn secret(&self) -> &[u8] {
@@ -83,16 +83,25 @@ pub(crate) fn keyed(secret: &[u8]) -> Hmac<Sha256> {
     }
 }
 
-/// The lowercase hex HMAC-SHA256 of the concatenated `parts`.
-pub(crate) fn hmac_hex(mut mac: Hmac<Sha256>, parts: &[&[u8]]) -> [u8; 64] {
-    for part in parts {
-        mac.update(part);
-    }
-    let tag = mac.finalize().into_bytes();
+/// The lowercase hex HMAC-SHA256 of the concatenated `parts`, from a clone of `keyed`.
+#[inline]
+pub(crate) fn hmac_hex(keyed: &Hmac<Sha256>, parts: &[&[u8]]) -> [u8; 64] {
+    let tag = hmac_tag(keyed, parts);
     let mut hex = [0u8; 64];
     // 32 bytes always fit 64 hex characters.
     let _ = hex::encode_to_slice(tag, &mut hex);
     hex
+}
+
+/// The HMAC-SHA256 tag of the concatenated `parts`, from a clone of `keyed` (the clone is
+/// updated in place: the state is never moved around).
+#[inline]
+pub(crate) fn hmac_tag(keyed: &Hmac<Sha256>, parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = keyed.clone();
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
 }
 
 /// Checks a secret for the mistakes that otherwise show up only as a remote `-1022`.

@@ -474,7 +474,7 @@ impl Signer {
     pub(crate) fn verify_located(&self, located: &Located<'_>) -> Result<(), Error> {
         let parts = [located.query.as_bytes(), located.body.as_bytes()];
         match &*self.key {
-            Key::Hmac(key) => verify_hmac(key.mac(), &parts, located.signature),
+            Key::Hmac(key) => verify_hmac(key.state(), &parts, located.signature),
             #[cfg(any(feature = "ed25519", feature = "rsa"))]
             _ => self.verify_base64(&parts, &decode_rest_base64(located.signature)?),
         }
@@ -484,7 +484,7 @@ impl Signer {
     /// encoding: the WebSocket API and FIX form.
     pub(crate) fn verify_raw(&self, parts: &[&[u8]], signature: &str) -> Result<(), Error> {
         match &*self.key {
-            Key::Hmac(key) => verify_hmac(key.mac(), parts, signature),
+            Key::Hmac(key) => verify_hmac(key.state(), parts, signature),
             #[cfg(any(feature = "ed25519", feature = "rsa"))]
             _ => {
                 use base64::Engine as _;
@@ -527,9 +527,10 @@ impl Signer {
     }
 
     /// The signature of the concatenated `parts`, as the key produces it.
+    #[inline]
     pub(crate) fn sign_raw(&self, parts: &[&[u8]]) -> Result<RawSignature, Error> {
         match &*self.key {
-            Key::Hmac(key) => Ok(RawSignature::Hex(keys::hmac_hex(key.mac(), parts))),
+            Key::Hmac(key) => Ok(RawSignature::Hex(keys::hmac_hex(key.state(), parts))),
             #[cfg(feature = "ed25519")]
             Key::Ed25519(key) => Ok(RawSignature::Base64(key.sign(parts))),
             #[cfg(feature = "rsa")]
@@ -542,18 +543,17 @@ impl Signer {
 const TAIL_CAPACITY: usize = 128;
 
 /// Appends `recvWindow` (if any) and `timestamp`, each preceded by `&` unless `out` is empty.
+/// (Separators and names go in as one piece: each `push_str` is a copy call.)
 fn write_tail(timestamp: Timestamp, recv_window: Option<RecvWindow>, out: &mut String) {
-    if let Some(rw) = recv_window {
-        if !out.is_empty() {
-            out.push('&');
+    let first = out.is_empty();
+    match recv_window {
+        Some(rw) => {
+            out.push_str(if first { "recvWindow=" } else { "&recvWindow=" });
+            rw.write_to(out);
+            out.push_str("&timestamp=");
         }
-        out.push_str("recvWindow=");
-        rw.write_to(out);
+        None => out.push_str(if first { "timestamp=" } else { "&timestamp=" }),
     }
-    if !out.is_empty() {
-        out.push('&');
-    }
-    out.push_str("timestamp=");
     timestamp.write_to(out);
 }
 
@@ -563,7 +563,7 @@ fn signature_offset(last: &str) -> usize {
 }
 
 fn verify_hmac(
-    mac: hmac::Hmac<sha2::Sha256>,
+    keyed: &hmac::Hmac<sha2::Sha256>,
     parts: &[&[u8]],
     signature: &str,
 ) -> Result<(), Error> {
@@ -589,7 +589,7 @@ fn verify_hmac(
             }
         }
     }
-    let mut mac = mac;
+    let mut mac = keyed.clone();
     for part in parts {
         mac.update(part);
     }

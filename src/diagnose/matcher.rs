@@ -2,7 +2,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-use hmac::Mac;
 
 use super::{Code, Finding};
 use crate::encoding::decode;
@@ -64,9 +63,7 @@ impl<'a> Matcher<'a> {
 
     /// Whether the sent signature is the HMAC of `payload` under `secret`.
     pub(super) fn check_hmac(&self, secret: &[u8], payload: &str) -> Option<Form> {
-        let mut mac = keys::keyed(secret);
-        mac.update(payload.as_bytes());
-        let tag = mac.finalize().into_bytes();
+        let tag = keys::hmac_tag(&keys::keyed(secret), &[payload.as_bytes()]);
         let mut hex_tag = [0u8; 32];
         if self.sent.len() == 64 && hex::decode_to_slice(self.sent, &mut hex_tag).is_ok() {
             return (hex_tag.as_slice() == tag.as_slice()).then_some(Form::Canonical);
