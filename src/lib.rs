@@ -29,8 +29,10 @@
 //! Modules, one concept each:
 //! - [`encoding`]: the one percent-encoding ([`encoding::WIRE_ENCODE_SET`]) and a strict decoder.
 //! - [`Params`], [`Timestamp`], [`RecvWindow`], [`Product`]: the values that go on the wire.
-//! - [`Signer`] and [`SignedRequest`]: signing and verification.
+//! - [`Signer`] and [`SignedRequest`]: signing and verification (and, with the `http` feature,
+//!   `SignedRequest::to_http`).
 //! - [`ws`]: the WebSocket API's sorted, unencoded form; [`fix`]: FIX logon signatures.
+//! - [`diagnose`]: the `-1022` doctor, which tells why Binance rejected a request.
 //! - [`limits`]: a rate-limit governor fed by Binance's own counts.
 //! - [`TimeSync`] and [`check_window`]: timestamps Binance accepts (see "Fixing -1021" in
 //!   [`TimeSync`]'s module, [`time_sync`]).

@@ -60,7 +60,7 @@ enum Command {
         timestamp_us: Option<u64>,
         /// recvWindow in milliseconds (up to three decimals on spot).
         #[arg(long, value_name = "MS")]
-        recv_window: Option<String>,
+        recv_window: Option<RecvWindow>,
         /// Put everything in the body (POST, PUT) instead of the query.
         #[arg(long)]
         body: bool,
@@ -113,7 +113,7 @@ enum Command {
         timestamp: Option<u64>,
         /// recvWindow in milliseconds.
         #[arg(long, value_name = "MS")]
-        recv_window: Option<String>,
+        recv_window: Option<RecvWindow>,
         /// The request id.
         #[arg(long, default_value = "1")]
         id: String,
@@ -180,11 +180,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fail> {
             json,
             params,
         } => {
-            let ts = timestamp_arg(timestamp, timestamp_us)?;
-            let rw = recv_window
-                .as_deref()
-                .map(str::parse::<RecvWindow>)
-                .transpose()?;
+            let (ts, rw) = (timestamp_arg(timestamp, timestamp_us)?, recv_window);
             let pairs = key_values(&params)?;
             let req = match split_at {
                 Some(n) => {
@@ -273,11 +269,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fail> {
             id,
             params,
         } => {
-            let ts = timestamp_arg(timestamp, None)?;
-            let rw = recv_window
-                .as_deref()
-                .map(str::parse::<RecvWindow>)
-                .transpose()?;
+            let (ts, rw) = (timestamp_arg(timestamp, None)?, recv_window);
             let mut ws_params = WsParams::new();
             for (k, v) in key_values(&params)? {
                 ws_params.insert(k, v)?;

@@ -337,6 +337,9 @@ fn exit_codes_and_errors() {
     ]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("microseconds"), "{}", r.stderr);
+    let r = spot(&["sign", "--recv-window", "70000", "a=1"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("at most 60000"), "{}", r.stderr);
     let r = spot(&["frobnicate"]);
     assert_eq!(r.code, 2);
     let r = spot(&["diagnose", "--query", "x=1", "--error-code", "-1022"]);
