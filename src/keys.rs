@@ -83,7 +83,24 @@ pub(crate) fn keyed(secret: &[u8]) -> Hmac<Sha256> {
     }
 }
 
-/// The lowercase hex HMAC-SHA256 of the concatenated `parts`, from a clone of `keyed`.
+/// A clone of `keyed` fed the concatenated `parts`, ready to finalize or verify. The clone is
+/// updated in place: the state is never moved around.
+#[inline]
+pub(crate) fn hmac_fed(keyed: &Hmac<Sha256>, parts: &[&[u8]]) -> Hmac<Sha256> {
+    let mut mac = keyed.clone();
+    for part in parts {
+        mac.update(part);
+    }
+    mac
+}
+
+/// The HMAC-SHA256 tag of the concatenated `parts`.
+#[inline]
+pub(crate) fn hmac_tag(keyed: &Hmac<Sha256>, parts: &[&[u8]]) -> [u8; 32] {
+    hmac_fed(keyed, parts).finalize().into_bytes().into()
+}
+
+/// The lowercase hex HMAC-SHA256 of the concatenated `parts`.
 #[inline]
 pub(crate) fn hmac_hex(keyed: &Hmac<Sha256>, parts: &[&[u8]]) -> [u8; 64] {
     let tag = hmac_tag(keyed, parts);
@@ -93,15 +110,18 @@ pub(crate) fn hmac_hex(keyed: &Hmac<Sha256>, parts: &[&[u8]]) -> [u8; 64] {
     hex
 }
 
-/// The HMAC-SHA256 tag of the concatenated `parts`, from a clone of `keyed` (the clone is
-/// updated in place: the state is never moved around).
-#[inline]
-pub(crate) fn hmac_tag(keyed: &Hmac<Sha256>, parts: &[&[u8]]) -> [u8; 32] {
-    let mut mac = keyed.clone();
-    for part in parts {
-        mac.update(part);
+/// The 32 bytes of a 64-character hex HMAC tag (either case); `None` for anything else.
+/// Depends only on the text, never on a secret.
+pub(crate) fn parse_hex_tag(text: &str) -> Option<[u8; 32]> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 64 {
+        return None;
     }
-    mac.finalize().into_bytes().into()
+    let mut tag = [0u8; 32];
+    for (byte, pair) in tag.iter_mut().zip(bytes.chunks_exact(2)) {
+        *byte = crate::encoding::hex_value(pair[0])? << 4 | crate::encoding::hex_value(pair[1])?;
+    }
+    Some(tag)
 }
 
 /// Checks a secret for the mistakes that otherwise show up only as a remote `-1022`.

@@ -3,9 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use hmac::Mac;
+use hmac::Mac as _;
 
-use crate::encoding::{encode_into, hex_value};
+use crate::encoding::encode_into;
 use crate::error::Error;
 use crate::keys::{self, HmacKey, KeyKind};
 use crate::params::Params;
@@ -476,7 +476,7 @@ impl Signer {
         match &*self.key {
             Key::Hmac(key) => verify_hmac(key.state(), &parts, located.signature),
             #[cfg(any(feature = "ed25519", feature = "rsa"))]
-            _ => self.verify_base64(&parts, &decode_rest_base64(located.signature)?),
+            _ => self.verify_signature_bytes(&parts, &decode_rest_base64(located.signature)?),
         }
     }
 
@@ -493,7 +493,7 @@ impl Signer {
                     .map_err(|_| {
                         Error::SignatureFormat("expected base64 (standard alphabet, padded)")
                     })?;
-                self.verify_base64(parts, &bytes)
+                self.verify_signature_bytes(parts, &bytes)
             }
         }
     }
@@ -504,19 +504,7 @@ impl Signer {
         parts: &[&[u8]],
         signature: &[u8],
     ) -> Result<(), Error> {
-        #[cfg(any(feature = "ed25519", feature = "rsa"))]
-        {
-            self.verify_base64(parts, signature)
-        }
-        #[cfg(not(any(feature = "ed25519", feature = "rsa")))]
-        {
-            let _ = (parts, signature);
-            Err(Error::SignatureMismatch)
-        }
-    }
-
-    #[cfg(any(feature = "ed25519", feature = "rsa"))]
-    fn verify_base64(&self, parts: &[&[u8]], signature: &[u8]) -> Result<(), Error> {
+        let _ = (parts, signature); // unused when built without the key features
         match &*self.key {
             Key::Hmac(_) => Err(Error::SignatureMismatch),
             #[cfg(feature = "ed25519")]
@@ -567,34 +555,21 @@ fn verify_hmac(
     parts: &[&[u8]],
     signature: &str,
 ) -> Result<(), Error> {
-    let sent = signature.as_bytes();
-    if sent.len() != 64 {
+    let Some(tag) = keys::parse_hex_tag(signature) else {
         return Err(Error::SignatureFormat(
-            if sent.len() == 44 || signature.contains("%3D") || signature.ends_with('=') {
+            if signature.len() != 64
+                && (signature.len() == 44 || signature.contains("%3D") || signature.ends_with('='))
+            {
                 "expected 64 hex characters (HMAC-SHA256); this looks like base64"
             } else {
                 "expected 64 hex characters (HMAC-SHA256)"
             },
         ));
-    }
-    // Format checks depend only on what was sent, never on the secret.
-    let mut tag = [0u8; 32];
-    for (byte, pair) in tag.iter_mut().zip(sent.chunks_exact(2)) {
-        match (hex_value(pair[0]), hex_value(pair[1])) {
-            (Some(high), Some(low)) => *byte = high << 4 | low,
-            _ => {
-                return Err(Error::SignatureFormat(
-                    "expected 64 hex characters (HMAC-SHA256); found non-hex characters",
-                ));
-            }
-        }
-    }
-    let mut mac = keyed.clone();
-    for part in parts {
-        mac.update(part);
-    }
+    };
     // `verify_slice` compares in constant time.
-    mac.verify_slice(&tag).map_err(|_| Error::SignatureMismatch)
+    keys::hmac_fed(keyed, parts)
+        .verify_slice(&tag)
+        .map_err(|_| Error::SignatureMismatch)
 }
 
 /// Decodes a percent-encoded base64 signature as received on REST.

@@ -242,6 +242,9 @@ fn ws_signed_as_rest() {
         hmac_hex(SECRET.as_bytes(), &unsorted)
     );
     assert_first(Input::websocket(&params), Code::WsSignedAsRest);
+    // The same inside a whole request: the order written must survive.
+    let request = format!(r#"{{"id":"a","method":"order.place","params":{params}}}"#);
+    assert_first(Input::websocket(&request), Code::WsSignedAsRest);
     // apiKey left out; given as a whole request.
     let no_key = "symbol=BTCUSDT&timestamp=1700000000000";
     let request = format!(

@@ -64,9 +64,8 @@ impl<'a> Matcher<'a> {
     /// Whether the sent signature is the HMAC of `payload` under `secret`.
     pub(super) fn check_hmac(&self, secret: &[u8], payload: &str) -> Option<Form> {
         let tag = keys::hmac_tag(&keys::keyed(secret), &[payload.as_bytes()]);
-        let mut hex_tag = [0u8; 32];
-        if self.sent.len() == 64 && hex::decode_to_slice(self.sent, &mut hex_tag).is_ok() {
-            return (hex_tag.as_slice() == tag.as_slice()).then_some(Form::Canonical);
+        if let Some(sent) = keys::parse_hex_tag(self.sent) {
+            return (sent == tag).then_some(Form::Canonical);
         }
         let text = decode(self.sent).unwrap_or_else(|_| self.sent.to_owned());
         base64_variants(&text)

@@ -1,8 +1,10 @@
 //! Diagnosing WebSocket API requests.
 
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::matcher::{Matcher, Transport};
@@ -11,27 +13,33 @@ use crate::encoding::encode;
 use crate::error::Error;
 use crate::signer::Signer;
 
-/// A JSON object's members in the order written.
-struct Ordered(Vec<(String, Value)>);
+/// A JSON object's members in the order written (`serde_json::Map` sorts them).
+struct Ordered<V>(Vec<(String, V)>);
 
-impl<'de> Deserialize<'de> for Ordered {
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Ordered;
+        struct Members<V>(PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for Members<V> {
+            type Value = Ordered<V>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered<V>, A::Error> {
                 let mut members = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, Value>()? {
-                    members.push((k, v));
+                while let Some(member) = map.next_entry::<String, V>()? {
+                    members.push(member);
                 }
                 Ok(Ordered(members))
             }
         }
-        deserializer.deserialize_map(V)
+        deserializer.deserialize_map(Members(PhantomData))
     }
+}
+
+fn parse<'a, V: Deserialize<'a>>(text: &'a str) -> Result<Vec<(String, V)>, Error> {
+    serde_json::from_str::<Ordered<V>>(text)
+        .map(|o| o.0)
+        .map_err(|e| Error::MalformedJson(e.to_string()))
 }
 
 fn text_of(value: &Value) -> String {
@@ -50,19 +58,13 @@ fn join(members: &[(String, String)], f: impl Fn(&str) -> String) -> String {
 }
 
 pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> Result<(bool, Vec<Finding>), Error> {
-    let Ordered(mut members) =
-        serde_json::from_str(input.query).map_err(|e| Error::MalformedJson(e.to_string()))?;
-    // A whole request: take its `params`.
-    if let Some((_, Value::Object(_))) = members.iter().find(|(k, _)| k == "params") {
-        let params = members
-            .iter()
-            .find(|(k, _)| k == "params")
-            .map(|(_, v)| v.to_string())
-            .unwrap_or_default();
-        members = serde_json::from_str::<Ordered>(&params)
-            .map_err(|e| Error::MalformedJson(e.to_string()))?
-            .0;
-    }
+    // A whole request carries its `params` object inside; read either in the order written.
+    let top: Vec<(String, Box<RawValue>)> = parse(input.query)?;
+    let params = top
+        .iter()
+        .find(|(k, v)| k == "params" && v.get().trim_start().starts_with('{'))
+        .map_or(input.query, |(_, v)| v.get());
+    let members: Vec<(String, Value)> = parse(params)?;
     let map: Map<String, Value> = members.iter().cloned().collect();
     let valid = signer.verify_ws(&map).is_ok();
     let pairs: Vec<(String, String)> = members
