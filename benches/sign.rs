@@ -84,10 +84,10 @@ fn bench(c: &mut Criterion) {
             })
         });
         let mut out = String::with_capacity(1024);
-        group.bench_function("sign_query_into", |b| {
+        group.bench_function("sign_into", |b| {
             b.iter(|| {
                 signer
-                    .sign_query_into(black_box(&params), ts, rw, &mut out)
+                    .sign_into(black_box(&params), ts, rw, &mut out)
                     .unwrap();
                 black_box(out.len())
             })

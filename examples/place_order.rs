@@ -12,14 +12,7 @@
 
 use std::time::Duration;
 
-use binance_sign::limits::{Decision, Governor, RateLimit};
-use binance_sign::{Params, Product, RecvWindow, Signer, SystemClock, TimeSync};
-
-#[derive(serde::Deserialize)]
-struct ServerTime {
-    #[serde(rename = "serverTime")]
-    server_time: u64,
-}
+use binance_sign::{Decision, Governor, Params, Product, RateLimit, ServerClock, Signer};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base = std::env::var("BINANCE_BASE_URL")
@@ -35,32 +28,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
 
     // Clock: three probes of /api/v3/time.
-    let clock = SystemClock::new();
-    let mut sync = TimeSync::new();
+    let clock = ServerClock::new();
     for _ in 0..3 {
-        let sent = clock.now();
-        let reply: ServerTime = client.get(format!("{base}/api/v3/time")).send()?.json()?;
-        sync.observe(sent, reply.server_time, clock.now())?;
+        let sent = clock.reading();
+        let body = client.get(format!("{base}/api/v3/time")).send()?.text()?;
+        clock.observe_json(sent, &body)?;
     }
-    let server_now = |sync: &TimeSync| {
-        sync.estimate(clock.now())
-            .map_or(0, |e| e.server_micros / 1000)
-    };
 
     // Rate limits: the governor holds the request if the order windows are full.
     let governor = Governor::new(RateLimit::spot_defaults());
-    loop {
-        match governor.acquire(server_now(&sync), 1, true) {
-            Decision::Send => break,
+    let sent = loop {
+        let now = clock.now()?;
+        match governor.acquire(now, 1, true) {
+            Decision::Send => break now,
             Decision::Wait(d) => std::thread::sleep(d),
-            Decision::Banned {
-                until_server_millis,
-            } => {
-                return Err(format!("IP banned until {until_server_millis}").into());
-            }
+            Decision::Banned { until } => return Err(format!("IP banned until {until}").into()),
             other => return Err(format!("cannot send: {other:?}").into()),
         }
-    }
+    };
 
     let mut params = Params::new();
     params.push("symbol", "BTCUSDT")?;
@@ -69,15 +54,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     params.push("timeInForce", "GTC")?;
     params.push("quantity", "0.001")?;
     params.push("price", "20000")?;
-    let timestamp = sync.timestamp(clock.now())?;
-    let signed = signer.sign_body(&params, timestamp, Some(RecvWindow::from_millis(5000)?))?;
+    let timestamp = clock.timestamp()?;
+    let signed = signer.sign_body(&params, timestamp, Some(clock.config().recv_window))?;
 
     let path = if std::env::var("PLACE_REAL_ORDER").as_deref() == Ok("1") {
         "/api/v3/order"
     } else {
         "/api/v3/order/test"
     };
-    let request = signed.to_http(http::Method::POST, &base, path)?;
+    let request = signed.to_http(binance_sign::http::Method::POST, &base, path)?;
     let response = client.execute(reqwest::blocking::Request::try_from(request)?)?;
     let status = response.status().as_u16();
     let headers: Vec<(String, String)> = response
@@ -86,10 +71,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter_map(|(k, v)| Some((k.to_string(), v.to_str().ok()?.to_owned())))
         .collect();
     governor.observe(
-        server_now(&sync),
+        sent,
+        clock.now()?,
         status,
         headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
     )?;
-    println!("{status} {}", response.text()?);
+    let body = response.text()?;
+    governor.observe_body(&body);
+    println!("{status} {body}");
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! Feeding `TimeSync` from real `GET /api/v3/time` calls, then signing with its timestamps.
+//! Feeding the shared `ServerClock` from real `GET /api/v3/time` calls, then signing with its
+//! timestamps.
 //!
 //! ```sh
 //! cargo run --example time_sync                       # api.binance.com
@@ -9,13 +10,7 @@
 
 use std::time::Duration;
 
-use binance_sign::{Product, SystemClock, TimeSync};
-
-#[derive(serde::Deserialize)]
-struct ServerTime {
-    #[serde(rename = "serverTime")]
-    server_time: u64,
-}
+use binance_sign::{Product, ServerClock};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base =
@@ -24,34 +19,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = reqwest::blocking::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()?;
-    let clock = SystemClock::new();
-    let mut sync = TimeSync::new();
+    let clock = ServerClock::new();
 
-    // A few probes: the one with the shortest round trip sets the estimate.
+    // A few probes: the one with the shortest round trip sets the estimate; two or more
+    // measure the drift.
     for _ in 0..4 {
-        let sent = clock.now();
-        let reply: ServerTime = client.get(&url).send()?.error_for_status()?.json()?;
-        let received = clock.now();
-        match sync.observe(sent, reply.server_time, received) {
+        let sent = clock.reading();
+        let body = client.get(&url).send()?.error_for_status()?.text()?;
+        match clock.observe_json(sent, &body) {
             Ok(obs) => println!(
-                "sample: offset {:+.3} ms ± {:.3} ms",
-                obs.offset_micros as f64 / 1000.0,
-                obs.uncertainty_micros as f64 / 1000.0
+                "sample: offset {:+} µs ± {:?}",
+                obs.offset_micros, obs.uncertainty
             ),
             Err(e) => println!("sample refused: {e}"),
         }
     }
 
-    let now = clock.now();
-    if let Some(estimate) = sync.estimate(now) {
-        println!(
-            "estimate: local clock is {:+.3} ms off Binance's, ± {:.3} ms",
-            -(estimate.offset_micros as f64) / 1000.0,
-            estimate.uncertainty_micros as f64 / 1000.0
-        );
-    }
-    println!("timestamp to sign with: {}", sync.timestamp(now)?);
-    if sync.needs_resync(clock.now(), Duration::from_secs(300)) {
+    let estimate = clock.estimate()?;
+    println!(
+        "estimate: server time {} ms, local clock {:+} µs off Binance's, ± {:?}",
+        estimate.server, -estimate.offset_micros, estimate.uncertainty
+    );
+    println!("timestamp to sign with: {}", clock.timestamp()?);
+    if clock.needs_resync() {
         println!("probe again before the next request");
     }
     Ok(())

@@ -31,6 +31,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::product::Product;
+use crate::server_time::ServerTime;
 use crate::signer::Signer;
 
 mod checks;
@@ -57,8 +58,8 @@ pub struct Input<'a> {
     pub body: &'a str,
     /// Which API.
     pub api: Api,
-    /// Binance's server time when the request arrived, ms, if known.
-    pub server_time_millis: Option<u64>,
+    /// Binance's server time when the request arrived, if known.
+    pub server_time: Option<ServerTime>,
     /// The error code Binance answered (`-1022`, `-2015`, ...), if any.
     pub error_code: Option<i64>,
     /// The product the request went to, if known (for product rules).
@@ -84,10 +85,10 @@ impl<'a> Input<'a> {
         }
     }
 
-    /// With the server time (ms) at arrival.
+    /// With the server time at arrival.
     #[must_use]
-    pub fn server_time(mut self, millis: u64) -> Self {
-        self.server_time_millis = Some(millis);
+    pub fn server_time(mut self, time: ServerTime) -> Self {
+        self.server_time = Some(time);
         self
     }
 
@@ -230,7 +231,9 @@ impl Diagnosis {
 impl Signer {
     /// Diagnoses a request as it was sent; see the [module documentation](self).
     ///
-    /// Fails only when a WebSocket `params` text is not a JSON object.
+    /// # Errors
+    ///
+    /// [`Error::MalformedJson`] when a WebSocket `params` text is not a JSON object.
     pub fn diagnose(&self, input: &Input<'_>) -> Result<Diagnosis, Error> {
         let (valid, findings) = match input.api {
             Api::Rest => rest::diagnose(self, input),

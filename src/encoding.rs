@@ -49,11 +49,16 @@ pub fn encode_into(text: &str, out: &mut String) {
 /// assert!(decode("100%").is_err());
 /// assert!(decode("%FF").is_err());
 /// ```
+///
+/// # Errors
+///
+/// [`Error::InvalidEscape`] for a `%` not followed by two hex digits, [`Error::InvalidUtf8`]
+/// when the decoded bytes are not UTF-8.
 pub fn decode(text: &str) -> Result<String, Error> {
-    decode_at(text, Part::Query, 0)
+    decode_at(text, None, 0)
 }
 
-pub(crate) fn decode_at(text: &str, part: Part, offset: usize) -> Result<String, Error> {
+pub(crate) fn decode_at(text: &str, part: Option<Part>, offset: usize) -> Result<String, Error> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -65,9 +70,13 @@ pub(crate) fn decode_at(text: &str, part: Part, offset: usize) -> Result<String,
                 match (hi, lo) {
                     (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
                     _ => {
+                        let end = (i + 3).min(bytes.len());
                         return Err(Error::InvalidEscape {
                             part,
                             position: offset + i,
+                            found: String::from_utf8_lossy(&bytes[i..end])
+                                .escape_default()
+                                .to_string(),
                         });
                     }
                 }
@@ -86,7 +95,13 @@ pub(crate) fn decode_at(text: &str, part: Part, offset: usize) -> Result<String,
     String::from_utf8(out).map_err(|_| Error::InvalidUtf8 {
         part,
         position: offset,
+        text: crate::error::excerpt(text, 64),
     })
+}
+
+/// Whether `text` is one or more ASCII digits.
+pub(crate) fn is_digits(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// The value of an ASCII hex digit of either case.
@@ -104,16 +119,30 @@ pub(crate) fn hex_value(b: u8) -> Option<u8> {
 /// A segment without `=` decodes to a pair with an empty value; empty segments (`a=1&&b=2`)
 /// are skipped. Never panics.
 ///
+/// # Errors
+///
+/// As [`decode`], for the first component that does not decode; the position is the byte
+/// offset in `text`.
+///
 /// ```
 /// use binance_sign::encoding::decode_pairs;
 /// let pairs = decode_pairs("symbol=%EF%BC%91&side=BUY").unwrap();
 /// assert_eq!(pairs, vec![("symbol".into(), "１".into()), ("side".into(), "BUY".into())]);
 /// ```
 pub fn decode_pairs(text: &str) -> Result<Vec<(String, String)>, Error> {
-    decode_pairs_in(text, Part::Query)
+    decode_pairs_at(text, None)
 }
 
-pub(crate) fn decode_pairs_in(text: &str, part: Part) -> Result<Vec<(String, String)>, Error> {
+/// [`decode_pairs`] for the query or the body of a request: errors name that part.
+///
+/// # Errors
+///
+/// As [`decode_pairs`].
+pub fn decode_pairs_in(text: &str, part: Part) -> Result<Vec<(String, String)>, Error> {
+    decode_pairs_at(text, Some(part))
+}
+
+fn decode_pairs_at(text: &str, part: Option<Part>) -> Result<Vec<(String, String)>, Error> {
     let mut pairs = Vec::new();
     for (start, segment) in segments(text) {
         if segment.is_empty() {
@@ -156,16 +185,22 @@ mod tests {
         assert_eq!(
             decode("%4"),
             Err(Error::InvalidEscape {
-                part: Part::Query,
-                position: 0
+                part: None,
+                position: 0,
+                found: "%4".into()
             })
         );
         assert_eq!(
             decode("ab%zz"),
             Err(Error::InvalidEscape {
-                part: Part::Query,
-                position: 2
+                part: None,
+                position: 2,
+                found: "%zz".into()
             })
+        );
+        assert_eq!(
+            decode("ab%zz").unwrap_err().to_string(),
+            "invalid percent-escape `%zz` at byte 2; `%` must be followed by two hex digits"
         );
         assert!(matches!(decode("%C3"), Err(Error::InvalidUtf8 { .. })));
         assert_eq!(decode("%c3%a9").unwrap(), "é");
@@ -177,9 +212,15 @@ mod tests {
         assert_eq!(
             err,
             Error::InvalidEscape {
-                part: Part::Query,
-                position: 6
+                part: None,
+                position: 6,
+                found: "%G0".into()
             }
+        );
+        let err = decode_pairs_in("a=%C3", Part::Body).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "body: the component at byte 2 does not decode to UTF-8: `%C3`"
         );
     }
 }

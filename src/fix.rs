@@ -3,7 +3,7 @@
 //! The payload is MsgType(35), SenderCompID(49), TargetCompID(56), MsgSeqNum(34) and
 //! SendingTime(52), joined with SOH (`\x01`), signed with Ed25519 and base64-encoded.
 
-use crate::error::Error;
+use crate::error::{Error, FixField};
 use crate::keys::KeyKind;
 use crate::signer::Signer;
 
@@ -22,11 +22,39 @@ pub struct FixLogon<'a> {
 
 impl FixLogon<'_> {
     /// The SOH-joined payload, starting with MsgType `A`.
-    pub fn payload(&self) -> String {
-        format!(
+    ///
+    /// # Errors
+    ///
+    /// [`Error::FixFieldSeparator`] when a field contains the SOH (`0x01`) separator: it would
+    /// inject fields into the signed text.
+    ///
+    /// ```
+    /// use binance_sign::fix::FixLogon;
+    /// let mut logon = FixLogon {
+    ///     sender_comp_id: "EXAMPLE",
+    ///     target_comp_id: "SPOT",
+    ///     msg_seq_num: 1,
+    ///     sending_time: "20240627-11:17:25.223",
+    /// };
+    /// assert_eq!(logon.payload()?, "A\x01EXAMPLE\x01SPOT\x011\x0120240627-11:17:25.223");
+    /// logon.sender_comp_id = "EXAMPLE\x0156=OTHER";
+    /// assert!(logon.payload().is_err());
+    /// # Ok::<(), binance_sign::Error>(())
+    /// ```
+    pub fn payload(&self) -> Result<String, Error> {
+        for (field, text) in [
+            (FixField::SenderCompId, self.sender_comp_id),
+            (FixField::TargetCompId, self.target_comp_id),
+            (FixField::SendingTime, self.sending_time),
+        ] {
+            if let Some(position) = text.bytes().position(|b| b == 0x01) {
+                return Err(Error::FixFieldSeparator { field, position });
+            }
+        }
+        Ok(format!(
             "A\x01{}\x01{}\x01{}\x01{}",
             self.sender_comp_id, self.target_comp_id, self.msg_seq_num, self.sending_time
-        )
+        ))
     }
 }
 
@@ -51,15 +79,14 @@ impl Signer {
     /// # }
     /// # Ok::<(), binance_sign::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongKeyKind`] for a key that is not Ed25519, [`Error::FixFieldSeparator`] for
+    /// a field containing SOH.
     pub fn fix_logon_raw_data(&self, logon: &FixLogon<'_>) -> Result<String, Error> {
-        if self.key_kind() != KeyKind::Ed25519 {
-            return Err(Error::WrongKeyKind {
-                operation: "FIX logon",
-                needed: "an Ed25519",
-                actual: self.key_kind().article(),
-            });
-        }
-        let payload = logon.payload();
+        self.require_kind("FIX logon", KeyKind::Ed25519)?;
+        let payload = logon.payload()?;
         Ok(self.sign_raw(&[payload.as_bytes()])?.as_str().to_owned())
     }
 }

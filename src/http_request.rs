@@ -1,6 +1,6 @@
 //! Turning a [`SignedRequest`] into an `http::Request` (feature `http`), with no re-encoding.
 
-use crate::error::Error;
+use crate::error::{Error, Source};
 use crate::signed::{API_KEY_HEADER, SignedRequest};
 
 impl SignedRequest {
@@ -10,6 +10,12 @@ impl SignedRequest {
     ///
     /// `base_url` is scheme and authority (`https://api.binance.com`, a trailing `/` is
     /// ignored); `path` starts with `/` and has no `?` or `#`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidUrl`] for a base URL without scheme and host or a path that does not
+    /// start with `/` or holds `?` or `#`; [`Error::Http`] if the `http` crate refuses the
+    /// request.
     ///
     /// ```
     /// use binance_sign::{Params, Signer, Timestamp};
@@ -23,6 +29,7 @@ impl SignedRequest {
     /// assert_eq!(http.body(), req.body());
     /// # Ok::<(), binance_sign::Error>(())
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     pub fn to_http(
         &self,
         method: http::Method,
@@ -30,17 +37,22 @@ impl SignedRequest {
         path: &str,
     ) -> Result<http::Request<String>, Error> {
         if !path.starts_with('/') || path.contains(['?', '#']) {
-            return Err(Error::InvalidUrl(
-                "the path must start with `/` and hold no `?` or `#`".into(),
-            ));
+            return Err(Error::InvalidUrl {
+                url: crate::error::excerpt(path, 200),
+                reason: "the path must start with `/` and hold no `?` or `#`",
+                source: None,
+            });
         }
         let base = base_url.trim_end_matches('/');
-        let uri = format!("{base}{}", self.path_and_query(path));
-        let uri = http::Uri::try_from(uri).map_err(|e| Error::InvalidUrl(e.to_string()))?;
+        let invalid_base = |source| Error::InvalidUrl {
+            url: crate::error::excerpt(base_url, 200),
+            reason: "the base URL needs a scheme and a host, like https://api.binance.com",
+            source,
+        };
+        let uri = http::Uri::try_from(format!("{base}{}", self.path_and_query(path)))
+            .map_err(|e| invalid_base(Some(Source::new(e))))?;
         if uri.scheme().is_none() || uri.authority().is_none() {
-            return Err(Error::InvalidUrl(
-                "the base URL needs a scheme and a host, like https://api.binance.com".into(),
-            ));
+            return Err(invalid_base(None));
         }
         let mut builder = http::Request::builder()
             .method(method)
@@ -54,7 +66,7 @@ impl SignedRequest {
         }
         builder
             .body(self.body().to_owned())
-            .map_err(|e| Error::InvalidUrl(e.to_string()))
+            .map_err(|e| Error::Http(Source::new(e)))
     }
 }
 

@@ -6,7 +6,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::error::{Error, SecretProblem};
+use crate::error::{ApiKeyProblem, Error, SecretProblem};
 
 #[cfg(feature = "ed25519")]
 pub(crate) mod ed25519;
@@ -36,6 +36,24 @@ impl KeyKind {
             KeyKind::Rsa => "an RSA",
         }
     }
+
+    /// The [`Signer`](crate::Signer) constructor for this kind.
+    pub(crate) fn constructor(self) -> &'static str {
+        match self {
+            KeyKind::Hmac => "Signer::hmac",
+            KeyKind::Ed25519 => "Signer::ed25519_pem",
+            KeyKind::Rsa => "Signer::rsa_pem",
+        }
+    }
+
+    /// The cargo feature this kind needs.
+    pub(crate) fn feature(self) -> &'static str {
+        match self {
+            KeyKind::Hmac => "(none)",
+            KeyKind::Ed25519 => "ed25519",
+            KeyKind::Rsa => "rsa",
+        }
+    }
 }
 
 impl fmt::Display for KeyKind {
@@ -55,6 +73,14 @@ pub(crate) struct HmacKey {
     state: Hmac<Sha256>,
     secret: Zeroizing<Vec<u8>>,
 }
+
+// The keyed state is two SHA-256 cores that have absorbed the secret's inner and outer pads:
+// they must be wiped when dropped, in every feature combination. This fails to compile if
+// `sha2`'s `zeroize` feature is ever lost.
+const _: fn() = || {
+    fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    wiped_on_drop::<<Sha256 as hmac::EagerHash>::Core>();
+};
 
 impl HmacKey {
     pub(crate) fn new(secret: &[u8]) -> Self {
@@ -149,12 +175,12 @@ pub(crate) fn check_secret(api_key: &str, secret: &str) -> Result<(), Error> {
 /// Checks that an API key can travel in the `X-MBX-APIKEY` header as it is.
 pub(crate) fn check_api_key(api_key: &str) -> Result<(), Error> {
     if api_key.is_empty() {
-        return Err(Error::InvalidApiKey("it is empty"));
+        return Err(Error::InvalidApiKey(ApiKeyProblem::Empty));
     }
-    if !api_key.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Error::InvalidApiKey(
-            "it must be visible ASCII (no spaces, line breaks or other characters that would break the X-MBX-APIKEY header)",
-        ));
+    if let Some(position) = api_key.bytes().position(|b| !b.is_ascii_graphic()) {
+        return Err(Error::InvalidApiKey(ApiKeyProblem::NotVisibleAscii {
+            position,
+        }));
     }
     Ok(())
 }

@@ -33,13 +33,27 @@
 //!   `SignedRequest::to_http`).
 //! - [`ws`]: the WebSocket API's sorted, unencoded form; [`fix`]: FIX logon signatures.
 //! - [`diagnose`]: the `-1022` doctor, which tells why Binance rejected a request.
-//! - [`limits`]: a rate-limit governor fed by Binance's own counts.
-//! - [`TimeSync`] and [`check_window`]: timestamps Binance accepts (see "Fixing -1021" in
-//!   [`TimeSync`]'s module, [`time_sync`]).
+//! - [`ServerClock`] (over [`TimeSync`]), [`ServerTime`] and [`check_window`]: timestamps
+//!   Binance accepts (see "Fixing -1021" in [`time_sync`]).
+//! - [`limits`]: a rate-limit [`Governor`] fed by Binance's own counts.
+//!
+//! # Features
+//!
+//! The default build is HMAC-SHA256 and Ed25519 (`ed25519`). Opt in to `rsa` for RSA keys and
+//! `http` for `http::Request` conversion (the `http` crate is re-exported as
+//! `binance_sign::http`). The `binance-sign` command is the separate `binance-sign-cli`
+//! package.
+//!
+//! # Time
+//!
+//! Instants on Binance's clock are [`ServerTime`] (µs since the epoch, range-checked),
+//! durations are [`std::time::Duration`], local clock readings are [`LocalReading`] (µs), and
+//! only signed clock offsets are plain `i64` microseconds (`offset_micros`).
 #![forbid(unsafe_code)]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod clock;
 pub mod diagnose;
 pub mod encoding;
 mod error;
@@ -51,6 +65,7 @@ pub mod limits;
 mod params;
 mod product;
 mod recv_window;
+mod server_time;
 mod signed;
 mod signer;
 pub mod time_sync;
@@ -59,20 +74,28 @@ mod window;
 mod wire;
 pub mod ws;
 
-pub use error::{Error, Part, SecretProblem};
-
-/// The README's examples, run as doctests.
-#[doc = include_str!("../README.md")]
-#[cfg(doctest)]
-pub struct ReadmeDoctests;
+pub use clock::ServerClock;
+pub use error::{ApiKeyProblem, Error, Field, FixField, KeyProblem, Part, SecretProblem, Source};
+/// The `http` crate, for [`SignedRequest::to_http`] and
+/// [`Governor::observe_http`](limits::Governor::observe_http).
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use http;
 pub use keys::KeyKind;
+pub use limits::{Decision, Governor, GovernorConfig, LimitsError, RateLimit};
 pub use params::Params;
-pub use product::Product;
+pub use product::{Product, UnknownProduct};
 pub use recv_window::{MAX_RECV_WINDOW_MILLIS, RecvWindow};
+pub use server_time::ServerTime;
 pub use signed::{API_KEY_HEADER, SignedRequest};
 pub use signer::Signer;
 pub use time_sync::{
     Estimate, LocalReading, Observation, SyncError, SystemClock, TimeSync, TimeSyncConfig,
 };
 pub use timestamp::{MAX_TIMESTAMP_MILLIS, MIN_TIMESTAMP_MILLIS, TimeUnit, Timestamp};
-pub use window::{MAX_AHEAD_MICROS, WindowVerdict, check_window};
+pub use window::{MAX_AHEAD, WindowVerdict, check_window};
+
+/// The README's examples, run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -1,11 +1,14 @@
 //! [`Params`]: the user parameters of a request, validated and encoded once.
 
+use std::collections::HashSet;
+use std::fmt;
+
 use serde::Serialize;
 
 use crate::encoding::{decode_pairs, encode_into};
-use crate::error::Error;
+use crate::error::{Error, Field, Source};
 
-mod float_safe;
+mod serialize;
 
 /// Keys the signer sets itself; refused as user parameters.
 pub(crate) const RESERVED_KEYS: [&str; 3] = ["signature", "timestamp", "recvWindow"];
@@ -18,15 +21,20 @@ pub(crate) const RESERVED_KEYS: [&str; 3] = ["signature", "timestamp", "recvWind
 /// reserved keys `signature`, `timestamp` and `recvWindow` (the signer sets them), an empty
 /// value, and control characters in keys or values.
 ///
+/// Values are anything that implements `Display`: `&str`, `String`, integers,
+/// `rust_decimal::Decimal`, ... A key appears once, except for ARRAY parameters that Binance
+/// takes as a repeated key, added with [`push_repeated`](Self::push_repeated).
+///
 /// ```
 /// use binance_sign::Params;
 /// let mut params = Params::new();
 /// params.push("symbol", "BTCUSDT")?;
+/// params.push("orderId", 42u64)?;
 /// params.push_list("symbols", ["BTCUSDT", "BNBUSDT"])?;
 /// params.push("email", "a b@example.com")?;
 /// assert_eq!(
 ///     params.encoded(),
-///     "symbol=BTCUSDT&symbols=%5B%22BTCUSDT%22%2C%22BNBUSDT%22%5D&email=a%20b%40example.com"
+///     "symbol=BTCUSDT&orderId=42&symbols=%5B%22BTCUSDT%22%2C%22BNBUSDT%22%5D&email=a%20b%40example.com"
 /// );
 /// assert!(params.push("symbol", "ETHUSDT").is_err()); // duplicate
 /// assert!(params.push("timestamp", "1").is_err()); // reserved
@@ -35,6 +43,7 @@ pub(crate) const RESERVED_KEYS: [&str; 3] = ["signature", "timestamp", "recvWind
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Params {
     pairs: Vec<(String, String)>,
+    keys: HashSet<String>,
     encoded: String,
 }
 
@@ -46,6 +55,10 @@ impl Params {
 
     /// Builds a list from `(key, value)` pairs, refusing the first invalid one.
     ///
+    /// # Errors
+    ///
+    /// As [`push`](Self::push), for the first pair refused.
+    ///
     /// ```
     /// use binance_sign::Params;
     /// let p = Params::try_from_pairs([("symbol", "LTCBTC"), ("side", "BUY")])?;
@@ -56,7 +69,7 @@ impl Params {
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
-        V: AsRef<str>,
+        V: fmt::Display,
     {
         let mut params = Self::new();
         for (key, value) in pairs {
@@ -68,8 +81,18 @@ impl Params {
     /// Builds a list from any `serde::Serialize` struct (or map, or sequence of pairs), through
     /// `serde_urlencoded`, keeping field order. `None` fields are left out.
     ///
-    /// Floats are written in plain decimal (`0.00001`, never `1e-5`); NaN, infinities and
-    /// numbers that do not fit Binance's `^[0-9]{1,20}(\.[0-9]{1,20})?$` are refused.
+    /// Floats are written in plain decimal (`0.00001`, never `1e-5`, and `-1.5` for a negative
+    /// number: Binance's number rules are per endpoint); NaN, infinities and numbers with more
+    /// than 20 digits on either side of the point are refused. A `Vec` (or slice) field becomes
+    /// one compact JSON list, `["BTCUSDT","BNBUSDT"]`, as Binance's list parameters
+    /// (`symbols`, `orderIdList`, `batchOrders`) want it. A nested struct or map is refused with
+    /// the key and what to use instead.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::NumberFormat`] for a float Binance cannot read, [`Error::Unsupported`] for a
+    /// value no parameter can hold, [`Error::Serialize`] when the serializer fails otherwise,
+    /// and the errors of [`push`](Self::push).
     ///
     /// ```
     /// use binance_sign::Params;
@@ -78,31 +101,105 @@ impl Params {
     /// let p = Params::from_serialize(&Order { symbol: "BTCUSDT", quantity: 0.00001, price: None })?;
     /// assert_eq!(p.encoded(), "symbol=BTCUSDT&quantity=0.00001");
     /// assert!(Params::from_serialize(&Order { symbol: "X", quantity: f64::NAN, price: None }).is_err());
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Cancel { symbol: &'static str, #[serde(rename = "orderIdList")] order_ids: Vec<u64> }
+    /// let p = Params::from_serialize(&Cancel { symbol: "BTCUSDT", order_ids: vec![1, 2] })?;
+    /// assert_eq!(p.get("orderIdList"), Some("[1,2]"));
     /// # Ok::<(), binance_sign::Error>(())
     /// ```
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, Error> {
-        let text = float_safe::to_urlencoded(value)?;
+        let text = serialize::to_urlencoded(value)?;
         let pairs = decode_pairs(&text)?;
         Self::try_from_pairs(pairs)
     }
 
-    /// Appends one parameter. `value` is raw text; the crate encodes it.
-    pub fn push(&mut self, key: impl AsRef<str>, value: impl AsRef<str>) -> Result<(), Error> {
-        let (key, value) = (key.as_ref(), value.as_ref());
-        validate_pair(key, value)?;
-        if self.get(key).is_some() {
+    /// Appends one parameter. `value` is anything `Display` writes as the raw text to send
+    /// (`&str`, `String`, integers, `rust_decimal::Decimal`, ...); the crate encodes it.
+    ///
+    /// ```
+    /// use binance_sign::Params;
+    /// let mut p = Params::new();
+    /// p.push("symbol", "BTCUSDT")?;
+    /// p.push("quantity", 1)?;
+    /// p.push("price", -0.5)?;
+    /// assert_eq!(p.encoded(), "symbol=BTCUSDT&quantity=1&price=-0.5");
+    /// # Ok::<(), binance_sign::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EmptyKey`], [`Error::DuplicateKey`], [`Error::ReservedKey`],
+    /// [`Error::EmptyValue`], [`Error::ControlCharacter`], and [`Error::NumberFormat`] for a
+    /// value that prints as `NaN`, `inf` or `-inf`. A refused push leaves the list unchanged.
+    pub fn push(&mut self, key: impl AsRef<str>, value: impl fmt::Display) -> Result<(), Error> {
+        let key = key.as_ref();
+        let value = value.to_string();
+        validate_pair(key, &value)?;
+        check_finite(key, &value)?;
+        self.check_new_key(key)?;
+        self.push_validated(key, value);
+        Ok(())
+    }
+
+    /// Appends an ARRAY parameter that Binance takes as a repeated key, one `key=item` per item
+    /// (`asset=BTC&asset=USDT` on `POST /sapi/v1/asset/dust`). Most list parameters are one
+    /// JSON value instead: use [`push_list`](Self::push_list) for those.
+    ///
+    /// ```
+    /// use binance_sign::Params;
+    /// let mut p = Params::new();
+    /// p.push_repeated("asset", ["BTC", "USDT"])?;
+    /// assert_eq!(p.encoded(), "asset=BTC&asset=USDT");
+    /// assert!(p.push("asset", "ETH").is_err()); // still only one list per key
+    /// # Ok::<(), binance_sign::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EmptyValue`] for an empty list, [`Error::DuplicateKey`] when the key is already
+    /// present, and the errors of [`push`](Self::push) for any item. Nothing is added when an
+    /// item is refused.
+    pub fn push_repeated<I>(&mut self, key: impl AsRef<str>, items: I) -> Result<(), Error>
+    where
+        I: IntoIterator,
+        I::Item: fmt::Display,
+    {
+        let key = key.as_ref();
+        self.check_new_key(key)?;
+        let mut values = Vec::new();
+        for item in items {
+            let value = item.to_string();
+            validate_pair(key, &value)?;
+            check_finite(key, &value)?;
+            values.push(value);
+        }
+        if values.is_empty() {
+            return Err(Error::EmptyValue {
+                key: key.to_owned(),
+            });
+        }
+        for value in values {
+            self.push_validated(key, value);
+        }
+        Ok(())
+    }
+
+    fn check_new_key(&self, key: &str) -> Result<(), Error> {
+        if self.keys.contains(key) {
             return Err(Error::DuplicateKey {
                 key: key.to_owned(),
             });
         }
-        self.push_validated(key, value);
         Ok(())
     }
 
     /// Appends a list parameter (`symbols`, `orderIdList`, ...) as one compact JSON array of
     /// strings: `["BTCUSDT","BNBUSDT"]`, no spaces, each item JSON-escaped.
     ///
-    /// An empty list is refused as an empty value.
+    /// # Errors
+    ///
+    /// [`Error::EmptyValue`] for an empty list, and the errors of [`push`](Self::push).
     pub fn push_list<I>(&mut self, key: impl AsRef<str>, items: I) -> Result<(), Error>
     where
         I: IntoIterator,
@@ -113,8 +210,10 @@ impl Params {
             if json.len() > 1 {
                 json.push(',');
             }
-            let quoted = serde_json::to_string(item.as_ref())
-                .map_err(|e| Error::Serialize(e.to_string()))?;
+            let quoted = serde_json::to_string(item.as_ref()).map_err(|e| Error::Serialize {
+                key: key.as_ref().to_owned(),
+                source: Source::new(e),
+            })?;
             json.push_str(&quoted);
         }
         if json.len() == 1 {
@@ -137,21 +236,45 @@ impl Params {
     ///            r#"[{"side":"BUY","symbol":"BTCUSDT"}]"#);
     /// # Ok::<(), binance_sign::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Serialize`] when `serde_json` cannot serialize `value`, and the errors of
+    /// [`push`](Self::push).
     pub fn push_json<T: Serialize + ?Sized>(
         &mut self,
         key: impl AsRef<str>,
         value: &T,
     ) -> Result<(), Error> {
-        let json = serde_json::to_string(value).map_err(|e| Error::Serialize(e.to_string()))?;
+        let json = serde_json::to_string(value).map_err(|e| Error::Serialize {
+            key: key.as_ref().to_owned(),
+            source: Source::new(e),
+        })?;
         self.push(key, json)
     }
 
-    /// The value of `key`, if present.
+    /// The (first) value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&str> {
+        if !self.keys.contains(key) {
+            return None;
+        }
         self.pairs
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of `key`, in order: one, or several for a repeated ARRAY parameter.
+    pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.pairs
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.keys.contains(key)
     }
 
     /// The parameters in order, as raw (decoded) text.
@@ -159,7 +282,7 @@ impl Params {
         self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
-    /// How many parameters there are.
+    /// How many `key=value` pairs there are (a repeated key counts once per value).
     pub fn len(&self) -> usize {
         self.pairs.len()
     }
@@ -174,21 +297,36 @@ impl Params {
         &self.encoded
     }
 
-    fn push_validated(&mut self, key: &str, value: &str) {
+    fn push_validated(&mut self, key: &str, value: String) {
         if !self.encoded.is_empty() {
             self.encoded.push('&');
         }
         encode_into(key, &mut self.encoded);
         self.encoded.push('=');
-        encode_into(value, &mut self.encoded);
-        self.pairs.push((key.to_owned(), value.to_owned()));
+        encode_into(&value, &mut self.encoded);
+        if !self.keys.contains(key) {
+            self.keys.insert(key.to_owned());
+        }
+        self.pairs.push((key.to_owned(), value));
     }
+}
+
+/// `Display` of a float that is not finite: such values are never sent.
+fn check_finite(key: &str, value: &str) -> Result<(), Error> {
+    if matches!(value, "NaN" | "inf" | "-inf") {
+        return Err(Error::NumberFormat {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            rule: "is not a finite number; Binance reads decimals only",
+        });
+    }
+    Ok(())
 }
 
 /// The checks every user parameter goes through, whatever the API form.
 pub(crate) fn validate_pair(key: &str, value: &str) -> Result<(), Error> {
     validate_key(key, &RESERVED_KEYS)?;
-    check_controls(key, "value", value)?;
+    check_controls(key, Field::Value, value)?;
     if value.is_empty() {
         return Err(Error::EmptyValue {
             key: key.to_owned(),
@@ -202,7 +340,7 @@ pub(crate) fn validate_key(key: &str, reserved: &[&str]) -> Result<(), Error> {
     if key.is_empty() {
         return Err(Error::EmptyKey);
     }
-    check_controls(key, "key", key)?;
+    check_controls(key, Field::Key, key)?;
     if reserved.contains(&key) {
         return Err(Error::ReservedKey {
             key: key.to_owned(),
@@ -211,7 +349,7 @@ pub(crate) fn validate_key(key: &str, reserved: &[&str]) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_controls(key: &str, field: &'static str, text: &str) -> Result<(), Error> {
+fn check_controls(key: &str, field: Field, text: &str) -> Result<(), Error> {
     match text.char_indices().find(|(_, c)| c.is_control()) {
         None => Ok(()),
         Some((position, c)) => Err(Error::ControlCharacter {
@@ -249,7 +387,7 @@ mod tests {
             p.push("note", "a\nb"),
             Err(Error::ControlCharacter {
                 key: "note".into(),
-                field: "value",
+                field: Field::Value,
                 code: 10,
                 position: 1
             })
@@ -258,7 +396,7 @@ mod tests {
             p.push("k\0", "v"),
             Err(Error::ControlCharacter {
                 key: "k\\u{0}".into(),
-                field: "key",
+                field: Field::Key,
                 code: 0,
                 position: 1
             })
@@ -314,13 +452,15 @@ mod tests {
         })
         .unwrap();
         assert_eq!(p.encoded(), "a=0.00001&b=0.1&c=12345678.5&d=7&e=x%20y");
+        let negative = Params::from_serialize(&[("a", -1.5)]).unwrap();
+        assert_eq!(negative.encoded(), "a=-1.5");
         for bad in [
             f64::NAN,
             f64::INFINITY,
             f64::NEG_INFINITY,
             1e25,
             1e-25,
-            -1.5,
+            -1e21,
         ] {
             let err = Params::from_serialize(&Q {
                 a: bad,
@@ -342,5 +482,118 @@ mod tests {
                 key: "timestamp".into()
             }
         );
+    }
+
+    #[test]
+    fn from_serialize_lists_and_nested_values() {
+        #[derive(Serialize)]
+        struct Inner {
+            symbol: &'static str,
+            price: f64,
+        }
+        #[derive(Serialize)]
+        struct Q {
+            symbols: Vec<&'static str>,
+            #[serde(rename = "orderIdList")]
+            ids: [u64; 2],
+            #[serde(rename = "batchOrders")]
+            batch: Vec<Inner>,
+            prices: Vec<f64>,
+        }
+        let p = Params::from_serialize(&Q {
+            symbols: vec!["BTCUSDT", "BNBUSDT"],
+            ids: [1, 2],
+            batch: vec![Inner {
+                symbol: "BTCUSDT",
+                price: 0.00001,
+            }],
+            prices: vec![0.00001, -2.5],
+        })
+        .unwrap();
+        assert_eq!(p.get("symbols"), Some(r#"["BTCUSDT","BNBUSDT"]"#));
+        assert_eq!(p.get("orderIdList"), Some("[1,2]"));
+        assert_eq!(
+            p.get("batchOrders"),
+            Some(r#"[{"symbol":"BTCUSDT","price":0.00001}]"#)
+        );
+        assert_eq!(p.get("prices"), Some("[0.00001,-2.5]"));
+
+        #[derive(Serialize)]
+        struct Nested {
+            symbol: &'static str,
+            inner: Inner,
+        }
+        let err = Params::from_serialize(&Nested {
+            symbol: "X",
+            inner: Inner {
+                symbol: "Y",
+                price: 1.0,
+            },
+        })
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Unsupported { key, .. } if key == "inner"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("push_json"), "{err}");
+        let err = Params::from_serialize(&[("prices", vec![f64::NAN])]).unwrap_err();
+        assert!(
+            matches!(&err, Error::NumberFormat { key, .. } if key == "prices"),
+            "{err:?}"
+        );
+        let err = Params::from_serialize(&[("symbols", Vec::<String>::new())]).unwrap_err();
+        assert_eq!(
+            err,
+            Error::EmptyValue {
+                key: "symbols".into()
+            }
+        );
+    }
+
+    #[test]
+    fn display_values_and_repeated_keys() {
+        let mut p = Params::new();
+        p.push("orderId", 42u64).unwrap();
+        p.push("price", -0.5f64).unwrap();
+        p.push("flag", true).unwrap();
+        p.push_repeated("asset", ["BTC", "USDT"]).unwrap();
+        assert_eq!(
+            p.encoded(),
+            "orderId=42&price=-0.5&flag=true&asset=BTC&asset=USDT"
+        );
+        assert_eq!(p.get("asset"), Some("BTC"));
+        assert_eq!(p.get_all("asset").collect::<Vec<_>>(), ["BTC", "USDT"]);
+        assert_eq!(p.len(), 5);
+        assert_eq!(
+            p.push("asset", "ETH"),
+            Err(Error::DuplicateKey {
+                key: "asset".into()
+            })
+        );
+        assert_eq!(
+            p.push_repeated("orderId", [1]),
+            Err(Error::DuplicateKey {
+                key: "orderId".into()
+            })
+        );
+        assert_eq!(
+            p.push_repeated("empty", Vec::<u8>::new()),
+            Err(Error::EmptyValue {
+                key: "empty".into()
+            })
+        );
+        assert!(p.push_repeated("bad", ["ok", ""]).is_err());
+        assert!(
+            !p.contains_key("bad"),
+            "nothing added when an item is refused"
+        );
+        assert!(matches!(
+            p.push("qty", f64::NAN),
+            Err(Error::NumberFormat { .. })
+        ));
+        assert!(matches!(
+            p.push("qty", f64::INFINITY),
+            Err(Error::NumberFormat { .. })
+        ));
     }
 }

@@ -1,6 +1,7 @@
 //! [`Product`]: the Binance API families and the signing rules that differ between them.
 
 use std::fmt;
+use std::str::FromStr;
 
 use crate::error::Error;
 use crate::recv_window::RecvWindow;
@@ -87,10 +88,14 @@ impl Product {
     ///
     /// (Range rules every product shares, such as "not before 2017" and "at most 60000 ms",
     /// are already enforced by [`Timestamp`] and [`RecvWindow`].)
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ProductRule`] for a microsecond timestamp or a fractional `recvWindow` off spot.
     pub fn check(self, timestamp: Timestamp, recv_window: Option<RecvWindow>) -> Result<(), Error> {
         if timestamp.unit() == TimeUnit::Micros && !self.allows_micros() {
             return Err(Error::ProductRule {
-                product: self.name(),
+                product: self,
                 rule: "timestamps must be in milliseconds; microseconds are spot-only",
             });
         }
@@ -98,7 +103,7 @@ impl Product {
             && !self.allows_fractional_recv_window()
         {
             return Err(Error::ProductRule {
-                product: self.name(),
+                product: self,
                 rule: "recvWindow must be a whole number of milliseconds; decimals are spot-only",
             });
         }
@@ -109,5 +114,45 @@ impl Product {
 impl fmt::Display for Product {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+/// A product name that is not one of [`Product::name`]'s.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown product `{0}`; expected one of spot, sapi, usdm-futures, coinm-futures, options, portfolio-margin"
+)]
+#[non_exhaustive]
+pub struct UnknownProduct(pub String);
+
+impl FromStr for Product {
+    type Err = UnknownProduct;
+
+    /// Parses a [`name`](Product::name): `spot`, `sapi`, `usdm-futures`, `coinm-futures`,
+    /// `options`, `portfolio-margin`.
+    ///
+    /// ```
+    /// use binance_sign::Product;
+    /// assert_eq!("usdm-futures".parse::<Product>()?, Product::UsdMFutures);
+    /// assert!("futures".parse::<Product>().is_err());
+    /// # Ok::<(), binance_sign::UnknownProduct>(())
+    /// ```
+    fn from_str(text: &str) -> Result<Self, UnknownProduct> {
+        Product::ALL
+            .into_iter()
+            .find(|p| p.name() == text)
+            .ok_or_else(|| UnknownProduct(crate::error::excerpt(text, 40)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for product in Product::ALL {
+            assert_eq!(product.to_string().parse::<Product>(), Ok(product));
+        }
     }
 }

@@ -32,6 +32,10 @@ impl RecvWindow {
     pub const DEFAULT: RecvWindow = RecvWindow { micros: 5_000_000 };
 
     /// A whole number of milliseconds.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RecvWindowInvalid`] for 0 or more than 60000.
     pub fn from_millis(millis: u64) -> Result<Self, Error> {
         Self::from_micros(millis.saturating_mul(1000)).map_err(|e| match e {
             Error::RecvWindowInvalid { rule, .. } => Error::RecvWindowInvalid {
@@ -43,10 +47,15 @@ impl RecvWindow {
     }
 
     /// A number of microseconds; rendered as milliseconds with up to three decimals.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::RecvWindowInvalid`] for 0 or more than 60000 ms.
     pub fn from_micros(micros: u64) -> Result<Self, Error> {
-        let invalid = |rule| Error::RecvWindowInvalid {
-            value: render(micros),
-            rule,
+        let invalid = |rule| {
+            let mut value = String::new();
+            write_millis(micros, &mut value);
+            Error::RecvWindowInvalid { value, rule }
         };
         if micros == 0 {
             return Err(invalid("it must be more than 0"));
@@ -64,6 +73,11 @@ impl RecvWindow {
         u64::from(self.micros)
     }
 
+    /// The window as a duration.
+    pub fn as_duration(self) -> std::time::Duration {
+        std::time::Duration::from_micros(u64::from(self.micros))
+    }
+
     /// The window in whole milliseconds (truncated).
     pub fn as_millis(self) -> u64 {
         u64::from(self.micros / 1000)
@@ -75,26 +89,21 @@ impl RecvWindow {
     }
 
     pub(crate) fn write_to(self, out: &mut String) {
-        let mut buf = itoa::Buffer::new();
-        out.push_str(buf.format(self.micros / 1000));
-        let frac = self.micros % 1000;
-        if frac != 0 {
-            let digits = [
-                b'0' + (frac / 100) as u8,
-                b'0' + (frac / 10 % 10) as u8,
-                b'0' + (frac % 10) as u8,
-            ];
-            let len = if digits[2] != b'0' {
-                3
-            } else if digits[1] != b'0' {
-                2
-            } else {
-                1
-            };
-            out.push('.');
-            for d in &digits[..len] {
-                out.push(char::from(*d));
-            }
+        write_millis(u64::from(self.micros), out);
+    }
+}
+
+/// Writes `micros` as milliseconds with up to three decimals, without trailing zeros.
+fn write_millis(micros: u64, out: &mut String) {
+    out.push_str(itoa::Buffer::new().format(micros / 1000));
+    let mut frac = micros % 1000;
+    if frac != 0 {
+        out.push('.');
+        let mut scale = 100;
+        while frac != 0 {
+            out.push(char::from(b'0' + u8::try_from(frac / scale).unwrap_or(0)));
+            frac %= scale;
+            scale /= 10;
         }
     }
 }
@@ -102,18 +111,6 @@ impl RecvWindow {
 impl Default for RecvWindow {
     fn default() -> Self {
         Self::DEFAULT
-    }
-}
-
-fn render(micros: u64) -> String {
-    let whole = micros / 1000;
-    let frac = micros % 1000;
-    if frac == 0 {
-        whole.to_string()
-    } else {
-        format!("{whole}.{frac:03}")
-            .trim_end_matches('0')
-            .to_owned()
     }
 }
 
@@ -138,7 +135,7 @@ impl FromStr for RecvWindow {
             Some((w, f)) => (w, Some(f)),
             None => (text, None),
         };
-        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let all_digits = crate::encoding::is_digits;
         if !all_digits(whole) || frac.is_some_and(|f| !all_digits(f)) {
             return Err(invalid(
                 "expected milliseconds as digits, like 5000 or 6000.346",

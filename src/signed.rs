@@ -27,9 +27,6 @@ impl std::fmt::Debug for SignedRequest {
 }
 
 impl SignedRequest {
-    /// The header name for [`api_key`](Self::api_key): `X-MBX-APIKEY`.
-    pub const API_KEY_HEADER: &'static str = API_KEY_HEADER;
-
     pub(crate) fn new(query: String, body: String, signature_at: usize, api_key: Arc<str>) -> Self {
         Self {
             query,
@@ -60,7 +57,7 @@ impl SignedRequest {
         last.get(self.signature_at..).unwrap_or_default()
     }
 
-    /// The API key, for the `X-MBX-APIKEY` header.
+    /// The API key, for the [`API_KEY_HEADER`] (`X-MBX-APIKEY`).
     pub fn api_key(&self) -> &str {
         &self.api_key
     }

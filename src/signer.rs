@@ -98,6 +98,11 @@ impl Signer {
     /// empty, has surrounding whitespace, a line break or surrounding quotes, or equals the API
     /// key. The API key must be visible ASCII, as it goes into the `X-MBX-APIKEY` header.
     ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidSecret`] naming the [`SecretProblem`](crate::SecretProblem), or
+    /// [`Error::InvalidApiKey`].
+    ///
     /// ```
     /// use binance_sign::{Error, SecretProblem, Signer};
     /// assert_eq!(
@@ -121,6 +126,11 @@ impl Signer {
     /// RSA key is refused with a message pointing to [`rsa_pem`](Self::rsa_pem). Signatures are
     /// base64, percent-encoded on REST.
     ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] naming the [`KeyProblem`](crate::KeyProblem) (not PEM, PKCS#1,
+    /// a public key, another key kind, malformed), or [`Error::InvalidApiKey`].
+    ///
     /// ```
     /// use binance_sign::{KeyKind, Signer};
     /// let pem = "-----BEGIN PRIVATE KEY-----\n\
@@ -131,13 +141,20 @@ impl Signer {
     /// # Ok::<(), binance_sign::Error>(())
     /// ```
     #[cfg(feature = "ed25519")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
     pub fn ed25519_pem(api_key: impl AsRef<str>, pem: &str) -> Result<Self, Error> {
         Self::asymmetric(api_key.as_ref(), pem, None, Some(KeyKind::Ed25519))
     }
 
     /// An Ed25519 signer from an encrypted PKCS#8 PEM (`-----BEGIN ENCRYPTED PRIVATE KEY-----`,
     /// PBES2 with PBKDF2 or scrypt and AES).
+    ///
+    /// # Errors
+    ///
+    /// As [`ed25519_pem`](Self::ed25519_pem), and [`Error::InvalidKey`] with
+    /// [`KeyProblem::Decrypt`](crate::KeyProblem::Decrypt) for a wrong passphrase.
     #[cfg(feature = "ed25519")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
     pub fn ed25519_pem_encrypted(
         api_key: impl AsRef<str>,
         pem: &str,
@@ -156,13 +173,25 @@ impl Signer {
     ///
     /// PKCS#1 (`BEGIN RSA PRIVATE KEY`) files are refused with the command that converts them;
     /// an Ed25519 key is refused with a message pointing to [`ed25519_pem`](Self::ed25519_pem).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] naming the [`KeyProblem`](crate::KeyProblem) (also for a modulus
+    /// outside 2048 to 4096 bits), or [`Error::InvalidApiKey`].
     #[cfg(feature = "rsa")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
     pub fn rsa_pem(api_key: impl AsRef<str>, pem: &str) -> Result<Self, Error> {
         Self::asymmetric(api_key.as_ref(), pem, None, Some(KeyKind::Rsa))
     }
 
     /// An RSA signer from an encrypted PKCS#8 PEM.
+    ///
+    /// # Errors
+    ///
+    /// As [`rsa_pem`](Self::rsa_pem), and [`Error::InvalidKey`] with
+    /// [`KeyProblem::Decrypt`](crate::KeyProblem::Decrypt) for a wrong passphrase.
     #[cfg(feature = "rsa")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
     pub fn rsa_pem_encrypted(
         api_key: impl AsRef<str>,
         pem: &str,
@@ -178,7 +207,14 @@ impl Signer {
 
     /// A signer for whatever PKCS#8 private key `pem` holds (Ed25519 or RSA), read from its
     /// algorithm identifier; `passphrase` for an encrypted key.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] naming the [`KeyProblem`](crate::KeyProblem), including
+    /// [`KeyProblem::FeatureDisabled`](crate::KeyProblem::FeatureDisabled) for a kind whose
+    /// feature is off, or [`Error::InvalidApiKey`].
     #[cfg(any(feature = "ed25519", feature = "rsa"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "ed25519", feature = "rsa"))))]
     pub fn from_pem(
         api_key: impl AsRef<str>,
         pem: &str,
@@ -198,11 +234,7 @@ impl Signer {
         keys::check_api_key(api_key)?;
         let der = pem::read(pem, passphrase)?;
         if let Some(wanted) = wanted {
-            let constructor = match der.kind {
-                KeyKind::Rsa => "Signer::rsa_pem",
-                _ => "Signer::ed25519_pem",
-            };
-            pem::expect(&der, wanted, constructor)?;
+            pem::expect(&der, wanted)?;
         }
         let key = match der.kind {
             #[cfg(feature = "ed25519")]
@@ -210,14 +242,10 @@ impl Signer {
             #[cfg(feature = "rsa")]
             KeyKind::Rsa => Key::Rsa(Box::new(keys::rsa::RsaKey::from_der(&der)?)),
             other => {
-                return Err(Error::InvalidKey(format!(
-                    "{other} keys need the `{}` cargo feature of binance-sign",
-                    if other == KeyKind::Rsa {
-                        "rsa"
-                    } else {
-                        "ed25519"
-                    }
-                )));
+                return Err(Error::InvalidKey {
+                    problem: crate::error::KeyProblem::FeatureDisabled(other),
+                    source: None,
+                });
             }
         };
         Ok(Self::from_key(api_key, key))
@@ -264,7 +292,30 @@ impl Signer {
         &self.key
     }
 
+    /// Refuses `operation` unless this signer holds a key of kind `needed`.
+    pub(crate) fn require_kind(
+        &self,
+        operation: &'static str,
+        needed: KeyKind,
+    ) -> Result<(), Error> {
+        let actual = self.key_kind();
+        if actual == needed {
+            Ok(())
+        } else {
+            Err(Error::WrongKeyKind {
+                operation,
+                needed,
+                actual,
+            })
+        }
+    }
+
     /// Signs a request whose parameters all travel in the query (GET, DELETE).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ProductRule`] when the signer is bound to a product whose rules the timestamp
+    /// or window break, and [`Error::SigningFailed`] if an RSA key fails.
     pub fn sign_query(
         &self,
         params: &Params,
@@ -282,6 +333,10 @@ impl Signer {
     }
 
     /// Signs a request whose parameters all travel in the form body (POST, PUT).
+    ///
+    /// # Errors
+    ///
+    /// As [`sign_query`](Self::sign_query).
     pub fn sign_body(
         &self,
         params: &Params,
@@ -303,6 +358,10 @@ impl Signer {
     /// `recvWindow`, `timestamp` and `signature` go at the end of the body; the payload is the
     /// query immediately followed by the body, with no `&` between them. A key in both parts is
     /// refused.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::DuplicateKey`] for a key in both parts, and as [`sign_query`](Self::sign_query).
     pub fn sign_split(
         &self,
         query_params: &Params,
@@ -324,7 +383,8 @@ impl Signer {
         Ok(SignedRequest::new(query, body, at, self.api_key.clone()))
     }
 
-    /// Writes the signed query string into `out` (cleared first), reusing its buffer.
+    /// Writes the signed string into `out` (cleared first), reusing its buffer: the query of a
+    /// GET or DELETE, or the form body of a POST or PUT (the bytes are the same).
     ///
     /// With an HMAC key this performs no heap allocation once `out` has the capacity: the
     /// parameters were encoded when they were pushed, the tail is formatted in place, the keyed
@@ -335,24 +395,15 @@ impl Signer {
     /// let signer = Signer::hmac("key", "secret")?;
     /// let params = Params::try_from_pairs([("symbol", "BTCUSDT")])?;
     /// let mut out = String::with_capacity(256);
-    /// signer.sign_query_into(&params, Timestamp::from_millis(1_700_000_000_000)?, None, &mut out)?;
+    /// signer.sign_into(&params, Timestamp::from_millis(1_700_000_000_000)?, None, &mut out)?;
     /// assert_eq!(signer.sign_query(&params, Timestamp::from_millis(1_700_000_000_000)?, None)?.query(), out);
     /// # Ok::<(), binance_sign::Error>(())
     /// ```
-    pub fn sign_query_into(
-        &self,
-        params: &Params,
-        timestamp: Timestamp,
-        recv_window: Option<RecvWindow>,
-        out: &mut String,
-    ) -> Result<(), Error> {
-        self.write_signed(params, timestamp, recv_window, out)
-            .map(drop)
-    }
-
-    /// Writes the signed form body into `out` (cleared first); see
-    /// [`sign_query_into`](Self::sign_query_into).
-    pub fn sign_body_into(
+    ///
+    /// # Errors
+    ///
+    /// As [`sign_query`](Self::sign_query).
+    pub fn sign_into(
         &self,
         params: &Params,
         timestamp: Timestamp,
@@ -364,7 +415,11 @@ impl Signer {
     }
 
     /// Writes a split request into `query_out` and `body_out` (both cleared first); see
-    /// [`sign_split`](Self::sign_split) and [`sign_query_into`](Self::sign_query_into).
+    /// [`sign_split`](Self::sign_split) and [`sign_into`](Self::sign_into).
+    ///
+    /// # Errors
+    ///
+    /// As [`sign_split`](Self::sign_split).
     pub fn sign_split_into(
         &self,
         query_params: &Params,
@@ -377,7 +432,7 @@ impl Signer {
         self.check_rules(timestamp, recv_window)?;
         if let Some((key, _)) = query_params
             .iter()
-            .find(|(key, _)| body_params.get(key).is_some())
+            .find(|(key, _)| body_params.contains_key(key))
         {
             return Err(Error::DuplicateKey {
                 key: key.to_owned(),
@@ -427,8 +482,10 @@ impl Signer {
     /// Signs requests that are already wire-encoded (by another encoder, or a hand-rolled
     /// client): checks that `query` and `body` are well-formed `k=v&k=v` strings with valid
     /// `%XX` escapes and only bytes HTTP clients never re-encode, with a `timestamp`, with no
-    /// `signature`, no empty value and no key twice; then signs exactly those bytes and appends
-    /// `signature` to the body (or to the query when the body is empty).
+    /// `signature`, no empty value, and no key in both the query and the body (a key may repeat
+    /// within one part: ARRAY parameters such as `asset=BTC&asset=USDT` travel that way; not
+    /// `timestamp` or `recvWindow`); then signs exactly those bytes and appends `signature` to
+    /// the body (or to the query when the body is empty).
     ///
     /// Raw bytes accepted besides `A-Z a-z 0-9 - . _ ~` and `%XX`: `! $ ( ) * + , / : @ ?`.
     /// A `+` reads as a space, as in any form.
@@ -441,6 +498,13 @@ impl Signer {
     /// assert!(signer.sign_encoded("symbol=BTC USDT&timestamp=1700000000000", "").is_err());
     /// # Ok::<(), binance_sign::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MalformedWire`] naming the part and byte, [`Error::InvalidEscape`],
+    /// [`Error::InvalidUtf8`], [`Error::MissingTimestamp`], [`Error::AlreadySigned`],
+    /// [`Error::EmptyValue`], [`Error::DuplicateKey`], [`Error::ControlCharacter`], a malformed
+    /// `timestamp` or `recvWindow`, and as [`sign_query`](Self::sign_query).
     pub fn sign_encoded(&self, query: &str, body: &str) -> Result<SignedRequest, Error> {
         let info = wire::validate_encoded(query, body)?;
         if let Some(timestamp) = info.timestamp {
@@ -465,7 +529,10 @@ impl Signer {
     /// constant time; Ed25519 and RSA signatures must be percent-encoded base64 and are checked
     /// with the public key.
     ///
-    /// Returns a typed error saying what failed.
+    /// # Errors
+    ///
+    /// [`Error::MissingSignature`], [`Error::SignatureNotLast`], [`Error::SignatureFormat`] or
+    /// [`Error::SignatureMismatch`], saying what failed.
     pub fn verify(&self, query: &str, body: &str) -> Result<(), Error> {
         let located = wire::locate_signature(query, body)?;
         self.verify_located(&located)

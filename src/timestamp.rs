@@ -19,11 +19,21 @@ pub enum TimeUnit {
 }
 
 impl TimeUnit {
-    pub(crate) fn symbol(self) -> &'static str {
+    /// Microseconds per unit.
+    pub(crate) fn micros(self) -> u64 {
         match self {
+            TimeUnit::Millis => 1000,
+            TimeUnit::Micros => 1,
+        }
+    }
+}
+
+impl fmt::Display for TimeUnit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
             TimeUnit::Millis => "ms",
             TimeUnit::Micros => "µs",
-        }
+        })
     }
 }
 
@@ -48,27 +58,38 @@ pub struct Timestamp {
 }
 
 impl Timestamp {
+    /// The earliest timestamp accepted, in milliseconds: 2017-01-01T00:00:00Z.
+    pub const MIN: Timestamp = Timestamp {
+        value: MIN_TIMESTAMP_MILLIS,
+        unit: TimeUnit::Millis,
+    };
+
     /// A timestamp in milliseconds since the epoch.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimestampOutOfRange`] before 2017-01-01 or past year 2286.
     pub fn from_millis(millis: u64) -> Result<Self, Error> {
         Self::new(millis, TimeUnit::Millis)
     }
 
     /// A timestamp in microseconds since the epoch (spot only).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimestampOutOfRange`] before 2017-01-01 or past year 2286.
     pub fn from_micros(micros: u64) -> Result<Self, Error> {
         Self::new(micros, TimeUnit::Micros)
     }
 
     /// A timestamp of `value` in `unit`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimestampOutOfRange`] before 2017-01-01 or past year 2286.
     pub fn new(value: u64, unit: TimeUnit) -> Result<Self, Error> {
-        let scale = match unit {
-            TimeUnit::Millis => 1,
-            TimeUnit::Micros => 1000,
-        };
-        let out_of_range = |rule| Error::TimestampOutOfRange {
-            value,
-            unit: unit.symbol(),
-            rule,
-        };
+        let scale = 1000 / unit.micros();
+        let out_of_range = |rule| Error::TimestampOutOfRange { value, unit, rule };
         if value < MIN_TIMESTAMP_MILLIS * scale {
             return Err(out_of_range(
                 "before 2017-01-01, which Binance refuses (is the clock or the unit wrong?)",
@@ -86,9 +107,12 @@ impl Timestamp {
     ///
     /// Prefer [`TimeSync`](crate::TimeSync), which corrects for the offset between this
     /// machine's clock and Binance's.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::TimestampOutOfRange`] when the system clock is before 2017.
     pub fn now_millis() -> Result<Self, Error> {
-        let micros = system_micros();
-        Self::from_millis(u64::try_from(micros / 1000).unwrap_or(0))
+        Self::from_millis(system_micros() / 1000)
     }
 
     /// The value in its own unit.
@@ -111,10 +135,8 @@ impl Timestamp {
 
     /// The value in microseconds.
     pub fn as_micros(self) -> u64 {
-        match self.unit {
-            TimeUnit::Millis => self.value * 1000,
-            TimeUnit::Micros => self.value,
-        }
+        // In range by construction: at most 9_999_999_999_999_999 µs.
+        self.value.saturating_mul(self.unit.micros())
     }
 
     pub(crate) fn write_to(self, out: &mut String) {
@@ -128,13 +150,12 @@ impl fmt::Display for Timestamp {
     }
 }
 
-/// The system clock in microseconds since the epoch (negative before 1970, 0 if unreadable).
-pub(crate) fn system_micros() -> i64 {
+/// The system clock in microseconds since the epoch (0 before 1970).
+pub(crate) fn system_micros() -> u64 {
     use std::time::{SystemTime, UNIX_EPOCH};
-    match SystemTime::now().duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_micros()).unwrap_or(i64::MAX),
-        Err(e) => i64::try_from(e.duration().as_micros()).map_or(i64::MIN, |v| -v),
-    }
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! Reading requests in their wire form: where the signature is, what was signed, and whether
 //! a pre-encoded string is safe to sign as it is.
 
-use crate::encoding::{decode_at, segments};
-use crate::error::{Error, Part};
+use crate::encoding::{decode_at, is_digits, segments};
+use crate::error::{Error, Field, Part};
 use crate::recv_window::RecvWindow;
 use crate::timestamp::{TimeUnit, Timestamp};
 
@@ -85,8 +85,13 @@ pub(crate) struct EncodedInfo {
 /// Checks that `query` and `body` are well-formed `k=v&k=v` strings safe to sign as they are.
 pub(crate) fn validate_encoded(query: &str, body: &str) -> Result<EncodedInfo, Error> {
     let mut info = EncodedInfo::default();
-    let mut keys: Vec<String> = Vec::new();
+    // Keys seen in earlier parts: a key in both the query and the body is refused (Binance
+    // takes the query's value or answers -1101). Within one part a key may repeat: that is how
+    // ARRAY parameters such as `asset=BTC&asset=USDT` travel.
+    let mut earlier_parts = std::collections::HashSet::new();
+    let mut this_part = std::collections::HashSet::new();
     for (text, part) in [(query, Part::Query), (body, Part::Body)] {
+        earlier_parts.extend(this_part.drain());
         if text.is_empty() {
             continue;
         }
@@ -114,8 +119,8 @@ pub(crate) fn validate_encoded(query: &str, body: &str) -> Result<EncodedInfo, E
                     "raw `=` in a value; encode it as %3D",
                 ));
             }
-            let key = decode_at(raw_key, part, start)?;
-            let value = decode_at(raw_value, part, start + raw_key.len() + 1)?;
+            let key = decode_at(raw_key, Some(part), start)?;
+            let value = decode_at(raw_value, Some(part), start + raw_key.len() + 1)?;
             if key == "signature" {
                 return Err(Error::AlreadySigned { part });
             }
@@ -125,7 +130,11 @@ pub(crate) fn validate_encoded(query: &str, body: &str) -> Result<EncodedInfo, E
             if let Some(c) = key.chars().chain(value.chars()).find(|c| c.is_control()) {
                 return Err(Error::ControlCharacter {
                     key: key.escape_default().to_string(),
-                    field: if key.contains(c) { "key" } else { "value" },
+                    field: if key.contains(c) {
+                        Field::Key
+                    } else {
+                        Field::Value
+                    },
                     code: u32::from(c),
                     position: start,
                 });
@@ -133,15 +142,16 @@ pub(crate) fn validate_encoded(query: &str, body: &str) -> Result<EncodedInfo, E
             if value.is_empty() {
                 return Err(Error::EmptyValue { key });
             }
-            if keys.contains(&key) {
+            let signer_key = matches!(key.as_str(), "timestamp" | "recvWindow");
+            if earlier_parts.contains(&key) || (signer_key && this_part.contains(&key)) {
                 return Err(Error::DuplicateKey { key });
             }
+            this_part.insert(key.clone());
             match key.as_str() {
                 "timestamp" => info.timestamp = Some(parse_timestamp(&value)?),
                 "recvWindow" => info.recv_window = Some(value.parse()?),
                 _ => {}
             }
-            keys.push(key);
         }
     }
     if info.timestamp.is_none() {
@@ -156,16 +166,14 @@ fn wire_byte_ok(b: u8) -> bool {
 
 /// Parses a `timestamp` value: 13 digits are milliseconds, 16 are microseconds.
 pub(crate) fn parse_timestamp(text: &str) -> Result<Timestamp, Error> {
-    let value: u64 =
-        if !text.is_empty() && text.len() <= 19 && text.bytes().all(|b| b.is_ascii_digit()) {
-            text.parse().unwrap_or(u64::MAX)
-        } else {
-            return Err(Error::TimestampOutOfRange {
-                value: 0,
-                unit: "ms",
-                rule: "not a whole number of milliseconds or microseconds",
+    let value: u64 = match text.parse() {
+        Ok(value) if is_digits(text) => value,
+        _ => {
+            return Err(Error::MalformedTimestamp {
+                text: crate::error::excerpt(text, 40),
             });
-        };
+        }
+    };
     let unit = if text.len() >= 16 {
         TimeUnit::Micros
     } else {
@@ -224,6 +232,13 @@ mod tests {
         assert_eq!(
             validate_encoded("a=1", "a=2&timestamp=1499827319559").unwrap_err(),
             Error::DuplicateKey { key: "a".into() }
+        );
+        assert!(validate_encoded("asset=BTC&asset=USDT&timestamp=1499827319559", "").is_ok());
+        assert_eq!(
+            validate_encoded("timestamp=1499827319559&timestamp=1499827319559", "").unwrap_err(),
+            Error::DuplicateKey {
+                key: "timestamp".into()
+            }
         );
         assert_eq!(
             validate_encoded("timestamp=1499827319559&signature=1", "").unwrap_err(),

@@ -56,6 +56,11 @@ impl WsParams {
     }
 
     /// Adds a parameter.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::EmptyKey`], [`Error::ReservedKey`], [`Error::ControlCharacter`],
+    /// [`Error::EmptyValue`] (an empty string or `null`) or [`Error::DuplicateKey`].
     pub fn insert(&mut self, key: impl AsRef<str>, value: impl Into<Value>) -> Result<(), Error> {
         let key = key.as_ref();
         let value = value.into();
@@ -79,6 +84,11 @@ impl WsParams {
     }
 
     /// All of `params`, as JSON strings.
+    ///
+    /// # Errors
+    ///
+    /// As [`insert`](Self::insert) (a repeated key is refused: the WebSocket API takes lists as
+    /// JSON values).
     pub fn from_params(params: &Params) -> Result<Self, Error> {
         let mut out = Self::new();
         for (key, value) in params.iter() {
@@ -88,6 +98,10 @@ impl WsParams {
     }
 
     /// The members of a JSON object.
+    ///
+    /// # Errors
+    ///
+    /// As [`insert`](Self::insert).
     pub fn from_json(object: Map<String, Value>) -> Result<Self, Error> {
         let mut out = Self::new();
         for (key, value) in object {
@@ -99,6 +113,21 @@ impl WsParams {
     /// The parameters, sorted by key.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.map.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The value of `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.map.get(key)
+    }
+
+    /// How many parameters there are.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
     }
 }
 
@@ -171,7 +200,9 @@ fn add_time(map: &mut Map<String, Value>, timestamp: Timestamp, recv_window: Opt
     map.insert("timestamp".into(), Value::from(timestamp.value()));
     if let Some(rw) = recv_window {
         let value = if rw.is_fractional() {
-            Value::from(rw.as_micros() as f64 / 1000.0)
+            // At most 60_000_000 µs: exact in an f64. The number prints as `6000.346`.
+            let micros = u32::try_from(rw.as_micros()).unwrap_or(u32::MAX);
+            Value::from(f64::from(micros) / 1000.0)
         } else {
             Value::from(rw.as_millis())
         };
@@ -180,7 +211,7 @@ fn add_time(map: &mut Map<String, Value>, timestamp: Timestamp, recv_window: Opt
 }
 
 /// How a value reads in the canonical payload: strings raw, everything else as compact JSON.
-fn payload_text(value: &Value) -> String {
+pub(crate) fn payload_text(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
         other => other.to_string(),
@@ -207,6 +238,11 @@ pub(crate) fn canonical_payload(params: &Map<String, Value>) -> String {
 impl Signer {
     /// Signs a WebSocket API request: `params` plus `apiKey`, `timestamp` and `recvWindow` (if
     /// given), sorted by key, raw UTF-8 values.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ProductRule`] when the signer is bound to a product whose rules the timestamp
+    /// or window break, and [`Error::SigningFailed`] if an RSA key fails.
     pub fn sign_ws(
         &self,
         params: &WsParams,
@@ -223,23 +259,27 @@ impl Signer {
 
     /// The signed `params` of `session.logon`: `apiKey`, `timestamp`, `recvWindow` (if given)
     /// and `signature`. Binance accepts only Ed25519 keys here; other keys are refused.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::WrongKeyKind`] for a key that is not Ed25519, and as
+    /// [`sign_ws`](Self::sign_ws).
     pub fn ws_logon(
         &self,
         timestamp: Timestamp,
         recv_window: Option<RecvWindow>,
     ) -> Result<WsSigned, Error> {
-        if self.key_kind() != KeyKind::Ed25519 {
-            return Err(Error::WrongKeyKind {
-                operation: "session.logon",
-                needed: "an Ed25519",
-                actual: self.key_kind().article(),
-            });
-        }
+        self.require_kind("session.logon", KeyKind::Ed25519)?;
         self.sign_ws(&WsParams::new(), timestamp, recv_window)
     }
 
     /// Verifies a signed WebSocket `params` object: `signature` against the canonical payload
     /// of the other members.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingSignature`], [`Error::SignatureFormat`] or
+    /// [`Error::SignatureMismatch`].
     pub fn verify_ws(&self, params: &Map<String, Value>) -> Result<(), Error> {
         let signature = match params.get("signature") {
             Some(Value::String(signature)) => signature,

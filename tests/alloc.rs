@@ -51,8 +51,8 @@ fn reuse_path_allocates_nothing() {
         let expected = signer.sign_query(params, ts, rw).unwrap();
         let region = Region::new(GLOBAL);
         for _ in 0..100 {
-            signer.sign_query_into(params, ts, rw, &mut query).unwrap();
-            signer.sign_body_into(params, ts, rw, &mut body).unwrap();
+            signer.sign_into(params, ts, rw, &mut query).unwrap();
+            signer.sign_into(params, ts, rw, &mut body).unwrap();
             signer
                 .sign_split_into(&empty, params, ts, rw, &mut query, &mut body)
                 .unwrap();

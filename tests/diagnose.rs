@@ -2,7 +2,7 @@
 //! that mistake does; the expected finding must come first.
 
 use binance_sign::diagnose::{Code, Input};
-use binance_sign::{Params, Product, Signer, Timestamp};
+use binance_sign::{Params, Product, ServerTime, Signer, Timestamp};
 use hmac::{Hmac, KeyInit, Mac};
 use proptest::prelude::*;
 use sha2::Sha256;
@@ -59,7 +59,10 @@ fn valid_request_has_no_findings() {
         )
         .unwrap();
     let d = signer()
-        .diagnose(&Input::rest(req.query(), req.body()).server_time(1_700_000_000_100))
+        .diagnose(
+            &Input::rest(req.query(), req.body())
+                .server_time(ServerTime::from_millis(1_700_000_000_100).unwrap()),
+        )
         .unwrap();
     assert!(d.valid);
     assert!(d.findings.is_empty(), "{:?}", d.findings);
@@ -343,7 +346,9 @@ fn request_shape_findings() {
 fn timing_findings() {
     let q = signed(&format!("recvWindow=5000&{TS}"));
     let d = signer()
-        .diagnose(&Input::rest(&q, "").server_time(1_699_999_998_000))
+        .diagnose(
+            &Input::rest(&q, "").server_time(ServerTime::from_millis(1_699_999_998_000).unwrap()),
+        )
         .unwrap();
     assert_eq!(d.findings[0].code, Code::TimestampAhead);
     assert!(
@@ -357,7 +362,9 @@ fn timing_findings() {
         d.findings[0].fix
     );
     let d = signer()
-        .diagnose(&Input::rest(&q, "").server_time(1_700_000_007_000))
+        .diagnose(
+            &Input::rest(&q, "").server_time(ServerTime::from_millis(1_700_000_007_000).unwrap()),
+        )
         .unwrap();
     assert_eq!(d.findings[0].code, Code::TimestampExpired);
     assert!(
@@ -434,7 +441,7 @@ proptest! {
     fn diagnose_never_panics(query in ".{0,200}", body in ".{0,100}", server in proptest::option::of(any::<u64>()), code in proptest::option::of(any::<i64>())) {
         let s = signer();
         let mut input = Input::rest(&query, &body);
-        input.server_time_millis = server;
+        input.server_time = server.and_then(|ms| ServerTime::from_millis(ms).ok());
         input.error_code = code;
         let _ = s.diagnose(&input);
         let _ = s.diagnose(&Input::websocket(&query));
@@ -447,7 +454,7 @@ proptest! {
         let s = signer();
         let q = signed(&format!("symbol=BTCUSDT&{TS}"));
         let mangled = format!("{}{extra}", &q[..cut.min(q.len())]);
-        let _ = s.diagnose(&Input::rest(&mangled, "").server_time(1_700_000_000_000));
+        let _ = s.diagnose(&Input::rest(&mangled, "").server_time(ServerTime::from_millis(1_700_000_000_000).unwrap()));
         let _ = s.diagnose(&Input::rest("", &mangled));
     }
 }

@@ -1,15 +1,15 @@
-//! Replays every fuzz target's body over its seed corpus (`fuzz/corpus/<target>/`), so CI
+//! Replays every fuzz target's body over its seed corpus (`tests/data/fuzz/<target>/`), so CI
 //! exercises the targets without a fuzzer. Committed inputs are named `seed-*` (written from
 //! the shared vectors) or `regress-*` (inputs that once found a bug).
 #![cfg(all(feature = "ed25519", feature = "rsa"))]
 
-#[path = "../fuzz/bodies/mod.rs"]
+#[path = "fuzz_bodies/mod.rs"]
 #[allow(clippy::all, missing_docs, unreachable_pub)]
 mod bodies;
 
 fn replay(target: &str, body: fn(&[u8])) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fuzz/corpus")
+        .join("tests/data/fuzz")
         .join(target);
     let mut count = 0;
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
@@ -47,6 +47,11 @@ fn encoder_differential() {
 #[test]
 fn pem_keys() {
     replay("pem_keys", bodies::pem_keys);
+}
+
+#[test]
+fn limits() {
+    replay("limits", bodies::limits);
 }
 
 #[test]

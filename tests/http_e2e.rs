@@ -1,6 +1,7 @@
 //! End to end: a real HTTP client (`reqwest`) sends requests built by this crate to a real HTTP
 //! server on 127.0.0.1 (`axum`) that applies Binance's documented checks to the raw bytes it
 //! receives, with its own HMAC code and its own clock.
+#![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
 #![cfg(feature = "http")]
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -15,7 +15,7 @@ const EC_P256: &str = include_str!("data/ec-p256.pem");
 
 fn invalid_key(result: Result<Signer, Error>) -> String {
     match result {
-        Err(Error::InvalidKey(message)) => message,
+        Err(e @ Error::InvalidKey { .. }) => e.to_string(),
         other => panic!("expected InvalidKey, got {other:?}"),
     }
 }

@@ -1,15 +1,28 @@
 //! The rate-limit governor against a scripted Binance: a simulated day of many concurrent
-//! request streams with clock offsets, at the maximum allowed throughput.
+//! request streams with clock offsets, at the maximum allowed throughput; bursts around skipped
+//! windows; and a governor that fails closed on any response.
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss
+)]
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::time::Duration;
 
+use binance_sign::ServerTime;
 use binance_sign::limits::{
-    Decision, Governor, GovernorConfig, LimitsError, RateLimit, RateLimitType, parse_header,
-    parse_rate_limits,
+    Decision, Governor, GovernorConfig, IntervalUnit, LimitsError, RateLimit, RateLimitType,
+    parse_header, parse_rate_limits,
 };
 use proptest::prelude::*;
+
+/// A server time in ms.
+fn at(ms: i64) -> ServerTime {
+    ServerTime::from_millis(ms as u64).unwrap()
+}
 
 const DAY: i64 = 86_400_000;
 /// 2026-11-29T00:00:00Z.
@@ -119,13 +132,137 @@ impl Rng {
 
 enum Event {
     Attempt,
-    Arrive,
-    Response(u16, Vec<(String, String)>),
+    /// A request reaches Binance; it was sent at this local server-time estimate.
+    Arrive(i64),
+    Response(u16, Vec<(String, String)>, i64),
 }
 
-/// Simulates `duration` ms with `order_streams` streams placing orders (weight 1) and
-/// `data_streams` streams of weight-`data_weight` requests, the client's server-time estimate
-/// off by `offset` ms.
+/// A run: how long, which streams, how far each stream's server-time estimate is off, and
+/// whether responses are fed back to the governor.
+struct Run {
+    duration: i64,
+    order_streams: usize,
+    data_streams: usize,
+    data_weight: u64,
+    /// Clock error of stream `i`: `errors[i % errors.len()]` ms (estimate − true).
+    errors: Vec<i64>,
+    observe: bool,
+    /// How long each stream pauses after a response before its next request, ms.
+    pace: i64,
+    config: GovernorConfig,
+}
+
+impl Run {
+    fn new(
+        duration: i64,
+        offset: i64,
+        order_streams: usize,
+        data_streams: usize,
+        data_weight: u64,
+    ) -> Self {
+        Self {
+            duration,
+            order_streams,
+            data_streams,
+            data_weight,
+            errors: vec![offset],
+            observe: true,
+            pace: 0,
+            config: GovernorConfig::default(),
+        }
+    }
+
+    fn simulate(&self) -> Binance {
+        self.simulate_with_margin().0
+    }
+
+    /// The run, and the boundary margin the governor ended with.
+    fn simulate_with_margin(&self) -> (Binance, Duration) {
+        let limits = RateLimit::spot_defaults();
+        let governor = Governor::with_config(limits.clone(), self.config);
+        let mut binance = Binance::new(limits);
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ self.errors[0] as u64);
+        let mut queue: BinaryHeap<Reverse<(i64, usize, u64)>> = BinaryHeap::new();
+        let mut events: HashMap<u64, Event> = HashMap::new();
+        let mut seq = 0u64;
+        let mut push = |queue: &mut BinaryHeap<_>,
+                        events: &mut HashMap<u64, Event>,
+                        t: i64,
+                        stream: usize,
+                        e: Event| {
+            seq += 1;
+            events.insert(seq, e);
+            queue.push(Reverse((t, stream, seq)));
+        };
+        let streams = self.order_streams + self.data_streams;
+        for s in 0..streams {
+            push(&mut queue, &mut events, T0 + s as i64, s, Event::Attempt);
+        }
+        while let Some(Reverse((t, s, id))) = queue.pop() {
+            if t >= T0 + self.duration {
+                break;
+            }
+            let error = self.errors[s % self.errors.len()];
+            let is_order = s < self.order_streams;
+            let weight = if is_order { 1 } else { self.data_weight };
+            match events.remove(&id).unwrap() {
+                Event::Attempt => match governor.acquire(at(t + error), weight as u32, is_order) {
+                    Decision::Send => {
+                        let up = rng.next(3, 80);
+                        push(&mut queue, &mut events, t + up, s, Event::Arrive(t + error));
+                    }
+                    Decision::Wait(d) => push(
+                        &mut queue,
+                        &mut events,
+                        t + d.as_millis() as i64,
+                        s,
+                        Event::Attempt,
+                    ),
+                    Decision::Banned { until } => push(
+                        &mut queue,
+                        &mut events,
+                        until.as_millis() as i64 - error,
+                        s,
+                        Event::Attempt,
+                    ),
+                    other => panic!("{other:?}"),
+                },
+                Event::Arrive(sent) => {
+                    let (status, headers) = binance.handle(t, weight, is_order);
+                    let down = rng.next(3, 80);
+                    push(
+                        &mut queue,
+                        &mut events,
+                        t + down,
+                        s,
+                        Event::Response(status, headers, sent),
+                    );
+                }
+                Event::Response(status, headers, sent) => {
+                    let headers = headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                    if self.observe {
+                        governor
+                            .observe(at(sent), at(t + error), status, headers)
+                            .unwrap();
+                    } else {
+                        // Only the status: a bot that reads no counts still honours 429/418.
+                        governor
+                            .observe(
+                                at(sent),
+                                at(t + error),
+                                status,
+                                headers.filter(|(k, _)| k.eq_ignore_ascii_case("retry-after")),
+                            )
+                            .unwrap();
+                    }
+                    push(&mut queue, &mut events, t + self.pace, s, Event::Attempt);
+                }
+            }
+        }
+        (binance, governor.boundary_margin())
+    }
+}
+
 fn simulate(
     duration: i64,
     offset: i64,
@@ -133,86 +270,7 @@ fn simulate(
     data_streams: usize,
     data_weight: u64,
 ) -> Binance {
-    let limits = RateLimit::spot_defaults();
-    let governor = Governor::with_config(
-        limits.clone(),
-        GovernorConfig {
-            headroom: 0.02,
-            ..GovernorConfig::default()
-        },
-    );
-    let mut binance = Binance::new(limits);
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ offset as u64);
-    let mut queue: BinaryHeap<Reverse<(i64, usize, u64)>> = BinaryHeap::new();
-    let mut events: HashMap<u64, Event> = HashMap::new();
-    let mut seq = 0u64;
-    let mut push = |queue: &mut BinaryHeap<_>,
-                    events: &mut HashMap<u64, Event>,
-                    t: i64,
-                    stream: usize,
-                    e: Event| {
-        seq += 1;
-        events.insert(seq, e);
-        queue.push(Reverse((t, stream, seq)));
-    };
-    let streams = order_streams + data_streams;
-    for s in 0..streams {
-        push(&mut queue, &mut events, T0 + s as i64, s, Event::Attempt);
-    }
-    while let Some(Reverse((t, s, id))) = queue.pop() {
-        if t >= T0 + duration {
-            break;
-        }
-        let is_order = s < order_streams;
-        let weight = if is_order { 1 } else { data_weight };
-        match events.remove(&id).unwrap() {
-            Event::Attempt => match governor.acquire(t + offset, weight as u32, is_order) {
-                Decision::Send => {
-                    let up = rng.next(3, 80);
-                    push(&mut queue, &mut events, t + up, s, Event::Arrive);
-                }
-                Decision::Wait(d) => push(
-                    &mut queue,
-                    &mut events,
-                    t + d.as_millis() as i64,
-                    s,
-                    Event::Attempt,
-                ),
-                Decision::Banned {
-                    until_server_millis,
-                } => push(
-                    &mut queue,
-                    &mut events,
-                    until_server_millis - offset,
-                    s,
-                    Event::Attempt,
-                ),
-                other => panic!("{other:?}"),
-            },
-            Event::Arrive => {
-                let (status, headers) = binance.handle(t, weight, is_order);
-                let down = rng.next(3, 80);
-                push(
-                    &mut queue,
-                    &mut events,
-                    t + down,
-                    s,
-                    Event::Response(status, headers),
-                );
-            }
-            Event::Response(status, headers) => {
-                governor
-                    .observe(
-                        t + offset,
-                        status,
-                        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                    )
-                    .unwrap();
-                push(&mut queue, &mut events, t, s, Event::Attempt);
-            }
-        }
-    }
-    binance
+    Run::new(duration, offset, order_streams, data_streams, data_weight).simulate()
 }
 
 #[test]
@@ -249,6 +307,131 @@ fn order_bursts_stay_under_the_ten_second_window() {
     );
 }
 
+/// An hour of orders with the estimate 400 ms off (twice the default boundary margin) and
+/// Binance's counts observed. A count reported for the window a request was counted in must not
+/// be taken for the next window's (throughput halved before the fix), and the counts show the
+/// governor how far off the estimate is: after a 429 or two at the first boundaries it widens
+/// its margin and runs clean. With the margin configured to cover the error, no 429 at all.
+#[test]
+fn reported_counts_go_to_their_window_at_400_ms_clock_error() {
+    for error in [-400, 400] {
+        for configured in [200, 450] {
+            // Paced streams offering a little under the limit: requests are in flight at every
+            // boundary.
+            let mut run = Run::new(3_600_000, error, 12, 0, 1);
+            run.pace = 1_160;
+            run.config.boundary_margin = Duration::from_millis(configured);
+            let (b, margin) = run.simulate_with_margin();
+            let per_window = b.orders as f64 / 360.0;
+            assert!(
+                (95.0..=100.0).contains(&per_window),
+                "error {error} ms, margin {configured} ms: orders per 10 s: {per_window}"
+            );
+            assert_eq!(b.n418, 0);
+            if configured > 400 {
+                assert_eq!(b.n429, 0, "error {error} ms, margin {configured} ms");
+            } else {
+                assert!(b.n429 <= 3, "error {error} ms: {} 429s", b.n429);
+                if error > 0 {
+                    assert!(
+                        margin >= Duration::from_millis(400),
+                        "learned margin {margin:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A burst at the end of a window, a silent window, a burst at the start of the next: with the
+/// first burst's clock 150 ms slow and the second's 150 ms fast, both can land in the silent
+/// window on Binance's clock. Orders of 10-s windows, per-stream errors, with and without
+/// observed counts: no window ever holds more than its limit.
+#[test]
+fn bursts_around_a_silent_window_never_exceed_the_limit() {
+    let limits = vec![
+        RateLimit::new(RateLimitType::Orders, IntervalUnit::Second, 10, 100),
+        RateLimit::new(RateLimitType::RequestWeight, IntervalUnit::Minute, 1, 6000),
+    ];
+    for observe in [false, true] {
+        for (first, second) in [
+            (-150, 150),
+            (-150, -150),
+            (150, 150),
+            (150, -150),
+            (-20, 20),
+            (20, -20),
+            (-90, 140),
+        ] {
+            for weight in [1u32, 30] {
+                let governor = Governor::new(limits.clone());
+                let mut binance = Binance::new(limits.clone());
+                // Window starts: W0 at T0 (a whole minute), the silent W1, W2.
+                let w0 = T0;
+                let mut responses = Vec::new();
+                // Sends up to 98 orders from the true time `start`, following waits for at
+                // most `patience` ms.
+                let burst = |start: i64,
+                             error: i64,
+                             patience: i64,
+                             binance: &mut Binance,
+                             responses: &mut Vec<_>| {
+                    let mut t = start;
+                    let mut sent = 0;
+                    while sent < 98 {
+                        match governor.acquire(at(t + error), weight, true) {
+                            Decision::Send => {
+                                let (status, headers) = binance.handle(t, u64::from(weight), true);
+                                responses.push((t + error, status, headers));
+                                sent += 1;
+                            }
+                            Decision::Wait(d) if t + (d.as_millis() as i64) < start + patience => {
+                                t += d.as_millis() as i64;
+                            }
+                            Decision::Wait(_) => break,
+                            other => panic!("{other:?}"),
+                        }
+                    }
+                    sent
+                };
+                // The first burst's estimate says 130 ms before the end of W0; the second's
+                // says 50 ms into W2.
+                let first_sent =
+                    burst(w0 + 9_870 - first, first, 100, &mut binance, &mut responses);
+                assert!(first_sent > 0);
+                if observe {
+                    for (sent, status, headers) in responses.drain(..) {
+                        governor
+                            .observe(
+                                at(sent),
+                                at(sent + 30),
+                                status,
+                                headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                            )
+                            .unwrap();
+                    }
+                }
+                let second_sent = burst(
+                    w0 + 20_050 - second,
+                    second,
+                    2_000,
+                    &mut binance,
+                    &mut responses,
+                );
+                assert_eq!(
+                    second_sent, 98,
+                    "the second burst goes out, after a wait at most"
+                );
+                assert_eq!(
+                    (binance.n429, binance.n418),
+                    (0, 0),
+                    "errors {first}/{second} ms, weight {weight}, observe {observe}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn without_the_governor_the_script_does_answer_429_and_418() {
     // The scripted Binance is not toothless.
@@ -261,36 +444,117 @@ fn without_the_governor_the_script_does_answer_429_and_418() {
 #[test]
 fn retry_after_holds_everything() {
     let g = Governor::new(RateLimit::spot_defaults());
-    assert_eq!(g.acquire(T0, 1, false), Decision::Send);
-    g.observe(T0, 429, [("Retry-After", "7")]).unwrap();
+    assert_eq!(g.acquire(at(T0), 1, false), Decision::Send);
+    g.observe(at(T0), at(T0), 429, [("Retry-After", "7")])
+        .unwrap();
     assert_eq!(
-        g.acquire(T0 + 1, 1, false),
+        g.acquire(at(T0 + 1), 1, false),
         Decision::Wait(Duration::from_millis(6_999))
     );
-    assert!(matches!(g.acquire(T0 + 6_999, 1, true), Decision::Wait(_)));
-    assert_eq!(g.acquire(T0 + 7_000, 1, false), Decision::Send);
-    // No Retry-After: the configured default (60 s).
-    g.observe(T0 + 8_000, 429, []).unwrap();
     assert!(matches!(
-        g.acquire(T0 + 67_999, 1, false),
+        g.acquire(at(T0 + 6_999), 1, true),
         Decision::Wait(_)
     ));
-    assert_eq!(g.acquire(T0 + 68_000, 1, false), Decision::Send);
+    assert_eq!(g.acquire(at(T0 + 7_000), 1, false), Decision::Send);
+    // No Retry-After: the configured default (60 s).
+    g.observe(at(T0 + 8_000), at(T0 + 8_000), 429, []).unwrap();
+    assert!(matches!(
+        g.acquire(at(T0 + 67_999), 1, false),
+        Decision::Wait(_)
+    ));
+    assert_eq!(g.acquire(at(T0 + 68_000), 1, false), Decision::Send);
+    // An HTTP date.
+    let date = httpdate::fmt_http_date(
+        std::time::UNIX_EPOCH + Duration::from_millis((T0 + 100_000) as u64),
+    );
+    g.observe(
+        at(T0 + 90_000),
+        at(T0 + 90_000),
+        429,
+        [("retry-after", date.as_str())],
+    )
+    .unwrap();
+    assert!(matches!(
+        g.acquire(at(T0 + 99_999), 1, false),
+        Decision::Wait(_)
+    ));
+    assert_eq!(g.acquire(at(T0 + 100_000), 1, false), Decision::Send);
+}
+
+/// A malformed header, a proxy's `Retry-After`, an unreadable count: the 429 or 418 is still
+/// recorded before the error is reported.
+#[test]
+fn holds_are_recorded_whatever_else_is_malformed() {
+    for (status, headers) in [
+        (
+            429,
+            vec![("Retry-After", "soon"), ("X-MBX-USED-WEIGHT-1M", "lots")],
+        ),
+        (
+            429,
+            vec![("X-MBX-USED-WEIGHT-1M", "lots"), ("Retry-After", "30")],
+        ),
+        (418, vec![("X-MBX-ORDER-COUNT-0S", "1")]),
+        (418, vec![("Retry-After", "-5")]),
+    ] {
+        let g = Governor::new(RateLimit::spot_defaults());
+        assert!(
+            g.observe(at(T0), at(T0), status, headers.clone()).is_err(),
+            "{headers:?}"
+        );
+        let decision = g.acquire(at(T0 + 1_000), 1, false);
+        match status {
+            429 => assert!(
+                matches!(decision, Decision::Wait(d) if d >= Duration::from_secs(29)),
+                "{decision:?}"
+            ),
+            _ => assert!(
+                matches!(decision, Decision::Banned { until } if until >= at(T0 + 120_000)),
+                "{decision:?}"
+            ),
+        }
+    }
 }
 
 #[test]
 fn a_ban_refuses_until_it_ends() {
     let g = Governor::new(RateLimit::spot_defaults());
-    g.observe(T0, 418, [("retry-after", "120")]).unwrap();
+    g.observe(at(T0), at(T0), 418, [("retry-after", "120")])
+        .unwrap();
     for t in [T0, T0 + 60_000, T0 + 119_999] {
         assert_eq!(
-            g.acquire(t, 1, false),
+            g.acquire(at(t), 1, false),
             Decision::Banned {
-                until_server_millis: T0 + 120_000
+                until: at(T0 + 120_000)
             }
         );
     }
-    assert_eq!(g.acquire(T0 + 120_000, 1, false), Decision::Send);
+    assert_eq!(g.acquire(at(T0 + 120_000), 1, false), Decision::Send);
+    // The -1003 message names a longer ban.
+    let body = format!(
+        r#"{{"code":-1003,"msg":"Way too much request weight used; IP banned until {}. Please use WebSocket Streams for live updates to avoid bans."}}"#,
+        T0 + 3_600_000
+    );
+    assert!(g.observe_body(&body));
+    assert!(!g.observe_body(
+        r#"{"code":-1021,"msg":"Timestamp for this request is outside of the recvWindow."}"#
+    ));
+    assert_eq!(
+        g.acquire(at(T0 + 200_000), 1, false),
+        Decision::Banned {
+            until: at(T0 + 3_600_000)
+        }
+    );
+    // The WebSocket form: status, error.data.retryAfter.
+    let g = Governor::new(RateLimit::spot_defaults());
+    let ws = serde_json::json!({"id":"1","status":418,"error":{"code":-1003,"msg":"banned","data":{"serverTime":T0,"retryAfter":T0 + 600_000}}});
+    g.observe_ws(at(T0), at(T0), &ws).unwrap();
+    assert_eq!(
+        g.acquire(at(T0 + 599_999), 1, false),
+        Decision::Banned {
+            until: at(T0 + 600_000)
+        }
+    );
 }
 
 #[test]
@@ -299,34 +563,52 @@ fn reported_counts_are_learned() {
     // Another process on the same IP used 5800 weight: with 2% headroom (budget 5880), a
     // request of weight 100 must wait for the next minute; one of weight 10 fits.
     g.observe(
-        T0 + 1_000,
+        at(T0 + 1_000),
+        at(T0 + 1_000),
         200,
         [("X-MBX-USED-WEIGHT-1M", "5800"), ("Content-Type", "x")],
     )
     .unwrap();
     assert_eq!(
-        g.used(T0 + 1_000, RateLimitType::RequestWeight, 60_000),
+        g.used(
+            at(T0 + 1_000),
+            RateLimitType::RequestWeight,
+            Duration::from_secs(60)
+        ),
         Some(5800)
     );
     assert!(
-        matches!(g.acquire(T0 + 2_000, 100, false), Decision::Wait(d) if d == Duration::from_millis(58_200))
+        matches!(g.acquire(at(T0 + 2_000), 100, false), Decision::Wait(d) if d == Duration::from_millis(58_200))
     );
-    assert_eq!(g.acquire(T0 + 2_000, 10, false), Decision::Send);
+    assert_eq!(g.acquire(at(T0 + 2_000), 10, false), Decision::Send);
     // WebSocket rateLimits.
-    let ws = serde_json::json!([{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":100,"count":99}]);
-    g.observe_ws(T0 + 3_000, &ws).unwrap();
-    assert!(matches!(g.acquire(T0 + 3_000, 1, true), Decision::Wait(_)));
+    let ws = serde_json::json!({"id":"1","status":200,"rateLimits":[{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":100,"count":99}]});
+    g.observe_ws(at(T0 + 3_000), at(T0 + 3_000), &ws).unwrap();
+    assert!(matches!(
+        g.acquire(at(T0 + 3_000), 1, true),
+        Decision::Wait(_)
+    ));
     assert!(
-        g.observe(T0, 200, [("X-MBX-USED-WEIGHT-1M", "lots")])
+        g.observe(at(T0), at(T0), 200, [("X-MBX-USED-WEIGHT-1M", "lots")])
             .is_err()
     );
+    // A count for a request sent in the previous window is that window's, not this one's.
+    let g = Governor::new(RateLimit::spot_defaults());
+    g.observe(
+        at(T0 + 59_990),
+        at(T0 + 60_040),
+        200,
+        [("X-MBX-USED-WEIGHT-1M", "5870")],
+    )
+    .unwrap();
+    assert_eq!(g.acquire(at(T0 + 60_300), 1000, false), Decision::Send);
 }
 
 #[test]
 fn shared_between_threads() {
     let g = std::sync::Arc::new(Governor::new(vec![RateLimit::new(
         RateLimitType::Orders,
-        binance_sign::limits::IntervalUnit::Second,
+        IntervalUnit::Second,
         10,
         100,
     )]));
@@ -335,7 +617,7 @@ fn shared_between_threads() {
             let g = g.clone();
             std::thread::spawn(move || {
                 (0..50)
-                    .filter(|_| g.acquire(T0 + 5_000, 1, true) == Decision::Send)
+                    .filter(|_| g.acquire(at(T0 + 5_000), 1, true) == Decision::Send)
                     .count()
             })
         })
@@ -438,9 +720,48 @@ proptest! {
     fn header_parsing_never_panics(name in ".{0,40}", value in ".{0,30}", suffix in "[0-9A-Za-z]{0,8}") {
         let _ = parse_header(&name, &value);
         let _ = parse_header(&format!("X-MBX-USED-WEIGHT-{suffix}"), &value);
-        let g = Governor::new(RateLimit::spot_defaults());
-        let _ = g.observe(T0, 429, [(name.as_str(), value.as_str())]);
         let _ = parse_rate_limits(&value);
+    }
+
+    /// Any status, any header bytes, any times: `observe` never panics, and after a 429 or 418
+    /// nothing is sent before the hold ends.
+    #[test]
+    fn observe_fails_closed_on_any_response(
+        status in prop_oneof![Just(429u16), Just(418u16), 100u16..600],
+        headers in proptest::collection::vec(
+            (prop_oneof![Just("Retry-After".to_owned()), Just("X-MBX-USED-WEIGHT-1M".to_owned()), Just("x-mbx-order-count-10s".to_owned()), ".{0,30}"],
+             prop_oneof![".{0,20}", any::<u64>().prop_map(|v| v.to_string()), "[0-9]{1,25}"]),
+            0..6),
+        sent in 0u64..1_000_000,
+        received in 0u64..1_000_000,
+        later in 0u64..200_000,
+    ) {
+        let g = Governor::new(RateLimit::spot_defaults());
+        let base = T0 as u64;
+        let received = at((base + received) as i64);
+        let _ = g.observe(at((base + sent) as i64), received, status, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let readable = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("retry-after") && binance_sign::limits::parse_retry_after(v, received).is_ok());
+        let decision = g.acquire(received.saturating_add(Duration::from_millis(later)), 1, true);
+        if (status == 429 || status == 418) && !readable && later < 60_000 {
+            prop_assert!(decision != Decision::Send, "{decision:?}");
+        }
+        if status == 418 && !readable && later < 120_000 {
+            prop_assert!(matches!(decision, Decision::Banned { .. }), "{decision:?}");
+        }
+    }
+
+    /// Counts and times at the edges of their types neither panic nor wrap around to `Send`.
+    #[test]
+    fn extreme_counts_and_times(count in prop_oneof![Just(u64::MAX), any::<u64>()], weight in any::<u32>(), edge in prop_oneof![Just(ServerTime::MIN), Just(ServerTime::MAX)]) {
+        let g = Governor::new(RateLimit::spot_defaults());
+        let ws = serde_json::json!({"rateLimits":[{"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":100,"count":count},{"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":6000,"count":count}]});
+        g.observe_ws(edge, edge, &ws).unwrap();
+        let decision = g.acquire(edge, weight, true);
+        if count > 100 {
+            prop_assert!(decision != Decision::Send, "{decision:?}");
+        }
+        let _ = g.observe(edge, edge, 429, [("Retry-After", "18446744073709551615")]);
+        prop_assert!(g.acquire(edge, 1, false) != Decision::Send);
     }
 }
 
@@ -451,23 +772,34 @@ fn observes_an_http_header_map() {
     let mut headers = http::HeaderMap::new();
     headers.insert("x-mbx-used-weight-1m", "5870".parse().unwrap());
     headers.insert("retry-after", "3".parse().unwrap());
-    g.observe_http(T0, http::StatusCode::TOO_MANY_REQUESTS, &headers)
-        .unwrap();
-    assert_eq!(g.used(T0, RateLimitType::RequestWeight, 60_000), Some(5870));
+    g.observe_http(
+        at(T0 + 1_000),
+        at(T0 + 1_000),
+        http::StatusCode::TOO_MANY_REQUESTS,
+        &headers,
+    )
+    .unwrap();
     assert_eq!(
-        g.acquire(T0 + 2_999, 1, false),
+        g.used(
+            at(T0 + 1_000),
+            RateLimitType::RequestWeight,
+            Duration::from_secs(60)
+        ),
+        Some(5870)
+    );
+    assert_eq!(
+        g.acquire(at(T0 + 3_999), 1, false),
         Decision::Wait(Duration::from_millis(1))
     );
-    assert_eq!(g.acquire(T0 + 3_000, 10, false), Decision::Send);
+    assert_eq!(g.acquire(at(T0 + 4_000), 10, false), Decision::Send);
     assert!(
-        matches!(g.acquire(T0 + 3_000, 1, false), Decision::Wait(_)),
+        matches!(g.acquire(at(T0 + 4_000), 1, false), Decision::Wait(_)),
         "5880 used of a 5880 budget"
     );
 }
 
 #[test]
 fn small_limits_and_heavy_requests() {
-    use binance_sign::limits::IntervalUnit;
     let g = Governor::new(vec![RateLimit::new(
         RateLimitType::RequestWeight,
         IntervalUnit::Minute,
@@ -475,9 +807,14 @@ fn small_limits_and_heavy_requests() {
         10,
     )]);
     // Heavier than the 2% headroom leaves (budget 9) but within the limit: only into an empty window.
-    assert_eq!(g.acquire(T0, 10, false), Decision::Send);
-    assert!(matches!(g.acquire(T0 + 1, 10, false), Decision::Wait(_)));
-    assert!(matches!(g.acquire(T0, 11, false), Decision::TooHeavy { limit } if limit.limit == 10));
+    assert_eq!(g.acquire(at(T0), 10, false), Decision::Send);
+    assert!(matches!(
+        g.acquire(at(T0 + 1), 10, false),
+        Decision::Wait(_)
+    ));
+    assert!(
+        matches!(g.acquire(at(T0), 11, false), Decision::TooHeavy { limit } if limit.limit == 10)
+    );
     let one = Governor::new(vec![RateLimit::new(
         RateLimitType::Orders,
         IntervalUnit::Second,
@@ -485,9 +822,12 @@ fn small_limits_and_heavy_requests() {
         1,
     )]);
     assert_eq!(
-        one.acquire(T0, 1, true),
+        one.acquire(at(T0), 1, true),
         Decision::Send,
         "a limit of 1 is not rounded to 0"
     );
-    assert!(matches!(one.acquire(T0 + 1, 1, true), Decision::Wait(_)));
+    assert!(matches!(
+        one.acquire(at(T0 + 1), 1, true),
+        Decision::Wait(_)
+    ));
 }

@@ -73,11 +73,11 @@ fn h1_body() {
 fn h1_reused_buffers() {
     let mut out = String::new();
     spot()
-        .sign_query_into(&h1_params("LTCBTC"), ms(1499827319559), rw(5000), &mut out)
+        .sign_into(&h1_params("LTCBTC"), ms(1499827319559), rw(5000), &mut out)
         .unwrap();
     assert_eq!(out, format!("{H1_PAYLOAD}&signature={H1}"));
     spot()
-        .sign_body_into(&h1_params("LTCBTC"), ms(1499827319559), rw(5000), &mut out)
+        .sign_into(&h1_params("LTCBTC"), ms(1499827319559), rw(5000), &mut out)
         .unwrap();
     assert_eq!(
         out,
@@ -313,7 +313,7 @@ mod ed25519 {
             sending_time: "20240627-11:17:25.223",
         };
         assert_eq!(
-            logon.payload(),
+            logon.payload().unwrap(),
             "A\x01EXAMPLE\x01SPOT\x011\x0120240627-11:17:25.223"
         );
         assert_eq!(signer.fix_logon_raw_data(&logon).unwrap(), E_FIX);

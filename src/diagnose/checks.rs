@@ -62,7 +62,7 @@ fn list_format(key: &str, value: &str, findings: &mut Vec<Finding>) {
 }
 
 fn number_format(key: &str, value: &str, findings: &mut Vec<Finding>) {
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let digits = crate::encoding::is_digits;
     let mantissa = |s: &str| {
         let s = s.strip_prefix('-').unwrap_or(s);
         match s.split_once('.') {
@@ -135,32 +135,29 @@ fn timing(pairs: &[(String, String)], input: &Input<'_>, findings: &mut Vec<Find
             ));
         }
     }
-    let Some(server) = input.server_time_millis else {
+    let Some(server) = input.server_time else {
         return;
     };
-    let server_micros = i64::try_from(server)
-        .unwrap_or(i64::MAX)
-        .saturating_mul(1000);
-    let skew_ms = (i128::from(timestamp.as_micros()) - i128::from(server_micros)) / 1000;
-    match check_window(timestamp, recv_window, server_micros, 0) {
-        WindowVerdict::TooFarAhead { by_micros } => findings.push(Finding::new(
+    let skew_ms = (i128::from(timestamp.as_micros()) - i128::from(server.as_micros())) / 1000;
+    match check_window(timestamp, recv_window, server, std::time::Duration::ZERO) {
+        WindowVerdict::TooFarAhead { by } => findings.push(Finding::new(
             Code::TimestampAhead,
             format!(
                 "timestamp is {skew_ms} ms ahead of the server time {server}; Binance needs it less than 1000 ms ahead (over by {:.3} ms) and answers -1021",
-                by_micros as f64 / 1000.0
+                by.as_secs_f64() * 1000.0
             ),
             format!(
                 "your clock runs about {skew_ms} ms fast: an offset of {} ms would have worked; estimate it with TimeSync from GET /api/v3/time",
                 -skew_ms
             ),
         )),
-        WindowVerdict::Expired { by_micros } => findings.push(Finding::new(
+        WindowVerdict::Expired { by } => findings.push(Finding::new(
             Code::TimestampExpired,
             format!(
                 "timestamp is {} ms behind the server time {server}, past recvWindow={} by {:.3} ms; Binance answers -1021",
                 -skew_ms,
                 recv_window.unwrap_or_default(),
-                by_micros as f64 / 1000.0
+                by.as_secs_f64() * 1000.0
             ),
             format!(
                 "your clock runs about {} ms slow (or the request was delayed): an offset of +{} ms would have worked; estimate it with TimeSync rather than widening recvWindow",

@@ -39,7 +39,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
 fn parse<'a, V: Deserialize<'a>>(text: &'a str) -> Result<Vec<(String, V)>, Error> {
     serde_json::from_str::<Ordered<V>>(text)
         .map(|o| o.0)
-        .map_err(|e| Error::MalformedJson(e.to_string()))
+        .map_err(|e| Error::MalformedJson(crate::error::Source::new(e)))
 }
 
 fn text_of(value: &Value) -> String {

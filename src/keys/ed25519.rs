@@ -6,8 +6,9 @@ use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier};
 use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 
-use crate::error::Error;
-use crate::keys::pem::PrivateKeyDer;
+use crate::error::{Error, KeyProblem};
+use crate::keys::KeyKind;
+use crate::keys::pem::{PrivateKeyDer, invalid_from};
 
 /// A parsed Ed25519 private key and its public half.
 #[derive(Clone)]
@@ -19,7 +20,7 @@ pub(crate) struct Ed25519Key {
 impl Ed25519Key {
     pub(crate) fn from_der(key: &PrivateKeyDer) -> Result<Self, Error> {
         let signing = SigningKey::from_pkcs8_der(&key.der)
-            .map_err(|e| Error::InvalidKey(format!("malformed Ed25519 PKCS#8 key ({e})")))?;
+            .map_err(|e| invalid_from(KeyProblem::Malformed(KeyKind::Ed25519), e))?;
         let verifying = signing.verifying_key();
         Ok(Self { signing, verifying })
     }

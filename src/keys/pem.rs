@@ -4,7 +4,7 @@ use pkcs8::der::{Decode, pem::decode_vec};
 use pkcs8::{EncryptedPrivateKeyInfoRef, ObjectIdentifier, PrivateKeyInfoRef};
 use zeroize::Zeroizing;
 
-use crate::error::Error;
+use crate::error::{Error, KeyProblem, Source};
 use crate::keys::KeyKind;
 
 const ED25519_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
@@ -16,69 +16,68 @@ pub(crate) struct PrivateKeyDer {
     pub(crate) kind: KeyKind,
 }
 
-fn invalid(message: impl Into<String>) -> Error {
-    Error::InvalidKey(message.into())
+fn invalid(problem: KeyProblem) -> Error {
+    Error::InvalidKey {
+        problem,
+        source: None,
+    }
+}
+
+/// The error for `problem`, caused by a parser's `source`.
+pub(crate) fn invalid_from(
+    problem: KeyProblem,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> Error {
+    Error::InvalidKey {
+        problem,
+        source: Some(Source::new(source)),
+    }
 }
 
 /// Decodes a PEM private key, decrypting it with `passphrase` when it is encrypted.
 pub(crate) fn read(pem: &str, passphrase: Option<&[u8]>) -> Result<PrivateKeyDer, Error> {
-    let (label, der) = decode_vec(pem.trim().as_bytes())
-        .map_err(|e| invalid(format!("not a PEM document ({e})")))?;
+    let (label, der) =
+        decode_vec(pem.trim().as_bytes()).map_err(|e| invalid_from(KeyProblem::NotPem, e))?;
     let der = Zeroizing::new(der);
     let der = match label {
         "PRIVATE KEY" => der,
         "ENCRYPTED PRIVATE KEY" => {
             let Some(passphrase) = passphrase else {
-                return Err(invalid(
-                    "the PEM is an encrypted PKCS#8 key; give its passphrase",
-                ));
+                return Err(invalid(KeyProblem::NeedsPassphrase));
             };
             let info = EncryptedPrivateKeyInfoRef::from_der(&der)
-                .map_err(|e| invalid(format!("malformed encrypted PKCS#8 ({e})")))?;
-            let doc = info.decrypt(passphrase).map_err(|_| {
-                invalid("cannot decrypt the PKCS#8 key: wrong passphrase or unsupported cipher")
-            })?;
+                .map_err(|e| invalid_from(KeyProblem::MalformedEncrypted, e))?;
+            let doc = info
+                .decrypt(passphrase)
+                .map_err(|e| invalid_from(KeyProblem::Decrypt, e))?;
             Zeroizing::new(doc.as_bytes().to_vec())
         }
-        "RSA PRIVATE KEY" => {
-            return Err(invalid(
-                "this is a PKCS#1 RSA key (BEGIN RSA PRIVATE KEY); convert it to PKCS#8 with `openssl pkcs8 -topk8 -nocrypt -in key.pem`",
-            ));
-        }
-        "PUBLIC KEY" => {
-            return Err(invalid(
-                "this is a public key; signing needs the private key (BEGIN PRIVATE KEY)",
-            ));
-        }
+        "RSA PRIVATE KEY" => return Err(invalid(KeyProblem::Pkcs1)),
+        "PUBLIC KEY" => return Err(invalid(KeyProblem::PublicKey)),
         other => {
-            return Err(invalid(format!(
-                "expected a PKCS#8 private key (BEGIN PRIVATE KEY), found BEGIN {other}"
-            )));
+            return Err(invalid(KeyProblem::OtherLabel(crate::error::excerpt(
+                other, 40,
+            ))));
         }
     };
     let info = PrivateKeyInfoRef::from_der(&der)
-        .map_err(|e| invalid(format!("malformed PKCS#8 private key ({e})")))?;
+        .map_err(|e| invalid_from(KeyProblem::MalformedPkcs8, e))?;
     let kind = match info.algorithm.oid {
         ED25519_OID => KeyKind::Ed25519,
         RSA_OID => KeyKind::Rsa,
-        oid => {
-            return Err(invalid(format!(
-                "unsupported key algorithm {oid}; Binance accepts Ed25519, RSA and HMAC keys"
-            )));
-        }
+        oid => return Err(invalid(KeyProblem::UnsupportedAlgorithm(oid.to_string()))),
     };
     Ok(PrivateKeyDer { der, kind })
 }
 
 /// Checks that `key` holds the kind the caller asked for.
-pub(crate) fn expect(key: &PrivateKeyDer, wanted: KeyKind, constructor: &str) -> Result<(), Error> {
+pub(crate) fn expect(key: &PrivateKeyDer, wanted: KeyKind) -> Result<(), Error> {
     if key.kind == wanted {
         Ok(())
     } else {
-        Err(invalid(format!(
-            "this PEM holds {} key, not {} key; use {constructor}",
-            key.kind.article(),
-            wanted.article()
-        )))
+        Err(invalid(KeyProblem::WrongKind {
+            found: key.kind,
+            wanted,
+        }))
     }
 }

@@ -9,8 +9,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use sha2::Sha256;
 
-use crate::error::Error;
-use crate::keys::pem::PrivateKeyDer;
+use crate::error::{Error, KeyProblem, Source};
+use crate::keys::KeyKind;
+use crate::keys::pem::{PrivateKeyDer, invalid_from};
 
 /// The smallest RSA modulus accepted, in bits.
 pub(crate) const MIN_BITS: usize = 2048;
@@ -27,12 +28,13 @@ pub(crate) struct RsaKey {
 impl RsaKey {
     pub(crate) fn from_der(key: &PrivateKeyDer) -> Result<Self, Error> {
         let private = RsaPrivateKey::from_pkcs8_der(&key.der)
-            .map_err(|e| Error::InvalidKey(format!("malformed RSA PKCS#8 key ({e})")))?;
-        let bits = private.n().bit_width() as usize;
+            .map_err(|e| invalid_from(KeyProblem::Malformed(KeyKind::Rsa), e))?;
+        let bits = usize::try_from(private.n().bit_width()).unwrap_or(usize::MAX);
         if !(MIN_BITS..=MAX_BITS).contains(&bits) {
-            return Err(Error::InvalidKey(format!(
-                "the RSA key has {bits} bits; Binance needs 2048 to 4096"
-            )));
+            return Err(Error::InvalidKey {
+                problem: KeyProblem::RsaSize { bits },
+                source: None,
+            });
         }
         let signing = SigningKey::<Sha256>::new(private);
         let verifying = signing.verifying_key();
@@ -41,10 +43,13 @@ impl RsaKey {
 
     /// The base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the concatenated `parts`.
     pub(crate) fn sign(&self, parts: &[&[u8]]) -> Result<String, Error> {
-        let signature: Signature = self
-            .signing
-            .try_multipart_sign(parts)
-            .map_err(|_| Error::InvalidKey("RSA signing failed".into()))?;
+        let signature: Signature =
+            self.signing
+                .try_multipart_sign(parts)
+                .map_err(|e| Error::SigningFailed {
+                    kind: KeyKind::Rsa,
+                    source: Source::new(e),
+                })?;
         Ok(STANDARD.encode(Box::<[u8]>::from(signature)))
     }
 

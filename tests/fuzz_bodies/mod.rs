@@ -112,7 +112,9 @@ pub fn parse_signed(data: &[u8]) {
         }
         let _ = signer.diagnose(
             &Input::rest(query, body)
-                .server_time(1_700_000_000_000)
+                .server_time(
+                    binance_sign::ServerTime::from_millis(1_700_000_000_000).expect("in range"),
+                )
                 .error_code(-1022),
         );
         let _ = signer.diagnose(&Input::websocket(&text));
@@ -194,33 +196,38 @@ pub fn time_sync(data: &[u8]) {
     for chunk in data.chunks_exact(56) {
         let v: Vec<u64> = (0..7).map(|i| u64_at(chunk, i)).collect();
         let (sent, server, received, now) = if v[0] & 1 == 0 {
-            let wall0 = 1_600_000_000_000_000 + (v[0] % 400_000_000_000_000) as i64;
+            let wall0 = 1_600_000_000_000_000 + v[0] % 400_000_000_000_000;
             mono = mono.saturating_add(v[1] % 3_600_000_000);
             let rtt = v[4] % 20_000_000;
-            let jitter = (v[3] % 200_000) as i64 - 100_000;
-            let offset = (v[2] % 172_800_000) as i64 - 86_400_000;
-            let server = u64::try_from(wall0 / 1000 + offset).unwrap_or(0);
+            let jitter = v[3] % 200_000;
+            let offset = v[2] % 172_800_000;
+            let server = (wall0 / 1000 + offset).saturating_sub(86_400_000);
             let later = v[6] % 7_200_000_000;
             (
                 LocalReading::from_micros(wall0, mono),
                 server,
-                LocalReading::from_micros(wall0 + rtt as i64 + jitter, mono + rtt),
                 LocalReading::from_micros(
-                    wall0 + (v[5] % 10_000_000_000) as i64 - 5_000_000_000,
+                    (wall0 + rtt + jitter).saturating_sub(100_000),
+                    mono + rtt,
+                ),
+                LocalReading::from_micros(
+                    (wall0 + v[5] % 10_000_000_000).saturating_sub(5_000_000_000),
                     mono + rtt + later,
                 ),
             )
         } else {
             (
-                LocalReading::from_micros(v[0] as i64, v[1]),
+                LocalReading::from_micros(v[0], v[1]),
                 v[2],
-                LocalReading::from_micros(v[3] as i64, v[4]),
-                LocalReading::from_micros(v[5] as i64, v[6]),
+                LocalReading::from_micros(v[3], v[4]),
+                LocalReading::from_micros(v[5], v[6]),
             )
         };
-        let _ = sync.observe(sent, server, received);
+        if let Ok(server) = binance_sign::ServerTime::from_millis(server) {
+            let _ = sync.observe(sent, server, received);
+        }
         let _ = sync.estimate(now);
-        let _ = sync.needs_resync(now, std::time::Duration::from_secs(60));
+        let _ = sync.needs_resync(now);
         if let Ok(ts) = sync.timestamp(now) {
             assert!(ts.as_micros() >= last, "timestamps never go backwards");
             last = ts.as_micros();
@@ -232,4 +239,83 @@ pub fn time_sync(data: &[u8]) {
     }
     let mut p = WsParams::new();
     let _ = p.insert("x", "y");
+}
+
+/// Format: lines. `S <status> <sent ms> <received ms>` starts a response (times relative to a
+/// base in 2026; any digits, saturated), `H name: value` adds a header to it, `W <json>` feeds a
+/// WebSocket response, `B <text>` an error body, `A <t ms> <weight> <order 0|1>` asks the
+/// governor. Never a panic or overflow, and after a 429 or 418 whose `Retry-After` cannot be
+/// read, no `Send` before the default hold ends.
+pub fn limits(data: &[u8]) {
+    use binance_sign::ServerTime;
+    use binance_sign::limits::{Decision, Governor, RateLimit, parse_retry_after};
+    const BASE: u64 = 1_796_256_000_000;
+    let text = String::from_utf8_lossy(data);
+    let num = |s: Option<&str>| s.and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+    let at = |ms: u64| {
+        ServerTime::from_millis(BASE.saturating_add(ms % 10_000_000_000_000))
+            .unwrap_or(ServerTime::MAX)
+    };
+    let governor = Governor::new(RateLimit::spot_defaults());
+    let mut response: Option<(u16, ServerTime, ServerTime, Vec<(String, String)>)> = None;
+    let mut hold_until: Option<ServerTime> = None;
+    let flush = |response: &mut Option<(u16, ServerTime, ServerTime, Vec<(String, String)>)>,
+                 hold_until: &mut Option<ServerTime>| {
+        if let Some((status, sent, received, headers)) = response.take() {
+            let _ = governor.observe(
+                sent,
+                received,
+                status,
+                headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+            let readable = headers.iter().any(|(k, v)| {
+                k.eq_ignore_ascii_case("retry-after") && parse_retry_after(v, received).is_ok()
+            });
+            if (status == 429 || status == 418) && !readable {
+                let until = received.saturating_add(std::time::Duration::from_secs(60));
+                *hold_until = Some(hold_until.map_or(until, |u| u.max(until)));
+            }
+        }
+    };
+    for line in text.lines() {
+        let (tag, rest) = line.split_at(line.len().min(2));
+        let mut words = rest.split(' ');
+        match tag {
+            "S " => {
+                flush(&mut response, &mut hold_until);
+                let status = u16::try_from(num(words.next()) % 1000).unwrap_or(200);
+                let sent = at(num(words.next()));
+                let received = at(num(words.next()));
+                response = Some((status, sent, received, Vec::new()));
+            }
+            "H " => {
+                if let Some((_, _, _, headers)) = response.as_mut() {
+                    let (name, value) = rest.split_once(':').unwrap_or((rest, ""));
+                    headers.push((name.to_owned(), value.trim().to_owned()));
+                }
+            }
+            "W " => {
+                flush(&mut response, &mut hold_until);
+                if let Ok(value) = serde_json::from_str::<serde_json::Value>(rest) {
+                    let now = at(num(value.get("t").and_then(|t| t.as_str())));
+                    let _ = governor.observe_ws(now, now, &value);
+                }
+            }
+            "B " => {
+                governor.observe_body(rest);
+            }
+            "A " => {
+                flush(&mut response, &mut hold_until);
+                let now = at(num(words.next()));
+                let weight = u32::try_from(num(words.next())).unwrap_or(u32::MAX);
+                let is_order = num(words.next()) == 1;
+                let decision = governor.acquire(now, weight, is_order);
+                if hold_until.is_some_and(|until| now < until) {
+                    assert!(decision != Decision::Send, "sent during a hold");
+                }
+            }
+            _ => {}
+        }
+    }
+    flush(&mut response, &mut hold_until);
 }

@@ -9,8 +9,8 @@ use std::process::ExitCode;
 
 use binance_sign::diagnose::{Api, Input};
 use binance_sign::ws::WsParams;
-use binance_sign::{Error, Params, Product, RecvWindow, Signer, Timestamp};
-use clap::{Parser, Subcommand, ValueEnum};
+use binance_sign::{Error, Params, Product, RecvWindow, ServerTime, Signer, Timestamp};
+use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -41,9 +41,10 @@ struct Cli {
     /// Environment variable holding the passphrase of an encrypted --key-file.
     #[arg(long, global = true, value_name = "NAME")]
     key_passphrase_env: Option<String>,
-    /// The product the request goes to (enforces its timestamp and recvWindow rules).
-    #[arg(long, global = true, value_enum)]
-    product: Option<ProductArg>,
+    /// The product the request goes to (enforces its timestamp and recvWindow rules): spot,
+    /// sapi, usdm-futures, coinm-futures, options, portfolio-margin.
+    #[arg(long, global = true, value_name = "PRODUCT")]
+    product: Option<Product>,
     #[command(subcommand)]
     command: Command,
 }
@@ -123,29 +124,6 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum ProductArg {
-    Spot,
-    Sapi,
-    UsdmFutures,
-    CoinmFutures,
-    Options,
-    PortfolioMargin,
-}
-
-impl From<ProductArg> for Product {
-    fn from(p: ProductArg) -> Self {
-        match p {
-            ProductArg::Spot => Product::Spot,
-            ProductArg::Sapi => Product::Sapi,
-            ProductArg::UsdmFutures => Product::UsdMFutures,
-            ProductArg::CoinmFutures => Product::CoinMFutures,
-            ProductArg::Options => Product::Options,
-            ProductArg::PortfolioMargin => Product::PortfolioMargin,
-        }
-    }
-}
-
 /// An input or usage problem: exit 2, message on stderr.
 struct Fail(String);
 
@@ -169,7 +147,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, Fail> {
     let needs_api_key = matches!(cli.command, Command::Ws { .. });
     let signer = signer(&cli, needs_api_key)?;
-    let product = cli.product.map(Product::from);
+    let product = cli.product;
     match cli.command {
         Command::Sign {
             timestamp,
@@ -236,7 +214,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fail> {
                 query: &query,
                 body: &body,
                 api: if ws { Api::WebSocket } else { Api::Rest },
-                server_time_millis: server_time,
+                server_time: server_time.map(ServerTime::from_millis).transpose()?,
                 error_code,
                 product,
             };
@@ -314,7 +292,7 @@ fn signer(cli: &Cli, needs_api_key: bool) -> Result<Signer, Fail> {
         Signer::hmac(&api_key, &secret)?
     };
     Ok(match cli.product {
-        Some(p) => signer.for_product(p.into()),
+        Some(p) => signer.for_product(p),
         None => signer,
     })
 }

@@ -1,0 +1,552 @@
+//! [`Governor`]: decides when a request may go out.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::headers::{Reported, parse_ban_until, parse_header, parse_retry_after};
+use super::{Decision, LimitsError, RateLimit};
+use crate::error::Source;
+use crate::server_time::ServerTime;
+
+/// Settings of a [`Governor`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GovernorConfig {
+    /// Fraction of each limit kept free as a safety margin (0.02 keeps 2% free). Default 0.02.
+    pub headroom: f64,
+    /// How far the server-time estimate may be off. Requests sent this close to a window
+    /// boundary may land on either side of it on Binance's clock, so they count in both windows.
+    /// Default 200 ms.
+    pub boundary_margin: Duration,
+    /// Hold after a 429 whose `Retry-After` is missing or unreadable. Default 60 s.
+    pub default_retry_after: Duration,
+    /// Ban after a 418 whose `Retry-After` is missing or unreadable and whose message names no
+    /// end. Default 2 minutes (Binance's shortest ban).
+    pub default_ban: Duration,
+}
+
+impl Default for GovernorConfig {
+    fn default() -> Self {
+        Self {
+            headroom: 0.02,
+            boundary_margin: Duration::from_millis(200),
+            default_retry_after: Duration::from_secs(60),
+            default_ban: Duration::from_secs(120),
+        }
+    }
+}
+
+impl GovernorConfig {
+    /// The budget of `limit` after headroom; a limit of at least 1 never drops to 0.
+    pub fn budget(&self, limit: &RateLimit) -> u64 {
+        let headroom = if self.headroom.is_finite() {
+            self.headroom.clamp(0.0, 0.99)
+        } else {
+            0.0
+        };
+        // `limit × headroom`, rounded up, in parts per million: exact integer arithmetic.
+        let ppm = (headroom * 1e6).round();
+        let kept = if ppm >= 1.0 {
+            // In 1..=990_000: the cast is exact.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let ppm = ppm as u64;
+            (u128::from(limit.limit) * u128::from(ppm)).div_ceil(1_000_000)
+        } else {
+            0
+        };
+        let budget = u64::try_from(u128::from(limit.limit).saturating_sub(kept)).unwrap_or(0);
+        budget.max(limit.limit.min(1))
+    }
+
+    fn margin_millis(&self) -> u64 {
+        u64::try_from(self.boundary_margin.as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+/// One limit's count, in milliseconds of server time. Requests sent within `boundary_margin` of
+/// a window boundary (by the server-time estimate) may land on either side of it on the server,
+/// so they are counted in both windows: `carry` is what the tail of this window adds to the
+/// next, `prev` what the previous window holds while the head of this one is still within the
+/// margin.
+#[derive(Debug)]
+struct Counter {
+    limit: RateLimit,
+    budget: u64,
+    len: u64,
+    window_start: u64,
+    used: u64,
+    carry: u64,
+    prev: u64,
+    /// The window and count of the last report adopted.
+    last_report: Option<(u64, u64)>,
+}
+
+/// How far past the boundary margin a reported count may still show the estimate off (see
+/// [`Counter::attribute`]), ms: the most the margin is ever widened by.
+const CONTINUATION_MILLIS: u64 = 1_000;
+/// A count only reads as a new window's when the last one was at least this high.
+const MIN_RESET_COUNT: u64 = 4;
+/// Added to a margin learned from counts, ms.
+const LEARNED_SLACK_MILLIS: u64 = 200;
+
+impl Counter {
+    fn new(limit: RateLimit, config: &GovernorConfig) -> Self {
+        Self {
+            budget: config.budget(&limit),
+            len: limit.window_millis(),
+            limit,
+            window_start: 0,
+            used: 0,
+            carry: 0,
+            prev: 0,
+            last_report: None,
+        }
+    }
+
+    fn start_of(&self, now: u64) -> u64 {
+        now - now % self.len
+    }
+
+    /// Moves to the window containing `now`. The window after the current one starts with what
+    /// the current one's tail carried; when exactly one window was skipped, that skipped
+    /// window held only the carry, and it is the previous window of the new one.
+    fn roll(&mut self, now: u64) {
+        let start = self.start_of(now);
+        if start <= self.window_start {
+            return;
+        }
+        let next = self.window_start.saturating_add(self.len);
+        let (prev, used) = if start == next {
+            (self.used, self.carry)
+        } else if start == next.saturating_add(self.len) {
+            (self.carry, 0)
+        } else {
+            (0, 0)
+        };
+        self.prev = prev;
+        self.used = used;
+        self.carry = 0;
+        self.window_start = start;
+    }
+
+    /// How long to wait before `cost` fits, at `now` (0: it fits now).
+    fn wait(&self, now: u64, cost: u64, margin: u64) -> u64 {
+        // A request heavier than the headroom-reduced budget still goes into an empty window,
+        // as long as it fits the real limit.
+        let budget = self.budget.max(cost);
+        let head_end = self.window_start.saturating_add(margin);
+        if self.used.saturating_add(cost) > budget {
+            self.window_start
+                .saturating_add(self.len)
+                .saturating_add(margin)
+                .saturating_sub(now)
+        } else if now < head_end && self.prev.saturating_add(cost) > budget {
+            head_end.saturating_sub(now)
+        } else {
+            0
+        }
+    }
+
+    fn count(&mut self, now: u64, cost: u64, margin: u64) {
+        self.used = self.used.saturating_add(cost);
+        if now < self.window_start.saturating_add(margin) {
+            self.prev = self.prev.saturating_add(cost);
+        }
+        if now
+            >= self
+                .window_start
+                .saturating_add(self.len)
+                .saturating_sub(margin)
+        {
+            self.carry = self.carry.saturating_add(cost);
+        }
+    }
+
+    /// What this counter holds for the window starting at `window`.
+    fn held(&self, window: u64) -> u64 {
+        if window == self.window_start {
+            self.used
+        } else if window == self.window_start.saturating_add(self.len) {
+            self.carry
+        } else if window.saturating_add(self.len) == self.window_start {
+            self.prev
+        } else {
+            0
+        }
+    }
+
+    /// The window a count reported for a request sent at `sent` and answered at `received`
+    /// was counted in, and the boundary margin that would have placed it right.
+    ///
+    /// By time, it is the earliest window the request can have reached Binance in, given the
+    /// margin. But a new window's count starts from zero, so when the server-time estimate is
+    /// off by more than the margin, the counts tell: a count at least half the last one of the
+    /// previous window (responses to concurrent requests arrive out of order), higher than
+    /// anything this window holds, within a second of the boundary, still belongs to the
+    /// previous window (the estimate runs ahead); a count under half of this window's last,
+    /// answered less than a second before the next boundary, already belongs to the next one
+    /// (the estimate runs behind). Without this, a previous window's count taken for the next
+    /// window's halves the throughput.
+    fn attribute(&mut self, sent: u64, received: u64, count: u64, margin: u64) -> (u64, u64) {
+        let by_time = self.start_of(sent.saturating_sub(margin));
+        let next = by_time.saturating_add(self.len);
+        let reach = margin.saturating_add(CONTINUATION_MILLIS);
+        let (window, needed) = match self.last_report {
+            Some((last_window, last_count))
+                if last_window.saturating_add(self.len) == by_time
+                    && count.saturating_mul(2) >= last_count
+                    && count > self.held(by_time)
+                    && sent < by_time.saturating_add(reach) =>
+            {
+                (last_window, sent.saturating_sub(by_time))
+            }
+            Some((last_window, last_count))
+                if last_window == by_time
+                    && last_count >= MIN_RESET_COUNT
+                    && count.saturating_mul(2) < last_count
+                    && received < next
+                    && received.saturating_add(reach) >= next =>
+            {
+                (next, next.saturating_sub(received))
+            }
+            _ => (by_time, 0),
+        };
+        if self.last_report.is_none_or(|(last, _)| window >= last) {
+            self.last_report = Some((window, count));
+        }
+        (window, needed)
+    }
+
+    /// Adopts a count Binance reported for the window starting at `window`.
+    fn adopt(&mut self, window: u64, count: u64) {
+        if window == self.window_start {
+            self.used = self.used.max(count);
+        } else if window.saturating_add(self.len) == self.window_start {
+            self.prev = self.prev.max(count);
+        } else if window == self.window_start.saturating_add(self.len) {
+            self.carry = self.carry.max(count);
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    counters: Vec<Counter>,
+    hold_until: Option<u64>,
+    banned_until: Option<u64>,
+    /// A boundary margin the reported counts showed necessary (0: the configured one holds).
+    learned_margin: u64,
+}
+
+impl State {
+    fn margin(&self, config: &GovernorConfig) -> u64 {
+        config.margin_millis().max(self.learned_margin)
+    }
+}
+
+/// Decides when requests may go out so that Binance's limits are never hit. `Send + Sync`:
+/// share one per IP and account between threads (or tasks). No method blocks for more than a
+/// short critical section.
+#[derive(Debug)]
+pub struct Governor {
+    config: GovernorConfig,
+    state: Mutex<State>,
+}
+
+impl Governor {
+    /// A governor for `limits` with the default settings.
+    pub fn new(limits: Vec<RateLimit>) -> Self {
+        Self::with_config(limits, GovernorConfig::default())
+    }
+
+    /// A governor for `limits` with `config`.
+    pub fn with_config(limits: Vec<RateLimit>, config: GovernorConfig) -> Self {
+        let counters = limits
+            .into_iter()
+            .map(|limit| Counter::new(limit, &config))
+            .collect();
+        Self {
+            config,
+            state: Mutex::new(State {
+                counters,
+                ..State::default()
+            }),
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &GovernorConfig {
+        &self.config
+    }
+
+    /// The boundary margin in use: the configured one, or a wider one Binance's reported
+    /// counts showed necessary (the server-time estimate was off by more than the configured
+    /// margin; widened by at most one second).
+    pub fn boundary_margin(&self) -> Duration {
+        Duration::from_millis(self.lock().margin(&self.config))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Before sending a request of `weight` (an order if `is_order`) at server time `now`:
+    /// send now (it is counted), wait, or not at all (banned, or too heavy for any window).
+    pub fn acquire(&self, now: ServerTime, weight: u32, is_order: bool) -> Decision {
+        let now = now.as_millis();
+        let mut state = self.lock();
+        let margin = state.margin(&self.config);
+        if let Some(until) = state.banned_until {
+            if now < until {
+                return Decision::Banned {
+                    until: millis_time(until),
+                };
+            }
+            state.banned_until = None;
+        }
+        if let Some(until) = state.hold_until {
+            if now < until {
+                return Decision::Wait(wait(until - now));
+            }
+            state.hold_until = None;
+        }
+        let mut longest = 0;
+        for counter in &mut state.counters {
+            counter.roll(now);
+            let cost = counter.limit.rate_limit_type.cost(weight, is_order);
+            if cost == 0 {
+                continue;
+            }
+            if cost > counter.limit.limit {
+                return Decision::TooHeavy {
+                    limit: counter.limit,
+                };
+            }
+            longest = longest.max(counter.wait(now, cost, margin));
+        }
+        if longest > 0 {
+            return Decision::Wait(wait(longest));
+        }
+        for counter in &mut state.counters {
+            let cost = counter.limit.rate_limit_type.cost(weight, is_order);
+            counter.count(now, cost, margin);
+        }
+        Decision::Send
+    }
+
+    /// Learns from a response to a request sent at `sent` and received at `received` (server
+    /// times): its HTTP status and headers (name/value pairs, any case).
+    ///
+    /// A 429 holds every request until `Retry-After` (seconds or an HTTP date) has passed; a
+    /// 418 bans until it has. The hold is recorded first, whatever else the response holds; a
+    /// missing or unreadable `Retry-After` holds for the configured default. Reported counts
+    /// (`X-MBX-USED-WEIGHT-*`, ...) are adopted as a maximum in the window the request was
+    /// counted in: the one containing `sent` to `received` (widened by the boundary margin),
+    /// or, when that span crosses a boundary, the earlier one (the next response settles the
+    /// later window).
+    ///
+    /// # Errors
+    ///
+    /// The first malformed rate-limit header or `Retry-After`, after everything readable was
+    /// applied and the hold is in place.
+    pub fn observe<'a>(
+        &self,
+        sent: ServerTime,
+        received: ServerTime,
+        status: u16,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), LimitsError> {
+        let mut reported = Vec::new();
+        let mut retry_after = None;
+        let mut first_error = None;
+        for (name, value) in headers {
+            let result = if name.eq_ignore_ascii_case("retry-after") {
+                parse_retry_after(value, received).map(|until| retry_after = Some(until))
+            } else {
+                parse_header(name, value).map(|r| reported.extend(r))
+            };
+            if let Err(e) = result {
+                first_error.get_or_insert(e);
+            }
+        }
+        self.hold(received, status, retry_after);
+        self.apply(sent, received, &reported);
+        first_error.map_or(Ok(()), Err)
+    }
+
+    /// Learns the ban end from a `-1003` error body (`... IP banned until 1659146400123 ...`),
+    /// if it names one; returns whether it did. Call it with the body of a 418 or 429.
+    pub fn observe_body(&self, body: &str) -> bool {
+        let Some(until) = parse_ban_until(body) else {
+            return false;
+        };
+        let mut state = self.lock();
+        extend(&mut state.banned_until, until.as_millis());
+        true
+    }
+
+    /// Learns from an `http::HeaderMap` and status (feature `http`); see
+    /// [`observe`](Self::observe). Header values that are not visible ASCII are ignored.
+    ///
+    /// # Errors
+    ///
+    /// As [`observe`](Self::observe).
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+    pub fn observe_http(
+        &self,
+        sent: ServerTime,
+        received: ServerTime,
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+    ) -> Result<(), LimitsError> {
+        let pairs = headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
+        self.observe(sent, received, status.as_u16(), pairs)
+    }
+
+    /// Learns from a WebSocket API response (the whole JSON object): its `status` (429 and 418
+    /// hold and ban as on REST, until `error.data.retryAfter` or the time in the message), and
+    /// the counts in its `rateLimits`.
+    ///
+    /// # Errors
+    ///
+    /// [`LimitsError::Json`] when `rateLimits` is present but malformed (after the hold is in
+    /// place).
+    pub fn observe_ws(
+        &self,
+        sent: ServerTime,
+        received: ServerTime,
+        response: &serde_json::Value,
+    ) -> Result<(), LimitsError> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Ws {
+            #[serde(flatten)]
+            limit: RateLimit,
+            count: u64,
+        }
+        let status = response
+            .get("status")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|s| u16::try_from(s).ok())
+            .unwrap_or(200);
+        let retry_after = response
+            .pointer("/error/data/retryAfter")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|ms| ServerTime::from_millis(ms).ok());
+        self.hold(received, status, retry_after);
+        if let Some(msg) = response
+            .pointer("/error/msg")
+            .and_then(serde_json::Value::as_str)
+        {
+            self.observe_body(msg);
+        }
+        let Some(rate_limits) = response.get("rateLimits") else {
+            return Ok(());
+        };
+        let items: Vec<Ws> =
+            Vec::deserialize(rate_limits).map_err(|e| LimitsError::Json(Source::new(e)))?;
+        let reported: Vec<Reported> = items
+            .iter()
+            .map(|w| Reported {
+                kind: w.limit.rate_limit_type,
+                window_millis: w.limit.window_millis(),
+                count: w.count,
+            })
+            .collect();
+        self.apply(sent, received, &reported);
+        Ok(())
+    }
+
+    /// Records the hold of a 429 or the ban of a 418.
+    fn hold(&self, received: ServerTime, status: u16, retry_after: Option<ServerTime>) {
+        let default = match status {
+            429 => self.config.default_retry_after,
+            418 => self.config.default_ban,
+            _ => return,
+        };
+        let until = retry_after
+            .filter(|until| *until > received)
+            .unwrap_or_else(|| received.saturating_add(default))
+            .as_millis();
+        let mut state = self.lock();
+        let slot = if status == 418 {
+            &mut state.banned_until
+        } else {
+            &mut state.hold_until
+        };
+        extend(slot, until);
+    }
+
+    fn apply(&self, sent: ServerTime, received: ServerTime, reported: &[Reported]) {
+        if reported.is_empty() {
+            return;
+        }
+        let (sent, received) = (sent.as_millis(), received.as_millis().max(sent.as_millis()));
+        let mut state = self.lock();
+        let margin = state.margin(&self.config);
+        let mut needed = 0;
+        for r in reported {
+            for counter in state
+                .counters
+                .iter_mut()
+                .filter(|c| c.limit.rate_limit_type == r.kind && c.len == r.window_millis)
+            {
+                counter.roll(received);
+                let (window, off_by) = counter.attribute(sent, received, r.count, margin);
+                needed = needed.max(off_by);
+                counter.adopt(window, r.count);
+            }
+        }
+        if needed > 0 {
+            let cap = self
+                .config
+                .margin_millis()
+                .saturating_add(CONTINUATION_MILLIS);
+            state.learned_margin = state
+                .learned_margin
+                .max(needed.saturating_add(LEARNED_SLACK_MILLIS).min(cap));
+        }
+    }
+
+    /// The count this governor holds for a limit, in the window containing `now`.
+    pub fn used(
+        &self,
+        now: ServerTime,
+        kind: super::RateLimitType,
+        window: Duration,
+    ) -> Option<u64> {
+        let now = now.as_millis();
+        let len = u64::try_from(window.as_millis()).ok()?;
+        let state = self.lock();
+        state
+            .counters
+            .iter()
+            .find(|c| c.limit.rate_limit_type == kind && c.len == len)
+            .map(|c| {
+                let start = c.start_of(now);
+                if start == c.window_start {
+                    c.used
+                } else if start == c.window_start.saturating_add(c.len) {
+                    c.carry
+                } else {
+                    0
+                }
+            })
+    }
+}
+
+fn extend(slot: &mut Option<u64>, until: u64) {
+    *slot = Some(slot.map_or(until, |u| u.max(until)));
+}
+
+fn millis_time(millis: u64) -> ServerTime {
+    ServerTime::clamped(i128::from(millis) * 1000)
+}
+
+fn wait(ms: u64) -> Duration {
+    Duration::from_millis(ms.max(1))
+}

@@ -1,0 +1,131 @@
+//! Reading what Binance reports: rate-limit headers, `Retry-After`, and the ban end in a
+//! `-1003` message.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::{IntervalUnit, LimitsError, RateLimitType};
+use crate::encoding::is_digits;
+use crate::error::excerpt;
+use crate::server_time::ServerTime;
+
+/// A count Binance reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Reported {
+    /// What is counted.
+    pub kind: RateLimitType,
+    /// The window length, ms.
+    pub window_millis: u64,
+    /// The count in the window the request was counted in.
+    pub count: u64,
+}
+
+/// Reads one response header. `Ok(None)` for headers that are not rate-limit counts (they are
+/// ignored); an error for a rate-limit header whose value or interval is malformed.
+///
+/// ```
+/// use binance_sign::limits::{parse_header, RateLimitType};
+/// let r = parse_header("x-mbx-order-count-10s", "7")?.unwrap();
+/// assert_eq!((r.kind, r.window_millis, r.count), (RateLimitType::Orders, 10_000, 7));
+/// assert_eq!(parse_header("Content-Type", "application/json")?, None);
+/// assert!(parse_header("X-MBX-USED-WEIGHT-1M", "12a").is_err());
+/// # Ok::<(), binance_sign::limits::LimitsError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`LimitsError::MalformedInterval`] or [`LimitsError::MalformedValue`] for a rate-limit
+/// header that cannot be read.
+pub fn parse_header(name: &str, value: &str) -> Result<Option<Reported>, LimitsError> {
+    const PREFIXES: [(&str, RateLimitType); 4] = [
+        ("X-MBX-USED-WEIGHT-", RateLimitType::RequestWeight),
+        ("X-MBX-ORDER-COUNT-", RateLimitType::Orders),
+        ("X-SAPI-USED-IP-WEIGHT-", RateLimitType::SapiIpWeight),
+        ("X-SAPI-USED-UID-WEIGHT-", RateLimitType::SapiUidWeight),
+    ];
+    let Some((kind, suffix)) = PREFIXES.iter().find_map(|(prefix, kind)| {
+        let head = name.get(..prefix.len())?;
+        head.eq_ignore_ascii_case(prefix)
+            .then(|| (*kind, &name[prefix.len()..]))
+    }) else {
+        return Ok(None);
+    };
+    let window_millis =
+        parse_interval(suffix).ok_or_else(|| LimitsError::MalformedInterval(excerpt(name, 64)))?;
+    let count = parse_count(value).ok_or_else(|| LimitsError::MalformedValue {
+        name: excerpt(name, 64),
+        value: excerpt(value, 64),
+    })?;
+    Ok(Some(Reported {
+        kind,
+        window_millis,
+        count,
+    }))
+}
+
+fn parse_interval(suffix: &str) -> Option<u64> {
+    let letter = suffix.chars().last()?;
+    let digits = &suffix[..suffix.len() - letter.len_utf8()];
+    if digits.len() > 6 || !is_digits(digits) {
+        return None;
+    }
+    let num: u64 = digits.parse().ok().filter(|n| *n > 0)?;
+    Some(IntervalUnit::from_letter(letter)?.millis() * num)
+}
+
+pub(super) fn parse_count(value: &str) -> Option<u64> {
+    let v = value.trim();
+    if v.len() > 19 || !is_digits(v) {
+        return None;
+    }
+    v.parse().ok()
+}
+
+/// When a `Retry-After` value received at `received` ends: whole seconds after `received`, or
+/// an HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`), as RFC 9110 allows.
+///
+/// ```
+/// use binance_sign::ServerTime;
+/// use binance_sign::limits::parse_retry_after;
+/// let received = ServerTime::from_millis(1_700_000_000_000)?;
+/// assert_eq!(parse_retry_after("7", received)?.as_millis(), 1_700_000_007_000);
+/// assert_eq!(
+///     parse_retry_after("Tue, 14 Nov 2023 22:13:30 GMT", received)?.as_millis(),
+///     1_700_000_010_000
+/// );
+/// assert!(parse_retry_after("soon", received).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// [`LimitsError::MalformedRetryAfter`] for anything else.
+pub fn parse_retry_after(value: &str, received: ServerTime) -> Result<ServerTime, LimitsError> {
+    if let Some(secs) = parse_count(value) {
+        return Ok(received.saturating_add(Duration::from_secs(secs)));
+    }
+    httpdate::parse_http_date(value.trim())
+        .ok()
+        .and_then(|date| date.duration_since(UNIX_EPOCH).ok())
+        .and_then(|since| ServerTime::from_micros(u64::try_from(since.as_micros()).ok()?).ok())
+        .ok_or_else(|| LimitsError::MalformedRetryAfter(excerpt(value, 64)))
+}
+
+/// The ban end in a `-1003` message: `... IP banned until 1659146400123. ...` (a server time in
+/// ms); `None` when the text names none.
+///
+/// ```
+/// use binance_sign::limits::parse_ban_until;
+/// let body = r#"{"code":-1003,"msg":"Way too much request weight used; IP banned until 1659146400123. Please use WebSocket Streams for live updates to avoid bans."}"#;
+/// assert_eq!(parse_ban_until(body).map(|t| t.as_millis()), Some(1_659_146_400_123));
+/// assert_eq!(parse_ban_until(r#"{"code":-1021}"#), None);
+/// ```
+pub fn parse_ban_until(text: &str) -> Option<ServerTime> {
+    const MARK: &str = "banned until ";
+    let at = text.find(MARK)? + MARK.len();
+    let rest = &text[at..];
+    let end = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let millis = parse_count(&rest[..end])?;
+    ServerTime::from_millis(millis).ok()
+}
