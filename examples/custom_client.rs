@@ -33,7 +33,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let request = format!(
         "POST /api/v3/order HTTP/1.1\r\nHost: api.binance.com\r\n{API_KEY_HEADER}: {}\r\n\
          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{}",
-        signed.api_key(),
+        signed.api_key().unwrap_or_default(),
         signed.body().len(),
         signed.body()
     );

@@ -6,7 +6,14 @@
 //! a trailing newline, the API key as the secret, base64 instead of hex, ...) and checks the
 //! sent signature against each. A match is *confirmed* and ranked first. Structural problems
 //! Binance rejects with other codes (`-1100`, `-1101`, `-1102`, `-1021`, `-1131`, `-2014`,
-//! `-2015`) are reported from the request itself.
+//! `-2015`) are reported from the request itself. Every finding has a severity: an *error* is
+//! something Binance refuses, a *warning* something it may read differently from what was
+//! meant (a raw `+` in a value, a repeated key).
+//!
+//! The mistakes rebuilt are data: [`mistakes()`] lists them, one row each, with how to rebuild
+//! the payload from the request as sent and how an encoder commits the mistake. Requests are
+//! read as people paste them with [`Pasted`]: a query, `?query`, a full URL, a `curl` command
+//! line or a raw HTTP request.
 //!
 //! ```
 //! use binance_sign::Signer;
@@ -25,6 +32,7 @@
 //! # Ok::<(), binance_sign::Error>(())
 //! ```
 
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::Serialize;
@@ -36,8 +44,14 @@ use crate::signer::Signer;
 
 mod checks;
 mod matcher;
+mod mistakes;
+mod paste;
 mod rest;
+pub(crate) mod sent;
 mod ws;
+
+pub use mistakes::{Committed, Mistake, mistakes};
+pub use paste::Pasted;
 
 /// Which API the request went to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -51,6 +65,7 @@ pub enum Api {
 
 /// A request as it was sent, and what is known about its fate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Input<'a> {
     /// The query string as sent (REST), or the `params` JSON object (WebSocket).
     pub query: &'a str,
@@ -64,14 +79,34 @@ pub struct Input<'a> {
     pub error_code: Option<i64>,
     /// The product the request went to, if known (for product rules).
     pub product: Option<Product>,
+    /// The API key sent in `X-MBX-APIKEY`, if known (else the signer's, if it has one). The
+    /// `-2014` checks and the API-key-as-secret check run only on a key actually given.
+    pub api_key: Option<&'a str>,
+    /// What the client cut off the URL: the text after a raw `#`, if any.
+    pub fragment: Option<&'a str>,
+    /// What was stripped from the paste, in words; repeated in the [`Diagnosis`].
+    pub stripped: &'a [String],
 }
 
 impl<'a> Input<'a> {
-    /// A REST request.
+    /// A REST request, exactly as sent.
     pub fn rest(query: &'a str, body: &'a str) -> Self {
         Self {
             query,
             body,
+            ..Self::default()
+        }
+    }
+
+    /// A REST request as pasted (see [`Pasted`]): its query, body, API key, cut fragment and
+    /// what was stripped.
+    pub fn pasted(pasted: &'a Pasted) -> Self {
+        Self {
+            query: &pasted.query,
+            body: &pasted.body,
+            api_key: pasted.api_key.as_deref(),
+            fragment: pasted.fragment.as_deref(),
+            stripped: &pasted.stripped,
             ..Self::default()
         }
     }
@@ -105,10 +140,36 @@ impl<'a> Input<'a> {
         self.product = Some(product);
         self
     }
+
+    /// With the API key sent in `X-MBX-APIKEY`.
+    #[must_use]
+    pub fn api_key(mut self, api_key: &'a str) -> Self {
+        self.api_key = Some(api_key);
+        self
+    }
+}
+
+/// How serious a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Binance refuses the request (or checks other bytes than were signed).
+    Error,
+    /// Binance may read the request differently from what was meant; legal as it is.
+    Warning,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
 }
 
 macro_rules! codes {
-    ($($variant:ident => $text:literal, $doc:literal;)*) => {
+    ($($variant:ident => $text:literal, $severity:ident, $doc:literal;)*) => {
         /// A finding's stable, machine-readable code. These strings are a public contract.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
@@ -126,31 +187,47 @@ macro_rules! codes {
                     $(Code::$variant => $text,)*
                 }
             }
+
+            /// The usual severity of findings with this code (a repeated key is an error
+            /// across query and body, a warning within one part).
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Code::$variant => Severity::$severity,)*
+                }
+            }
         }
     };
 }
 
 codes! {
-    SignedDecodedPayload => "signed-decoded-payload", "Signed the raw (decoded) values, sent them percent-encoded.";
-    SignedOtherEncoding => "signed-other-encoding", "Signed another percent-encoding of the same values (`+`/`%20`, hex case, one-sided `@`/`,`/`:`), or signed encoded and sent raw.";
-    AmpersandBetweenQueryAndBody => "ampersand-between-query-and-body", "Signed `query&body` instead of `query` immediately followed by `body`.";
-    PartialPayloadSigned => "partial-payload-signed", "Signed the query alone or the body alone.";
-    ParamsReordered => "params-reordered", "Signed the parameters in another order than sent (sorted, typically).";
-    SignatureNotLast => "signature-not-last", "`signature` is not the last parameter, or is missing.";
-    DuplicateParameter => "duplicate-parameter", "A parameter appears more than once (`-1101`).";
-    SecretWhitespace => "secret-whitespace", "Signed with the secret plus whitespace, a newline or quotes.";
-    ApiKeyAsSecret => "api-key-as-secret", "Signed with the API key instead of the secret.";
-    SignatureEncoding => "signature-encoding", "Base64 where hex is expected, or an asymmetric signature not percent-encoded.";
-    WsSignedAsRest => "ws-signed-as-rest", "A WebSocket request signed in the REST form (encoded, unsorted, or without `apiKey`).";
-    EmptyValue => "empty-value", "A parameter with an empty value (`-1102`).";
-    ListFormat => "list-format", "A list not sent as one compact JSON value (`-1100`/`-1101`).";
-    NumberFormat => "number-format", "A number in exponent form or with a decimal comma (`-1100`).";
-    TimestampAhead => "timestamp-ahead", "`timestamp` 1000 ms or more ahead of the server (`-1021`).";
-    TimestampExpired => "timestamp-expired", "`timestamp` older than `recvWindow` when it arrived (`-1021`).";
-    RecvWindowInvalid => "recv-window-invalid", "`recvWindow` over 60000, malformed, or fractional where not allowed (`-1131`).";
-    ApiKeyPermissions => "api-key-permissions", "`-2015` with a valid signature: permissions, IP whitelist, or a reset/expired key.";
-    ApiKeyFormat => "api-key-format", "`-2014` with a valid signature: the API key is malformed or missing from `X-MBX-APIKEY`.";
-    UnknownMismatch => "unknown-mismatch", "The signature matches no known mistake.";
+    SignedDecodedPayload => "signed-decoded-payload", Error, "Signed the raw (decoded) values, sent them percent-encoded.";
+    SignedOtherEncoding => "signed-other-encoding", Error, "Signed another percent-encoding of the same values (`+`/`%20`, hex case, one-sided `@`/`,`/`:`), or signed encoded and sent raw.";
+    AmpersandBetweenQueryAndBody => "ampersand-between-query-and-body", Error, "Signed `query&body` instead of `query` immediately followed by `body`.";
+    PartialPayloadSigned => "partial-payload-signed", Error, "Signed the query alone or the body alone.";
+    ParamsReordered => "params-reordered", Error, "Signed the parameters in another order than sent (sorted, typically).";
+    SignatureNotLast => "signature-not-last", Error, "`signature` is sent once, but not as the last parameter of the last part.";
+    DuplicateParameter => "duplicate-parameter", Error, "A parameter appears more than once: in both query and body (`-1101`, an error), or repeated within one part (legal for ARRAY parameters such as `asset`, a warning).";
+    SecretWhitespace => "secret-whitespace", Error, "Signed with the secret plus whitespace, a newline or quotes.";
+    ApiKeyAsSecret => "api-key-as-secret", Error, "Signed with the API key instead of the secret.";
+    SignatureEncoding => "signature-encoding", Error, "Base64 where hex is expected, or an asymmetric signature not percent-encoded.";
+    WsSignedAsRest => "ws-signed-as-rest", Error, "A WebSocket request signed in the REST form (encoded, unsorted, or without `apiKey`).";
+    EmptyValue => "empty-value", Error, "A parameter with an empty value (`-1102`).";
+    ListFormat => "list-format", Error, "A list not sent as one compact JSON value (`-1100`/`-1101`).";
+    NumberFormat => "number-format", Error, "A number in exponent form or with a decimal comma (`-1100`).";
+    TimestampAhead => "timestamp-ahead", Error, "`timestamp` 1000 ms or more ahead of the server (`-1021`).";
+    TimestampExpired => "timestamp-expired", Error, "`timestamp` older than `recvWindow` when it arrived (`-1021`).";
+    RecvWindowInvalid => "recv-window-invalid", Error, "`recvWindow` over 60000, malformed, or fractional where not allowed (`-1131`).";
+    ApiKeyPermissions => "api-key-permissions", Error, "`-2015` with a valid signature: permissions, IP whitelist, or a reset/expired key.";
+    ApiKeyFormat => "api-key-format", Error, "`-2014` with a valid signature: the API key is malformed or missing from `X-MBX-APIKEY`.";
+    UnknownMismatch => "unknown-mismatch", Error, "The signature matches no known mistake.";
+    SignatureMissing => "signature-missing", Error, "No `signature` was sent (a raw `#` in a value cuts the URL there: nothing after it leaves the client).";
+    MalformedEscape => "malformed-escape", Error, "A `%` not followed by two hex digits, or escapes that do not decode to UTF-8.";
+    ClientReencoded => "client-reencoded", Error, "The HTTP client changes (or changed) the bytes after signing: raw bytes it percent-encodes, or escapes of unreserved characters it unquotes.";
+    PlusInValue => "plus-in-value", Warning, "A raw `+` in a value: Binance reads a space.";
+    JsonValueSplit => "json-value-split", Error, "A JSON value sent unencoded and cut by a raw `&` inside it.";
+    TimestampUnit => "timestamp-unit", Error, "`timestamp` in microseconds to a product that takes milliseconds (or in seconds).";
+    SignatureRepeated => "signature-repeated", Error, "`signature` is sent more than once.";
+    TimestampMalformed => "timestamp-malformed", Error, "`timestamp` is not a whole number of milliseconds (`-1102`).";
 }
 
 impl fmt::Display for Code {
@@ -167,9 +244,12 @@ impl Serialize for Code {
 
 /// One thing the doctor found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Finding {
     /// The stable code.
     pub code: Code,
+    /// Error (Binance refuses it) or warning (Binance may read it differently).
+    pub severity: Severity,
     /// What is wrong, in one line.
     pub message: String,
     /// What to change.
@@ -183,6 +263,7 @@ impl Finding {
     pub(crate) fn new(code: Code, message: impl Into<String>, fix: impl Into<String>) -> Self {
         Self {
             code,
+            severity: code.severity(),
             message: message.into(),
             fix: fix.into(),
             confirmed: false,
@@ -193,38 +274,61 @@ impl Finding {
         self.confirmed = true;
         self
     }
+
+    pub(crate) fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
 }
 
 /// The doctor's answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Diagnosis {
     /// Whether the signature is valid for these exact bytes, as Binance checks it.
     pub valid: bool,
-    /// What is wrong, most likely first. Empty for a valid request.
+    /// What is wrong, most likely first: confirmed findings, then errors, then warnings.
+    /// Empty for a valid request with nothing to warn about.
     pub findings: Vec<Finding>,
+    /// What was stripped from the paste to get the bytes sent (the leading `?`, the URL, ...).
+    pub stripped: Vec<String>,
 }
 
 impl Diagnosis {
+    /// Whether Binance accepts the request as far as the doctor can tell: the signature is
+    /// valid and no finding is an error (warnings allowed).
+    pub fn ok(&self) -> bool {
+        self.valid && self.errors().next().is_none()
+    }
+
+    /// The findings that are errors.
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+    }
+
     /// A one-paragraph summary for people.
     pub fn summary(&self) -> String {
-        match (self.valid, self.findings.is_empty()) {
-            (true, true) => "valid: the signature is valid for these exact bytes. If Binance still answered -1022, it received other bytes: make sure nothing re-encodes the query or body after signing.".into(),
-            (true, false) => "the signature is valid for these exact bytes, but Binance will still reject this request:".into(),
-            (false, _) => "the signature does not match these bytes:".into(),
+        match (self.valid, self.ok(), self.findings.is_empty()) {
+            (true, _, true) => "valid: the signature is valid for these exact bytes. If Binance still answered -1022, it received other bytes: make sure nothing re-encodes the query or body after signing.".into(),
+            (true, true, false) => "valid: the signature is valid for these exact bytes, with warnings:".into(),
+            (true, false, _) => "the signature is valid for these exact bytes, but Binance will still reject this request:".into(),
+            (false, _, _) => "the signature does not match these bytes:".into(),
         }
     }
 
-    fn finish(valid: bool, mut findings: Vec<Finding>) -> Self {
-        // Most likely first: confirmed by the signature, then by code order (signature
-        // mistakes, structure, timing, the key). The sort is stable.
-        findings.sort_by_key(|f| (!f.confirmed, f.code));
-        let mut seen = Vec::new();
-        findings.retain(|f| {
-            let new = !seen.contains(&(f.code, f.message.clone()));
-            seen.push((f.code, f.message.clone()));
-            new
-        });
-        Self { valid, findings }
+    fn finish(valid: bool, mut findings: Vec<Finding>, stripped: &[String]) -> Self {
+        // Most likely first: confirmed by the signature, then errors before warnings, then by
+        // code order (signature mistakes, structure, timing, the key). The sort is stable.
+        findings.sort_by_key(|f| (!f.confirmed, f.severity, f.code));
+        let mut seen = HashSet::new();
+        findings.retain(|f| seen.insert((f.code, f.message.clone())));
+        Self {
+            valid,
+            findings,
+            stripped: stripped.to_vec(),
+        }
     }
 }
 
@@ -239,6 +343,6 @@ impl Signer {
             Api::Rest => rest::diagnose(self, input),
             Api::WebSocket => ws::diagnose(self, input)?,
         };
-        Ok(Diagnosis::finish(valid, findings))
+        Ok(Diagnosis::finish(valid, findings, input.stripped))
     }
 }

@@ -466,6 +466,12 @@ pub enum Error {
         #[source]
         source: Source,
     },
+    /// The operation needs the API key, and the signer was made without one.
+    #[error("{operation} needs the API key; make the signer with one")]
+    MissingApiKey {
+        /// What was attempted.
+        operation: &'static str,
+    },
     /// The operation needs another kind of key.
     #[error("{operation} needs {} key, but this signer holds {} key", needed.article(), actual.article())]
     WrongKeyKind {
@@ -499,6 +505,12 @@ pub enum Error {
     /// The `http` crate refused to build the request.
     #[error("cannot build the HTTP request")]
     Http(#[source] Source),
+    /// A pasted request (a `curl` line, a raw HTTP request) cannot be read.
+    #[error("cannot read the pasted request: {reason}")]
+    PastedRequest {
+        /// What is wrong.
+        reason: &'static str,
+    },
     /// A WebSocket `params` text is not a JSON object.
     #[error("the WebSocket params are not a JSON object")]
     MalformedJson(#[source] Source),

@@ -6,7 +6,8 @@ use crate::signed::{API_KEY_HEADER, SignedRequest};
 impl SignedRequest {
     /// An `http::Request` for `method` at `base_url` + `path`: the query attached verbatim,
     /// the body verbatim with `Content-Type: application/x-www-form-urlencoded` when it is not
-    /// empty, and the `X-MBX-APIKEY` header. Nothing is re-encoded.
+    /// empty, and the `X-MBX-APIKEY` header (when the signer has an API key). Nothing is
+    /// re-encoded.
     ///
     /// `base_url` is scheme and authority (`https://api.binance.com`, a trailing `/` is
     /// ignored); `path` starts with `/` and has no `?` or `#`.
@@ -54,10 +55,10 @@ impl SignedRequest {
         if uri.scheme().is_none() || uri.authority().is_none() {
             return Err(invalid_base(None));
         }
-        let mut builder = http::Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(API_KEY_HEADER, self.api_key());
+        let mut builder = http::Request::builder().method(method).uri(uri);
+        if let Some(api_key) = self.api_key() {
+            builder = builder.header(API_KEY_HEADER, api_key);
+        }
         if !self.body().is_empty() {
             builder = builder.header(
                 http::header::CONTENT_TYPE,

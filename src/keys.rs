@@ -151,7 +151,7 @@ pub(crate) fn parse_hex_tag(text: &str) -> Option<[u8; 32]> {
 }
 
 /// Checks a secret for the mistakes that otherwise show up only as a remote `-1022`.
-pub(crate) fn check_secret(api_key: &str, secret: &str) -> Result<(), Error> {
+pub(crate) fn check_secret(api_key: Option<&str>, secret: &str) -> Result<(), Error> {
     let problem = if secret.is_empty() {
         Some(SecretProblem::Empty)
     } else if secret.contains(['\r', '\n']) {
@@ -164,7 +164,7 @@ pub(crate) fn check_secret(api_key: &str, secret: &str) -> Result<(), Error> {
             .any(|q| secret.starts_with(q) && secret.ends_with(q))
     {
         Some(SecretProblem::SurroundingQuotes)
-    } else if secret == api_key {
+    } else if Some(secret) == api_key {
         Some(SecretProblem::EqualsApiKey)
     } else {
         None
@@ -202,11 +202,12 @@ mod tests {
             ("'abc'", SecretProblem::SurroundingQuotes),
             ("apikey", SecretProblem::EqualsApiKey),
         ] {
-            let err = check_secret(key, secret).unwrap_err();
+            let err = check_secret(Some(key), secret).unwrap_err();
             assert_eq!(err, Error::InvalidSecret(problem));
             assert!(secret.len() < 3 || !err.to_string().contains(secret.trim()));
         }
-        assert!(check_secret(key, "abc").is_ok());
+        assert!(check_secret(Some(key), "abc").is_ok());
+        assert!(check_secret(None, "apikey").is_ok());
     }
 
     #[test]

@@ -82,7 +82,9 @@ pub use error::{ApiKeyProblem, Error, Field, FixField, KeyProblem, Part, SecretP
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use http;
 pub use keys::KeyKind;
-pub use limits::{Decision, Governor, GovernorConfig, LimitsError, RateLimit};
+pub use limits::{
+    Decision, Governor, GovernorConfig, IntervalUnit, LimitsError, RateLimit, RateLimitType,
+};
 pub use params::Params;
 pub use product::{Product, UnknownProduct};
 pub use recv_window::{MAX_RECV_WINDOW_MILLIS, RecvWindow};

@@ -349,7 +349,9 @@ pub(crate) fn validate_key(key: &str, reserved: &[&str]) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_controls(key: &str, field: Field, text: &str) -> Result<(), Error> {
+/// Refuses control characters in `text` (the key or the value of parameter `key`), naming the
+/// byte offset in it.
+pub(crate) fn check_controls(key: &str, field: Field, text: &str) -> Result<(), Error> {
     match text.char_indices().find(|(_, c)| c.is_control()) {
         None => Ok(()),
         Some((position, c)) => Err(Error::ControlCharacter {

@@ -62,7 +62,7 @@ impl Product {
         }
     }
 
-    /// The path of the server-time endpoint to sample for [`TimeSync`](crate::TimeSync).
+    /// The path of the server-time endpoint to sample for [`ServerClock`](crate::ServerClock).
     pub fn server_time_path(self) -> &'static str {
         match self {
             Product::Spot | Product::Sapi => "/api/v3/time",

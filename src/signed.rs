@@ -14,7 +14,7 @@ pub struct SignedRequest {
     query: String,
     body: String,
     signature_at: usize,
-    api_key: Arc<str>,
+    api_key: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for SignedRequest {
@@ -27,7 +27,12 @@ impl std::fmt::Debug for SignedRequest {
 }
 
 impl SignedRequest {
-    pub(crate) fn new(query: String, body: String, signature_at: usize, api_key: Arc<str>) -> Self {
+    pub(crate) fn new(
+        query: String,
+        body: String,
+        signature_at: usize,
+        api_key: Option<Arc<str>>,
+    ) -> Self {
         Self {
             query,
             body,
@@ -57,9 +62,10 @@ impl SignedRequest {
         last.get(self.signature_at..).unwrap_or_default()
     }
 
-    /// The API key, for the [`API_KEY_HEADER`] (`X-MBX-APIKEY`).
-    pub fn api_key(&self) -> &str {
-        &self.api_key
+    /// The API key, for the [`API_KEY_HEADER`] (`X-MBX-APIKEY`); `None` when the signer has
+    /// none ([`Signer::hmac_without_api_key`](crate::Signer::hmac_without_api_key)).
+    pub fn api_key(&self) -> Option<&str> {
+        self.api_key.as_deref()
     }
 
     /// The two pieces of the signed payload: the query and the body, each without the

@@ -73,7 +73,7 @@ impl RawSignature {
 /// ```
 #[derive(Clone)]
 pub struct Signer {
-    api_key: Arc<str>,
+    api_key: Option<Arc<str>>,
     key: Arc<Key>,
     product: Option<Product>,
 }
@@ -83,7 +83,10 @@ impl fmt::Debug for Signer {
         f.debug_struct("Signer")
             .field(
                 "api_key",
-                &format_args!("<redacted, {} chars>", self.api_key.len()),
+                &self
+                    .api_key
+                    .as_ref()
+                    .map(|k| format!("<redacted, {} chars>", k.len())),
             )
             .field("key", &format_args!("<redacted {} key>", self.key_kind()))
             .field("product", &self.product)
@@ -113,9 +116,33 @@ impl Signer {
     pub fn hmac(api_key: impl AsRef<str>, secret: impl AsRef<str>) -> Result<Self, Error> {
         let (api_key, secret) = (api_key.as_ref(), secret.as_ref());
         keys::check_api_key(api_key)?;
-        keys::check_secret(api_key, secret)?;
+        keys::check_secret(Some(api_key), secret)?;
         Ok(Self::from_key(
-            api_key,
+            Some(api_key),
+            Key::Hmac(HmacKey::new(secret.as_bytes())),
+        ))
+    }
+
+    /// An HMAC-SHA256 signer with no API key: it verifies and diagnoses requests (which need
+    /// only the secret), and signs them, but the result carries no `X-MBX-APIKEY` and the
+    /// WebSocket API (whose payload includes `apiKey`) refuses it.
+    ///
+    /// ```
+    /// use binance_sign::Signer;
+    /// let verifier = Signer::hmac_without_api_key("my-secret")?;
+    /// assert_eq!(verifier.api_key(), None);
+    /// # Ok::<(), binance_sign::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidSecret`] as [`hmac`](Self::hmac) (except for the comparison with the API
+    /// key).
+    pub fn hmac_without_api_key(secret: impl AsRef<str>) -> Result<Self, Error> {
+        let secret = secret.as_ref();
+        keys::check_secret(None, secret)?;
+        Ok(Self::from_key(
+            None,
             Key::Hmac(HmacKey::new(secret.as_bytes())),
         ))
     }
@@ -143,7 +170,7 @@ impl Signer {
     #[cfg(feature = "ed25519")]
     #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
     pub fn ed25519_pem(api_key: impl AsRef<str>, pem: &str) -> Result<Self, Error> {
-        Self::asymmetric(api_key.as_ref(), pem, None, Some(KeyKind::Ed25519))
+        Self::asymmetric(Some(api_key.as_ref()), pem, None, Some(KeyKind::Ed25519))
     }
 
     /// An Ed25519 signer from an encrypted PKCS#8 PEM (`-----BEGIN ENCRYPTED PRIVATE KEY-----`,
@@ -161,7 +188,7 @@ impl Signer {
         passphrase: impl AsRef<[u8]>,
     ) -> Result<Self, Error> {
         Self::asymmetric(
-            api_key.as_ref(),
+            Some(api_key.as_ref()),
             pem,
             Some(passphrase.as_ref()),
             Some(KeyKind::Ed25519),
@@ -181,7 +208,7 @@ impl Signer {
     #[cfg(feature = "rsa")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
     pub fn rsa_pem(api_key: impl AsRef<str>, pem: &str) -> Result<Self, Error> {
-        Self::asymmetric(api_key.as_ref(), pem, None, Some(KeyKind::Rsa))
+        Self::asymmetric(Some(api_key.as_ref()), pem, None, Some(KeyKind::Rsa))
     }
 
     /// An RSA signer from an encrypted PKCS#8 PEM.
@@ -198,7 +225,7 @@ impl Signer {
         passphrase: impl AsRef<[u8]>,
     ) -> Result<Self, Error> {
         Self::asymmetric(
-            api_key.as_ref(),
+            Some(api_key.as_ref()),
             pem,
             Some(passphrase.as_ref()),
             Some(KeyKind::Rsa),
@@ -220,18 +247,32 @@ impl Signer {
         pem: &str,
         passphrase: Option<&[u8]>,
     ) -> Result<Self, Error> {
-        Self::asymmetric(api_key.as_ref(), pem, passphrase, None)
+        Self::asymmetric(Some(api_key.as_ref()), pem, passphrase, None)
+    }
+
+    /// A signer with no API key for whatever PKCS#8 private key `pem` holds: it verifies and
+    /// diagnoses requests; see [`hmac_without_api_key`](Self::hmac_without_api_key).
+    ///
+    /// # Errors
+    ///
+    /// As [`from_pem`](Self::from_pem).
+    #[cfg(any(feature = "ed25519", feature = "rsa"))]
+    #[cfg_attr(docsrs, doc(cfg(any(feature = "ed25519", feature = "rsa"))))]
+    pub fn from_pem_without_api_key(pem: &str, passphrase: Option<&[u8]>) -> Result<Self, Error> {
+        Self::asymmetric(None, pem, passphrase, None)
     }
 
     #[cfg(any(feature = "ed25519", feature = "rsa"))]
     fn asymmetric(
-        api_key: &str,
+        api_key: Option<&str>,
         pem: &str,
         passphrase: Option<&[u8]>,
         wanted: Option<KeyKind>,
     ) -> Result<Self, Error> {
         use crate::keys::pem;
-        keys::check_api_key(api_key)?;
+        if let Some(api_key) = api_key {
+            keys::check_api_key(api_key)?;
+        }
         let der = pem::read(pem, passphrase)?;
         if let Some(wanted) = wanted {
             pem::expect(&der, wanted)?;
@@ -251,9 +292,9 @@ impl Signer {
         Ok(Self::from_key(api_key, key))
     }
 
-    pub(crate) fn from_key(api_key: &str, key: Key) -> Self {
+    pub(crate) fn from_key(api_key: Option<&str>, key: Key) -> Self {
         Self {
-            api_key: Arc::from(api_key),
+            api_key: api_key.map(Arc::from),
             key: Arc::new(key),
             product: None,
         }
@@ -272,9 +313,10 @@ impl Signer {
         self.product
     }
 
-    /// The API key (it is sent in clear in the `X-MBX-APIKEY` header).
-    pub fn api_key(&self) -> &str {
-        &self.api_key
+    /// The API key (it is sent in clear in the `X-MBX-APIKEY` header); `None` for a signer
+    /// made without one.
+    pub fn api_key(&self) -> Option<&str> {
+        self.api_key.as_deref()
     }
 
     /// The kind of key this signer holds.
@@ -566,6 +608,7 @@ impl Signer {
     }
 
     /// Verifies decoded signature bytes of an asymmetric key (HMAC tags are refused here).
+    #[cfg_attr(not(any(feature = "ed25519", feature = "rsa")), allow(dead_code))]
     pub(crate) fn verify_signature_bytes(
         &self,
         parts: &[&[u8]],

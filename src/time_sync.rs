@@ -551,7 +551,7 @@ impl TimeSync {
     }
 
     /// Whether to probe the server again: no usable estimate, the newest sample older than
-    /// [`TimeSyncConfig::resync_after`], or an uncertainty past half of what the window
+    /// [`TimeSyncConfig::resync_after`], or an uncertainty past a quarter of what the window
     /// allows.
     pub fn needs_resync(&self, now: LocalReading) -> bool {
         let Ok(estimate) = self.estimate(now) else {
@@ -564,8 +564,8 @@ impl TimeSync {
             .config
             .recv_window
             .as_duration()
-            .saturating_sub(self.config.max_delay + self.config.margin);
-        newest_age > self.config.resync_after || estimate.uncertainty * 4 > budget
+            .saturating_sub(self.config.max_delay.saturating_add(self.config.margin));
+        newest_age > self.config.resync_after || estimate.uncertainty.saturating_mul(4) > budget
     }
 
     /// A millisecond `timestamp` for a request sent at `now`; see the

@@ -105,7 +105,7 @@ impl Timestamp {
 
     /// The current system time, in milliseconds.
     ///
-    /// Prefer [`TimeSync`](crate::TimeSync), which corrects for the offset between this
+    /// Prefer [`ServerClock`](crate::ServerClock), which corrects for the offset between this
     /// machine's clock and Binance's.
     ///
     /// # Errors

@@ -127,18 +127,8 @@ pub(crate) fn validate_encoded(query: &str, body: &str) -> Result<EncodedInfo, E
             if key.is_empty() {
                 return Err(Error::EmptyKey);
             }
-            if let Some(c) = key.chars().chain(value.chars()).find(|c| c.is_control()) {
-                return Err(Error::ControlCharacter {
-                    key: key.escape_default().to_string(),
-                    field: if key.contains(c) {
-                        Field::Key
-                    } else {
-                        Field::Value
-                    },
-                    code: u32::from(c),
-                    position: start,
-                });
-            }
+            crate::params::check_controls(&key, Field::Key, &key)?;
+            crate::params::check_controls(&key, Field::Value, &value)?;
             if value.is_empty() {
                 return Err(Error::EmptyValue { key });
             }

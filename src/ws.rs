@@ -242,7 +242,8 @@ impl Signer {
     /// # Errors
     ///
     /// [`Error::ProductRule`] when the signer is bound to a product whose rules the timestamp
-    /// or window break, and [`Error::SigningFailed`] if an RSA key fails.
+    /// or window break, [`Error::MissingApiKey`] for a signer without an API key (it is part of
+    /// the payload), and [`Error::SigningFailed`] if an RSA key fails.
     pub fn sign_ws(
         &self,
         params: &WsParams,
@@ -252,8 +253,11 @@ impl Signer {
         if let Some(product) = self.product() {
             product.check(timestamp, recv_window)?;
         }
+        let api_key = self.api_key().ok_or(Error::MissingApiKey {
+            operation: "the WebSocket API",
+        })?;
         let mut map = session_params(params, timestamp, recv_window);
-        map.insert("apiKey".into(), Value::String(self.api_key().to_owned()));
+        map.insert("apiKey".into(), Value::String(api_key.to_owned()));
         self.finish_ws(map)
     }
 

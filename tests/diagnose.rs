@@ -1,7 +1,7 @@
 //! The -1022 doctor: one fixture per mistake, each built by signing the wrong payload the way
 //! that mistake does; the expected finding must come first.
 
-use binance_sign::diagnose::{Code, Input};
+use binance_sign::diagnose::{Code, Input, Pasted, Severity};
 use binance_sign::{Params, Product, ServerTime, Signer, Timestamp};
 use hmac::{Hmac, KeyInit, Mac};
 use proptest::prelude::*;
@@ -161,7 +161,7 @@ fn signature_not_last_and_missing() {
         !valid && !confirmed,
         "nothing to confirm without a signature"
     );
-    assert_eq!(codes, [Code::SignatureNotLast]);
+    assert_eq!(codes, [Code::SignatureMissing]);
     assert!(signer().diagnose(&Input::rest(&q, "")).unwrap().valid);
 }
 
@@ -287,24 +287,23 @@ fn request_shape_findings() {
         Input::rest(&broken(&format!("a=&{TS}"), &format!("a=&{TS}")), ""),
         Code::EmptyValue,
     );
-    assert_first(
-        Input::rest(
+    let d = signer()
+        .diagnose(&Input::rest(
             &broken(
                 &format!("symbols[]=A&symbols[]=B&{TS}"),
                 &format!("symbols[]=A&symbols[]=B&{TS}"),
             ),
             "",
-        ),
-        Code::DuplicateParameter,
+        ))
+        .unwrap();
+    let codes: Vec<(Code, Severity)> = d.findings.iter().map(|f| (f.code, f.severity)).collect();
+    assert_eq!(
+        codes,
+        [
+            (Code::ListFormat, Severity::Error),
+            (Code::DuplicateParameter, Severity::Warning)
+        ]
     );
-    let (_, codes, _) = first(Input::rest(
-        &broken(
-            &format!("symbols[]=A&symbols[]=B&{TS}"),
-            &format!("symbols[]=A&symbols[]=B&{TS}"),
-        ),
-        "",
-    ));
-    assert!(codes.contains(&Code::ListFormat), "{codes:?}");
     let spaced = binance_sign::encoding::encode(r#"["A", "B"]"#);
     assert_first(
         Input::rest(&signed(&format!("symbols={spaced}&{TS}")), ""),
@@ -423,8 +422,24 @@ fn codes_are_the_contract() {
             "api-key-permissions",
             "api-key-format",
             "unknown-mismatch",
+            "signature-missing",
+            "malformed-escape",
+            "client-reencoded",
+            "plus-in-value",
+            "json-value-split",
+            "timestamp-unit",
+            "signature-repeated",
+            "timestamp-malformed",
         ]
     );
+    for code in Code::ALL {
+        let expected = if *code == Code::PlusInValue {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        assert_eq!(code.severity(), expected, "{code}");
+    }
     let d = signer()
         .diagnose(&Input::rest("a=1&signature=00", ""))
         .unwrap();
@@ -432,6 +447,8 @@ fn codes_are_the_contract() {
     assert_eq!(json["valid"], false);
     assert_eq!(json["findings"][0]["code"], "unknown-mismatch");
     assert!(json["findings"][0]["message"].is_string() && json["findings"][0]["fix"].is_string());
+    assert_eq!(json["findings"][0]["severity"], "error");
+    assert!(json["stripped"].is_array());
 }
 
 proptest! {
@@ -456,5 +473,342 @@ proptest! {
         let mangled = format!("{}{extra}", &q[..cut.min(q.len())]);
         let _ = s.diagnose(&Input::rest(&mangled, "").server_time(ServerTime::from_millis(1_700_000_000_000).unwrap()));
         let _ = s.diagnose(&Input::rest("", &mangled));
+    }
+}
+
+/// Signs `query ‖ body` (or `signed`, when given) and appends the signature to the last part.
+fn with_signature(query: &str, body: &str, signed: &str) -> (String, String) {
+    let sig = hmac_hex(SECRET.as_bytes(), signed);
+    if body.is_empty() {
+        (format!("{query}&signature={sig}"), String::new())
+    } else {
+        (query.to_owned(), format!("{body}&signature={sig}"))
+    }
+}
+
+fn diagnose(input: &Input<'_>) -> binance_sign::diagnose::Diagnosis {
+    let d = signer().diagnose(input).unwrap();
+    for f in &d.findings {
+        assert!(!f.message.contains(SECRET) && !f.fix.contains(SECRET));
+    }
+    d
+}
+
+fn codes(d: &binance_sign::diagnose::Diagnosis) -> Vec<Code> {
+    d.findings.iter().map(|f| f.code).collect()
+}
+
+#[test]
+fn pasted_forms_of_a_correct_request_are_valid() {
+    let params = Params::try_from_pairs([("symbol", "BTCUSDT"), ("note", "a b+c")]).unwrap();
+    let req = signer()
+        .sign_query(
+            &params,
+            Timestamp::from_millis(1_700_000_000_000).unwrap(),
+            None,
+        )
+        .unwrap();
+    for text in [
+        format!("?{}", req.query()),
+        format!("https://api.binance.com/api/v3/order?{}", req.query()),
+        format!("  {}\n", req.query()),
+        format!("{}\r\n", req.query()),
+    ] {
+        let pasted = Pasted::query(&text);
+        let d = diagnose(&Input::pasted(&pasted));
+        assert!(
+            d.valid && d.findings.is_empty(),
+            "{text:?}: {:?}",
+            d.findings
+        );
+        assert!(!d.stripped.is_empty(), "the report says what was stripped");
+        signer().verify(&pasted.query, &pasted.body).unwrap();
+    }
+}
+
+#[test]
+fn bytes_not_safe_as_they_are_are_errors_even_when_signed() {
+    for (query, code) in [
+        (format!("symbol=%ZZ&{TS}"), Code::MalformedEscape),
+        (format!("{TS}&note=100%"), Code::MalformedEscape),
+        (format!("note=%FF&{TS}"), Code::MalformedEscape),
+        (format!("note=a b&{TS}"), Code::ClientReencoded),
+        (format!("symbol=１２３&{TS}"), Code::ClientReencoded),
+    ] {
+        let (q, _) = with_signature(&query, "", &query);
+        let d = diagnose(&Input::rest(&q, ""));
+        assert!(d.valid, "the signature matches these bytes: {query}");
+        assert!(!d.ok(), "{query}: {:?}", d.findings);
+        assert_eq!(d.findings[0].code, code, "{query}: {:?}", d.findings);
+        assert_eq!(d.findings[0].severity, Severity::Error);
+    }
+    // A body is sent as it is: raw bytes there are fine when they decode to what was meant.
+    let body = format!("note=a b&symbol=１２３&{TS}");
+    let (_, b) = with_signature("", &body, &body);
+    let d = diagnose(&Input::rest("", &b));
+    assert!(d.ok() && d.findings.is_empty(), "{:?}", d.findings);
+    // But a malformed escape in a body is not.
+    let body = format!("note=%G1&{TS}");
+    let (_, b) = with_signature("", &body, &body);
+    assert_eq!(
+        codes(&diagnose(&Input::rest("", &b))),
+        [Code::MalformedEscape]
+    );
+}
+
+/// Python `requests` with a pre-built URL: the encoder signed `email=alice+tag@x.com&note=hello
+/// world&...` (a `+` meant as plus, a raw space), then `requote_uri` percent-encoded the space
+/// and left `+` and `@` alone.
+#[test]
+fn client_reencoded_after_signing() {
+    let signed = format!("email=alice+tag@x.com&note=hello world&{TS}");
+    let sent = format!("email=alice+tag@x.com&note=hello%20world&{TS}");
+    let (q, _) = with_signature(&sent, "", &signed);
+    let d = diagnose(&Input::rest(&q, ""));
+    assert!(!d.valid);
+    assert_eq!(
+        d.findings[0].code,
+        Code::ClientReencoded,
+        "{:?}",
+        d.findings
+    );
+    assert!(d.findings[0].confirmed);
+    assert!(codes(&d).contains(&Code::PlusInValue));
+    // The other rewrite: `%7E` signed, `~` sent.
+    let signed = format!("note=a%7Eb&{TS}");
+    let sent = format!("note=a~b&{TS}");
+    let (q, _) = with_signature(&sent, "", &signed);
+    assert_first(Input::rest(&q, ""), Code::ClientReencoded);
+}
+
+#[test]
+fn a_raw_hash_cuts_the_signature_off() {
+    let signed = format!("note=a#b&{TS}");
+    let sig = hmac_hex(SECRET.as_bytes(), &signed);
+    let url = format!("https://api.binance.com/api/v3/order?{signed}&signature={sig}");
+    let pasted = Pasted::query(&url);
+    assert_eq!(pasted.query, "note=a");
+    let d = diagnose(&Input::pasted(&pasted));
+    assert_eq!(
+        d.findings[0].code,
+        Code::SignatureMissing,
+        "{:?}",
+        d.findings
+    );
+    assert!(
+        d.findings[0].message.contains('#'),
+        "{}",
+        d.findings[0].message
+    );
+    assert!(d.stripped.iter().any(|s| s.contains('#')));
+}
+
+#[test]
+fn plus_in_an_email_is_a_warning() {
+    // Signed and sent alike, so the signature is valid; Binance reads `alice tag@x.com`.
+    let query = format!("email=alice+tag@x.com&{TS}");
+    let (q, _) = with_signature(&query, "", &query);
+    let d = diagnose(&Input::rest(&q, ""));
+    assert!(d.valid && d.ok(), "a warning only: {:?}", d.findings);
+    assert_eq!(codes(&d), [Code::PlusInValue]);
+    assert_eq!(d.findings[0].severity, Severity::Warning);
+    assert!(d.findings[0].fix.contains("%2B"));
+}
+
+#[test]
+fn unencoded_json_cut_by_an_ampersand() {
+    let body = format!(r#"batchOrders=[{{"symbol":"BTCUSDT","newClientOrderId":"a&b"}}]&{TS}"#);
+    let (_, b) = with_signature("", &body, &body);
+    let d = diagnose(&Input::rest("", &b));
+    assert!(d.valid);
+    assert_eq!(codes(&d), [Code::JsonValueSplit], "{:?}", d.findings);
+    assert!(!d.ok());
+}
+
+#[test]
+fn timestamp_units_and_malformed_timestamps() {
+    let query = "symbol=BTCUSDT&timestamp=1700000000000000";
+    let (q, _) = with_signature(query, "", query);
+    let d = diagnose(&Input::rest(&q, "").product(Product::UsdMFutures));
+    assert_eq!(codes(&d), [Code::TimestampUnit]);
+    assert!(
+        diagnose(&Input::rest(&q, "").product(Product::Spot))
+            .findings
+            .is_empty()
+    );
+    for (ts, code) in [
+        ("1700000000", Code::TimestampUnit),
+        ("abc", Code::TimestampMalformed),
+        ("1.7e12", Code::TimestampMalformed),
+    ] {
+        let query = format!("symbol=BTCUSDT&timestamp={ts}");
+        let (q, _) = with_signature(&query, "", &query);
+        assert_eq!(codes(&diagnose(&Input::rest(&q, ""))), [code], "{ts}");
+    }
+}
+
+#[test]
+fn repeated_signature() {
+    let payload = format!("symbol=BTCUSDT&{TS}");
+    let sig = hmac_hex(SECRET.as_bytes(), &payload);
+    let q = format!("{payload}&signature={sig}&signature={sig}");
+    let d = diagnose(&Input::rest(&q, ""));
+    assert_eq!(
+        d.findings[0].code,
+        Code::SignatureRepeated,
+        "{:?}",
+        d.findings
+    );
+    assert!(d.findings[0].confirmed);
+    assert!(!codes(&d).contains(&Code::DuplicateParameter));
+}
+
+#[test]
+fn array_parameters_as_a_repeated_key_are_legal() {
+    let mut p = Params::new();
+    p.push_repeated("asset", ["BTC", "USDT"]).unwrap();
+    let req = signer()
+        .sign_body(&p, Timestamp::from_millis(1_700_000_000_000).unwrap(), None)
+        .unwrap();
+    let d = diagnose(&Input::rest(req.query(), req.body()));
+    assert!(d.ok(), "{:?}", d.findings);
+    assert_eq!(codes(&d), [Code::DuplicateParameter]);
+    assert_eq!(d.findings[0].severity, Severity::Warning);
+    // Across query and body it is an error.
+    let body = format!("asset=USDT&{TS}");
+    let (q, b) = with_signature("asset=BTC", &body, &format!("asset=BTC{body}"));
+    let d = diagnose(&Input::rest(&q, &b));
+    assert_eq!(d.findings[0].code, Code::DuplicateParameter);
+    assert_eq!(d.findings[0].severity, Severity::Error);
+}
+
+#[test]
+fn no_api_key_is_needed_and_none_is_invented() {
+    let verifier = Signer::hmac_without_api_key(SECRET).unwrap();
+    let query = format!("symbol=BTCUSDT&{TS}");
+    let (q, _) = with_signature(&query, "", &query);
+    let d = verifier
+        .diagnose(&Input::rest(&q, "").error_code(-2014))
+        .unwrap();
+    assert_eq!(codes(&d), [Code::ApiKeyFormat]);
+    assert!(
+        !d.findings[0].message.contains("characters"),
+        "{}",
+        d.findings[0].message
+    );
+    // The key sent in the pasted request's header is the one described.
+    let pasted = Pasted::parse(&format!(
+        "curl -H 'X-MBX-APIKEY: short key' 'https://api.binance.com/api/v3/account?{q}'"
+    ))
+    .unwrap();
+    let d = verifier
+        .diagnose(&Input::pasted(&pasted).error_code(-2014))
+        .unwrap();
+    assert!(
+        d.findings[0].message.contains("9 characters"),
+        "{}",
+        d.findings[0].message
+    );
+    // The API key used as the secret is still recognised when the key is known.
+    let with_key = format!("{query}&signature={}", hmac_hex(KEY.as_bytes(), &query));
+    let d = verifier
+        .diagnose(&Input::rest(&with_key, "").api_key(KEY))
+        .unwrap();
+    assert_eq!(d.findings[0].code, Code::ApiKeyAsSecret);
+    assert_eq!(
+        codes(&verifier.diagnose(&Input::rest(&with_key, "")).unwrap()),
+        [Code::UnknownMismatch]
+    );
+}
+
+#[test]
+fn the_mistake_table_names_its_rows() {
+    let names: Vec<&str> = binance_sign::diagnose::mistakes()
+        .iter()
+        .map(|m| m.name())
+        .collect();
+    let unique: std::collections::HashSet<&&str> = names.iter().collect();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+    assert!(names.len() >= 15);
+}
+
+fn tricky_text() -> impl Strategy<Value = String> {
+    proptest::string::string_regex("[a-zA-Z0-9 +&=%#@~*\"'<>{}|,:/?１２３€😀\\[\\]-]{1,12}")
+        .unwrap()
+}
+
+fn tricky_pairs() -> impl Strategy<Value = Vec<(String, String)>> {
+    proptest::collection::vec(("[a-zA-Z][a-zA-Z0-9]{0,7}", tricky_text()), 1..6).prop_map(|pairs| {
+        let mut seen = std::collections::HashSet::new();
+        pairs
+            .into_iter()
+            .filter(|(k, _)| {
+                !["signature", "timestamp", "recvWindow"].contains(&k.as_str())
+                    && seen.insert(k.clone())
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Every way people paste a request the crate signed reads back valid, with no error.
+    #[test]
+    fn every_pasted_form_of_a_signed_request_is_valid(pairs in tricky_pairs(), split in 0usize..6) {
+        let split = split.min(pairs.len());
+        let q = Params::try_from_pairs(pairs[..split].iter().cloned()).unwrap();
+        let b = Params::try_from_pairs(pairs[split..].iter().cloned()).unwrap();
+        let ts = Timestamp::from_millis(1_700_000_000_000).unwrap();
+        let req = if b.is_empty() {
+            signer().sign_query(&q, ts, None).unwrap()
+        } else {
+            signer().sign_split(&q, &b, ts, None).unwrap()
+        };
+        let (query, body) = (req.query(), req.body());
+        let url = if query.is_empty() { "https://api.binance.com/api/v3/order".to_owned() } else { format!("https://api.binance.com/api/v3/order?{query}") };
+        let mut forms = vec![
+            Pasted::query_and_body(&format!("?{query}"), body),
+            Pasted::query_and_body(&format!("  {url}\n"), &format!("{body}\n")),
+            Pasted::parse(&format!("curl -X POST \\\n  '{url}' \\\n  -H 'X-MBX-APIKEY: {KEY}' \\\n  --data-raw '{body}'")).unwrap(),
+            Pasted::parse(&format!("POST {url} HTTP/1.1\r\nHost: api.binance.com\r\nX-MBX-APIKEY: {KEY}\r\nContent-Length: {}\r\n\r\n{body}", body.len())).unwrap(),
+            Pasted::parse(&format!("POST /api/v3/order{} HTTP/1.1\nX-MBX-APIKEY: {KEY}\n\n{body}\n", if query.is_empty() { String::new() } else { format!("?{query}") })).unwrap(),
+        ];
+        if body.is_empty() {
+            forms.push(Pasted::parse(&format!("curl \"{url}\" -H \"X-MBX-APIKEY: {KEY}\"")).unwrap());
+        }
+        for pasted in &forms {
+            prop_assert_eq!(&pasted.query, query);
+            prop_assert_eq!(&pasted.body, body);
+            let d = signer().diagnose(&Input::pasted(pasted)).unwrap();
+            prop_assert!(d.valid, "{:?}", pasted);
+            prop_assert!(d.errors().next().is_none(), "{:?}: {:?}", pasted, d.findings);
+        }
+    }
+
+    /// Each mistake of the table, committed on a correct request, is named first (or an
+    /// earlier row whose rebuilt payload is the very same bytes: both explanations hold).
+    #[test]
+    fn each_mistake_is_named_first(pairs in tricky_pairs(), split in 0usize..6) {
+        let split = split.min(pairs.len());
+        let mut q: Vec<(&str, &str)> = pairs[..split].iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut b: Vec<(&str, &str)> = pairs[split..].iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        if b.is_empty() { q.push(("timestamp", "1700000000000")) } else { b.push(("timestamp", "1700000000000")) }
+        let table = binance_sign::diagnose::mistakes();
+        for (row, mistake) in table.iter().enumerate() {
+            let Some(c) = mistake.commit(&q, &b) else { continue };
+            let (sent_q, sent_b) = with_signature(&c.query, &c.body, &c.signed);
+            let d = signer().diagnose(&Input::rest(&sent_q, &sent_b)).unwrap();
+            prop_assert!(!d.valid, "{}: {:?}", mistake.name(), c);
+            let first = d.findings[0].code;
+            let explained_earlier = table[..row]
+                .iter()
+                .any(|m| m.code() == first && m.rebuild(&c.query, &c.body).as_deref() == Some(c.signed.as_str()));
+            prop_assert!(
+                first == mistake.code() || explained_earlier,
+                "{}: got {:?} for {:?}", mistake.name(), d.findings, c
+            );
+            prop_assert!(d.findings[0].confirmed);
+        }
     }
 }

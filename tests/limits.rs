@@ -69,7 +69,7 @@ impl Binance {
         let mut over = None;
         let mut headers = Vec::new();
         for limit in &self.limits {
-            let len = limit.window_millis();
+            let len = limit.window().as_millis() as u64;
             let start = t.div_euclid(len as i64) * len as i64;
             let entry = self
                 .counts
@@ -345,45 +345,61 @@ fn reported_counts_go_to_their_window_at_400_ms_clock_error() {
 
 /// A burst at the end of a window, a silent window, a burst at the start of the next: with the
 /// first burst's clock 150 ms slow and the second's 150 ms fast, both can land in the silent
-/// window on Binance's clock. Orders of 10-s windows, per-stream errors, with and without
-/// observed counts: no window ever holds more than its limit.
+/// window on Binance's clock. Orders of 10-s windows, with clock errors that differ between the
+/// bursts and between clients (request `k` of a burst comes from client `k % n`, each with its
+/// own error, fixed or drawn from ±150 ms), with and without observed counts: no window ever
+/// holds more than its limit.
 #[test]
 fn bursts_around_a_silent_window_never_exceed_the_limit() {
     let limits = vec![
         RateLimit::new(RateLimitType::Orders, IntervalUnit::Second, 10, 100),
         RateLimit::new(RateLimitType::RequestWeight, IntervalUnit::Minute, 1, 6000),
     ];
+    let mut rng = Rng(0x5DEE_CE66_D1A4_F87B);
+    let mut cases: Vec<(Vec<i64>, Vec<i64>)> = [
+        (-150, 150),
+        (-150, -150),
+        (150, 150),
+        (150, -150),
+        (-20, 20),
+        (20, -20),
+        (-90, 140),
+    ]
+    .iter()
+    .map(|&(a, b)| (vec![a], vec![b]))
+    .collect();
+    cases.push((vec![-150, 0, 150], vec![150, -150, 60, -10]));
+    for _ in 0..12 {
+        let clients = |rng: &mut Rng| (0..rng.next(1, 6)).map(|_| rng.next(-150, 151)).collect();
+        cases.push((clients(&mut rng), clients(&mut rng)));
+    }
     for observe in [false, true] {
-        for (first, second) in [
-            (-150, 150),
-            (-150, -150),
-            (150, 150),
-            (150, -150),
-            (-20, 20),
-            (20, -20),
-            (-90, 140),
-        ] {
+        for (first, second) in &cases {
             for weight in [1u32, 30] {
                 let governor = Governor::new(limits.clone());
                 let mut binance = Binance::new(limits.clone());
                 // Window starts: W0 at T0 (a whole minute), the silent W1, W2.
                 let w0 = T0;
                 let mut responses = Vec::new();
-                // Sends up to 98 orders from the true time `start`, following waits for at
+                // Sends up to 98 orders from the true time `start`, request `k` from the
+                // client whose estimate is off by `errors[k % n]`, following waits for at
                 // most `patience` ms.
                 let burst = |start: i64,
-                             error: i64,
+                             errors: &[i64],
                              patience: i64,
                              binance: &mut Binance,
                              responses: &mut Vec<_>| {
                     let mut t = start;
                     let mut sent = 0;
+                    let mut k = 0;
                     while sent < 98 {
+                        let error = errors[k % errors.len()];
                         match governor.acquire(at(t + error), weight, true) {
                             Decision::Send => {
                                 let (status, headers) = binance.handle(t, u64::from(weight), true);
                                 responses.push((t + error, status, headers));
                                 sent += 1;
+                                k += 1;
                             }
                             Decision::Wait(d) if t + (d.as_millis() as i64) < start + patience => {
                                 t += d.as_millis() as i64;
@@ -394,10 +410,15 @@ fn bursts_around_a_silent_window_never_exceed_the_limit() {
                     }
                     sent
                 };
-                // The first burst's estimate says 130 ms before the end of W0; the second's
-                // says 50 ms into W2.
-                let first_sent =
-                    burst(w0 + 9_870 - first, first, 100, &mut binance, &mut responses);
+                // The first client of the first burst estimates 130 ms before the end of W0;
+                // the first of the second burst 50 ms into W2.
+                let first_sent = burst(
+                    w0 + 9_870 - first[0],
+                    first,
+                    100,
+                    &mut binance,
+                    &mut responses,
+                );
                 assert!(first_sent > 0);
                 if observe {
                     for (sent, status, headers) in responses.drain(..) {
@@ -412,7 +433,7 @@ fn bursts_around_a_silent_window_never_exceed_the_limit() {
                     }
                 }
                 let second_sent = burst(
-                    w0 + 20_050 - second,
+                    w0 + 20_050 - second[0],
                     second,
                     2_000,
                     &mut binance,
@@ -425,7 +446,7 @@ fn bursts_around_a_silent_window_never_exceed_the_limit() {
                 assert_eq!(
                     (binance.n429, binance.n418),
                     (0, 0),
-                    "errors {first}/{second} ms, weight {weight}, observe {observe}"
+                    "errors {first:?}/{second:?} ms, weight {weight}, observe {observe}"
                 );
             }
         }
@@ -644,7 +665,11 @@ fn header_parsing() {
         ("X-SAPI-USED-UID-WEIGHT-1M", 60_000),
     ] {
         let r = parse_header(name, "42").unwrap().unwrap();
-        assert_eq!((r.window_millis, r.count), (window, 42), "{name}");
+        assert_eq!(
+            (r.window, r.count),
+            (Duration::from_millis(window), 42),
+            "{name}"
+        );
     }
     assert_eq!(
         parse_header("X-SAPI-USED-UID-WEIGHT-1M", "1")
@@ -748,6 +773,36 @@ proptest! {
         if status == 418 && !readable && later < 120_000 {
             prop_assert!(matches!(decision, Decision::Banned { .. }), "{decision:?}");
         }
+    }
+
+    /// A readable `Retry-After`, in seconds or as an HTTP date: nothing is sent before it.
+    #[test]
+    fn nothing_is_sent_before_retry_after(
+        status in prop_oneof![Just(429u16), Just(418u16)],
+        secs in 1u64..100_000,
+        as_date in any::<bool>(),
+        early in 0u64..1_000,
+        noise in proptest::collection::vec((".{0,20}", ".{0,20}"), 0..3),
+    ) {
+        let g = Governor::new(RateLimit::spot_defaults());
+        let received = at(T0 + 1234);
+        let until = received.saturating_add(Duration::from_secs(secs));
+        let value = if as_date {
+            httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_micros(until.as_micros()))
+        } else {
+            secs.to_string()
+        };
+        let mut headers: Vec<(String, String)> = noise;
+        headers.push(("Retry-After".into(), value));
+        let _ = g.observe(received, received, status, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        // An HTTP date has whole seconds: the hold ends at most a second earlier.
+        let end = if as_date { until.saturating_sub(Duration::from_secs(1)) } else { until };
+        let probe = end.saturating_sub(Duration::from_millis(early + 1));
+        if probe > received {
+            let decision = g.acquire(probe, 1, true);
+            prop_assert!(decision != Decision::Send, "{decision:?} at {probe} before {until}");
+        }
+        prop_assert!(g.acquire(until.saturating_add(Duration::from_secs(1)), 1, true) == Decision::Send);
     }
 
     /// Counts and times at the edges of their types neither panic nor wrap around to `Send`.

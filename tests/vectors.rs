@@ -54,7 +54,7 @@ fn h1_query() {
     assert_eq!(req.query(), format!("{H1_PAYLOAD}&signature={H1}"));
     assert_eq!(req.body(), "");
     assert_eq!(req.payload(), H1_PAYLOAD);
-    assert_eq!(req.api_key(), SPOT_KEY);
+    assert_eq!(req.api_key(), Some(SPOT_KEY));
     spot().verify(req.query(), req.body()).unwrap();
 }
 

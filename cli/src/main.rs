@@ -1,16 +1,23 @@
 //! `binance-sign`: sign, verify and diagnose Binance API requests from the command line.
 //!
 //! Secrets never go on the command line: the HMAC secret is read from the environment variable
-//! named by `--secret-env`, the API key from `--api-key-env`, a PEM key from `--key-file`.
+//! named by `--secret-env`, the API key from `--api-key-env`, a PEM key from `--key-file`. The
+//! value of a `--*-env` argument is never printed (it might be a secret pasted by mistake), and
+//! the secret, PEM text and passphrase live in buffers wiped on drop.
 //! Exit codes: 0 success, 1 verification failed or problems found, 2 usage or input error.
 
+use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use binance_sign::diagnose::{Api, Input};
+use binance_sign::diagnose::{Api, Input, Pasted};
 use binance_sign::ws::WsParams;
 use binance_sign::{Error, Params, Product, RecvWindow, ServerTime, Signer, Timestamp};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use zeroize::Zeroizing;
+
+const DEFAULT_SECRET_ENV: &str = "BINANCE_API_SECRET";
+const DEFAULT_API_KEY_ENV: &str = "BINANCE_API_KEY";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -20,20 +27,10 @@ use clap::{Parser, Subcommand};
 )]
 struct Cli {
     /// Environment variable holding the HMAC secret.
-    #[arg(
-        long,
-        global = true,
-        default_value = "BINANCE_API_SECRET",
-        value_name = "NAME"
-    )]
+    #[arg(long, global = true, default_value = DEFAULT_SECRET_ENV, value_name = "NAME", hide_default_value = false)]
     secret_env: String,
-    /// Environment variable holding the API key.
-    #[arg(
-        long,
-        global = true,
-        default_value = "BINANCE_API_KEY",
-        value_name = "NAME"
-    )]
+    /// Environment variable holding the API key (needed by `ws` only).
+    #[arg(long, global = true, default_value = DEFAULT_API_KEY_ENV, value_name = "NAME")]
     api_key_env: String,
     /// A PKCS#8 PEM private key (Ed25519 or RSA) to use instead of an HMAC secret.
     #[arg(long, global = true, value_name = "PEM")]
@@ -47,6 +44,23 @@ struct Cli {
     product: Option<Product>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// A request as sent: pasted as a query (alone, `?query`, or a full URL) and a body, or as a
+/// whole `curl` command line or raw HTTP request.
+#[derive(Args, Debug)]
+struct Request {
+    /// The query string as sent: alone, with a leading `?`, or as a full URL (surrounding
+    /// whitespace and line breaks are trimmed); with --ws, the WebSocket params JSON.
+    #[arg(long, default_value = "")]
+    query: String,
+    /// The form body as sent.
+    #[arg(long, default_value = "")]
+    body: String,
+    /// A file (`-` for stdin) holding a `curl` command line or a raw HTTP/1.1 request; its
+    /// X-MBX-APIKEY header is the API key sent.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["query", "body"])]
+    request: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -77,31 +91,23 @@ enum Command {
     },
     /// Verify a signed request: exit 0 and `valid`, or exit 1 and the reason.
     Verify {
-        /// The query string as sent (without `?`).
-        #[arg(long, default_value = "")]
-        query: String,
-        /// The form body as sent.
-        #[arg(long, default_value = "")]
-        body: String,
+        #[command(flatten)]
+        request: Request,
     },
     /// Explain why Binance rejected a request (-1022, -1021, -1100, -2015, ...).
     Diagnose {
-        /// The query string as sent; with --ws, the WebSocket params JSON object.
-        #[arg(long, default_value = "")]
-        query: String,
-        /// The form body as sent.
-        #[arg(long, default_value = "")]
-        body: String,
+        #[command(flatten)]
+        request: Request,
         /// Binance's server time in milliseconds when the request arrived.
         #[arg(long, value_name = "MS")]
         server_time: Option<u64>,
         /// The error code Binance answered, e.g. -1022.
         #[arg(long, allow_hyphen_values = true, value_name = "N")]
         error_code: Option<i64>,
-        /// The request went to the WebSocket API.
+        /// The request went to the WebSocket API (--query holds the params JSON).
         #[arg(long)]
         ws: bool,
-        /// Print {"valid","findings":[{"code","message","fix"}]} as JSON.
+        /// Print {"valid","findings":[{"code","severity","message","fix","confirmed"}],"stripped"} as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -192,49 +198,66 @@ fn run(cli: Cli) -> Result<ExitCode, Fail> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify { query, body } => match signer.verify(&query, &body) {
-            Ok(()) => {
-                println!("valid");
-                Ok(ExitCode::SUCCESS)
+        Command::Verify { request } => {
+            let pasted = pasted(&request)?;
+            for stripped in &pasted.stripped {
+                eprintln!("note: read as sent after stripping {stripped}");
             }
-            Err(e) => {
-                println!("invalid: {e}");
-                Ok(ExitCode::from(1))
+            match signer.verify(&pasted.query, &pasted.body) {
+                Ok(()) => {
+                    println!("valid");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    println!("invalid: {e}");
+                    Ok(ExitCode::from(1))
+                }
             }
-        },
+        }
         Command::Diagnose {
-            query,
-            body,
+            request,
             server_time,
             error_code,
             ws,
             json,
         } => {
-            let input = Input {
-                query: &query,
-                body: &body,
-                api: if ws { Api::WebSocket } else { Api::Rest },
-                server_time: server_time.map(ServerTime::from_millis).transpose()?,
-                error_code,
-                product,
+            let pasted = if ws {
+                let mut p = Pasted::default();
+                p.query = request.query.trim().to_owned();
+                p
+            } else {
+                pasted(&request)?
             };
+            let mut input = Input::pasted(&pasted);
+            input.api = if ws { Api::WebSocket } else { Api::Rest };
+            input.server_time = server_time.map(ServerTime::from_millis).transpose()?;
+            input.error_code = error_code;
+            input.product = product;
             let diagnosis = signer.diagnose(&input)?;
             if json {
                 println!("{}", serde_json::to_string(&diagnosis).unwrap_or_default());
             } else {
+                for stripped in &diagnosis.stripped {
+                    println!("read as sent after stripping {stripped}");
+                }
                 println!("{}", diagnosis.summary());
                 for (i, f) in diagnosis.findings.iter().enumerate() {
                     let certainty = if f.confirmed {
-                        " (confirmed by the signature)"
+                        ", confirmed by the signature"
                     } else {
                         ""
                     };
-                    println!("{}. [{}]{certainty} {}", i + 1, f.code, f.message);
+                    println!(
+                        "{}. [{}] ({}{certainty}) {}",
+                        i + 1,
+                        f.code,
+                        f.severity,
+                        f.message
+                    );
                     println!("   fix: {}", f.fix);
                 }
             }
-            let ok = diagnosis.valid && diagnosis.findings.is_empty();
-            Ok(if ok {
+            Ok(if diagnosis.ok() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(1)
@@ -259,37 +282,75 @@ fn run(cli: Cli) -> Result<ExitCode, Fail> {
     }
 }
 
-fn signer(cli: &Cli, needs_api_key: bool) -> Result<Signer, Fail> {
-    let api_key = match std::env::var(&cli.api_key_env) {
-        Ok(key) => key,
-        Err(_) if !needs_api_key => "unset-api-key".to_owned(),
-        Err(_) => {
-            return Err(Fail(format!(
-                "this command signs the API key too: set the environment variable {}",
-                cli.api_key_env
-            )));
+/// The request given on the command line, as an HTTP client would send it.
+fn pasted(request: &Request) -> Result<Pasted, Fail> {
+    let Some(path) = &request.request else {
+        if request.query.is_empty() && request.body.is_empty() {
+            return Err(Fail(
+                "give the request: --query (and --body), or --request FILE".into(),
+            ));
         }
+        return Ok(Pasted::query_and_body(&request.query, &request.body));
     };
+    let mut text = String::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text))
+    };
+    read.map_err(|e| Fail(format!("cannot read --request {}: {e}", path.display())))?;
+    Ok(Pasted::parse(&text)?)
+}
+
+/// The name of an environment variable for messages: the default names are shown, any other
+/// value of a `--*-env` argument is not (it might be a secret pasted in the wrong place).
+fn env_name<'a>(given: &'a str, default: &'a str, flag: &'a str) -> String {
+    if given == default {
+        format!("the environment variable {default}")
+    } else {
+        format!("the environment variable named by {flag}")
+    }
+}
+
+/// Reads an environment variable into a buffer wiped on drop.
+fn secret_var(name: &str) -> Option<Zeroizing<String>> {
+    std::env::var(name).ok().map(Zeroizing::new)
+}
+
+fn signer(cli: &Cli, needs_api_key: bool) -> Result<Signer, Fail> {
+    let api_key = secret_var(&cli.api_key_env);
+    if needs_api_key && api_key.is_none() {
+        return Err(Fail(format!(
+            "this command signs the API key too: set {}",
+            env_name(&cli.api_key_env, DEFAULT_API_KEY_ENV, "--api-key-env")
+        )));
+    }
     let signer = if let Some(path) = &cli.key_file {
         let pem = std::fs::read_to_string(path)
+            .map(Zeroizing::new)
             .map_err(|e| Fail(format!("cannot read --key-file {}: {e}", path.display())))?;
         let passphrase = match &cli.key_passphrase_env {
-            Some(name) => Some(std::env::var(name).map_err(|_| {
-                Fail(format!(
-                    "--key-passphrase-env: the environment variable {name} is not set"
-                ))
+            Some(name) => Some(secret_var(name).ok_or_else(|| {
+                Fail("--key-passphrase-env: the environment variable it names is not set".into())
             })?),
             None => None,
         };
-        Signer::from_pem(&api_key, &pem, passphrase.as_deref().map(str::as_bytes))?
+        let passphrase = passphrase.as_ref().map(|p| p.as_bytes());
+        match &api_key {
+            Some(key) => Signer::from_pem(key.as_str(), &pem, passphrase)?,
+            None => Signer::from_pem_without_api_key(&pem, passphrase)?,
+        }
     } else {
-        let secret = std::env::var(&cli.secret_env).map_err(|_| {
+        let secret = secret_var(&cli.secret_env).ok_or_else(|| {
             Fail(format!(
-                "no key: set the environment variable {} to the HMAC secret, or pass --key-file",
-                cli.secret_env
+                "no key: set {} to the HMAC secret, or pass --key-file",
+                env_name(&cli.secret_env, DEFAULT_SECRET_ENV, "--secret-env")
             ))
         })?;
-        Signer::hmac(&api_key, &secret)?
+        match &api_key {
+            Some(key) => Signer::hmac(key.as_str(), secret.as_str())?,
+            None => Signer::hmac_without_api_key(secret.as_str())?,
+        }
     };
     Ok(match cli.product {
         Some(p) => signer.for_product(p),

@@ -221,6 +221,7 @@ fn diagnose_json_fixtures() {
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(json["valid"], false);
     assert_eq!(json["findings"][0]["code"], "signed-decoded-payload");
+    assert_eq!(json["findings"][0]["severity"], "error");
     assert!(
         json["findings"][0]["fix"]
             .as_str()
@@ -252,7 +253,10 @@ fn diagnose_json_fixtures() {
     let valid = spot(&sign_args(&[])).stdout;
     let r = spot(&["diagnose", "--query", valid.trim(), "--json"]);
     assert_eq!(r.code, 0);
-    assert_eq!(r.stdout.trim(), r#"{"valid":true,"findings":[]}"#);
+    assert_eq!(
+        r.stdout.trim(),
+        r#"{"valid":true,"findings":[],"stripped":[]}"#
+    );
 
     // Human output, WebSocket, server time.
     let r = spot(&[
@@ -345,4 +349,110 @@ fn exit_codes_and_errors() {
     assert_eq!(r.code, 1, "a negative error code parses: {}", r.stderr);
     let r = spot(&["diagnose", "--ws", "--query", "not json"]);
     assert_eq!(r.code, 2);
+}
+
+fn run_stdin(args: &[&str], env: &[(&str, &str)], stdin: &str) -> Run {
+    let mut cmd = Command::cargo_bin("binance-sign").unwrap();
+    cmd.env_clear().args(args).write_stdin(stdin.to_owned());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    };
+    assert!(!run.stdout.contains(SECRET) && !run.stderr.contains(SECRET));
+    run
+}
+
+#[test]
+fn pasted_requests_and_no_api_key() {
+    let valid = spot(&sign_args(&[])).stdout;
+    let valid = valid.trim();
+    let secret_only = [("BINANCE_API_SECRET", SECRET)];
+    // A full URL with a trailing newline, from the secret alone.
+    let url = format!("https://api.binance.com/api/v3/order?{valid}\n");
+    let r = run(&["verify", "--query", &url], &secret_only);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "valid\n"), "{}", r.stderr);
+    assert!(r.stderr.contains("stripping the URL"), "{}", r.stderr);
+    let r = run(
+        &["diagnose", "--query", &format!("?{valid}"), "--json"],
+        &secret_only,
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["stripped"][0], "the leading `?`");
+    // A curl command line from stdin, a raw HTTP request from a file.
+    let curl = format!(
+        "curl -X GET \\\n  'https://api.binance.com/api/v3/order?{valid}' \\\n  -H 'X-MBX-APIKEY: {KEY}'\n"
+    );
+    let r = run_stdin(&["diagnose", "--request", "-"], &secret_only, &curl);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let dir = std::env::temp_dir().join(format!("binance-sign-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("request.http");
+    std::fs::write(&file, format!("GET /api/v3/order?{valid} HTTP/1.1\r\nHost: api.binance.com\r\nX-MBX-APIKEY: {KEY}\r\n\r\n")).unwrap();
+    let r = run(
+        &["verify", "--request", file.to_str().unwrap()],
+        &secret_only,
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // -2014 describes only a key actually given.
+    let r = run(
+        &["diagnose", "--query", valid, "--error-code", "-2014"],
+        &secret_only,
+    );
+    assert!(
+        r.stdout.contains("[api-key-format]") && !r.stdout.contains("characters"),
+        "{}",
+        r.stdout
+    );
+    std::fs::write(
+        &file,
+        format!("GET /api/v3/order?{valid} HTTP/1.1\nX-MBX-APIKEY: not-a-key\n\n"),
+    )
+    .unwrap();
+    let r = run(
+        &[
+            "diagnose",
+            "--request",
+            file.to_str().unwrap(),
+            "--error-code",
+            "-2014",
+        ],
+        &secret_only,
+    );
+    assert!(r.stdout.contains("has 9 characters"), "{}", r.stdout);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let r = run(&["verify"], &secret_only);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn env_arguments_are_never_echoed() {
+    // The secret pasted where the variable's name goes.
+    for flag in ["--secret-env", "--api-key-env", "--key-passphrase-env"] {
+        let mut args = vec!["ws", "order.test", "a=1", flag, SECRET];
+        if flag == "--key-passphrase-env" {
+            args.extend([
+                "--key-file",
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../tests/data/ed25519-encrypted.pem"
+                ),
+            ]);
+        }
+        let r = run(
+            &args,
+            &[("BINANCE_API_KEY", KEY), ("BINANCE_API_SECRET", SECRET)],
+        );
+        assert_eq!(r.code, 2, "{flag}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(flag) || r.stderr.contains("BINANCE_API_SECRET"),
+            "{flag}: {}",
+            r.stderr
+        );
+    }
 }

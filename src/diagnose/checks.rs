@@ -1,38 +1,225 @@
 //! Findings read from the request's shape, whatever the signature says.
 
+use std::collections::HashMap;
+
+use super::mistakes::client_encodes;
+use super::sent::Param;
 use super::{Code, Finding, Input};
-use crate::product::Product;
+use crate::encoding::is_digits;
+use crate::error::excerpt;
 use crate::recv_window::RecvWindow;
+use crate::timestamp::TimeUnit;
 use crate::window::{WindowVerdict, check_window};
 use crate::wire::parse_timestamp;
 
-/// Checks the decoded `(key, value)` pairs, in the order sent.
-pub(super) fn structure(
-    pairs: &[(String, String)],
-    input: &Input<'_>,
+/// The checks of a REST request's wire form: escapes, bytes clients rewrite, raw `+`, JSON
+/// split by `&`, repeated keys; then each value's own checks.
+pub(super) fn rest(params: &[Param<'_>], input: &Input<'_>, findings: &mut Vec<Finding>) {
+    let split = json_splits(params, findings);
+    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    for (i, p) in params.iter().enumerate() {
+        if split.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let part = if p.in_body { "body" } else { "query" };
+        if !p.decodes {
+            findings.push(Finding::new(
+                Code::MalformedEscape,
+                format!(
+                    "{part}: `{}` at byte {} has a `%` not followed by two hex digits, or escapes that are not UTF-8",
+                    excerpt(p.segment, 80),
+                    p.at
+                ),
+                "percent-encode the UTF-8 bytes of the text as %XX, and a literal `%` as %25",
+            ));
+        }
+        if p.is_signature() {
+            continue;
+        }
+        let entry = counts.entry(p.key.as_str()).or_default();
+        if p.in_body {
+            entry.1 += 1;
+        } else {
+            entry.0 += 1;
+        }
+        if let Some(value) = p.raw_value.filter(|v| v.contains('+')) {
+            findings.push(
+                Finding::new(
+                    Code::PlusInValue,
+                    format!(
+                        "`{}` holds a raw `+`, which Binance reads as a space: `{}`",
+                        p.key,
+                        excerpt(&p.value, 60)
+                    ),
+                    format!(
+                        "if it is a plus sign, send it as %2B: {}={}",
+                        p.raw_key,
+                        excerpt(&value.replace('+', "%2B"), 80)
+                    ),
+                )
+                .warning(),
+            );
+        }
+        values(&p.key, &p.value, findings);
+    }
+    duplicates(params, &counts, findings);
+    if let Some(at) = input.query.bytes().position(client_encodes) {
+        let c = input.query[at..].chars().next().unwrap_or(' ');
+        findings.push(Finding::new(
+            Code::ClientReencoded,
+            format!(
+                "the query holds a raw {c:?} at byte {at}, which HTTP clients percent-encode before sending: Binance verifies other bytes than were signed"
+            ),
+            "percent-encode every byte outside A-Z a-z 0-9 - . _ ~ before signing",
+        ));
+    }
+    timing(
+        |name| {
+            params
+                .iter()
+                .rev()
+                .find(|p| p.key == name)
+                .map(|p| p.value.as_str())
+        },
+        input,
+        findings,
+    );
+}
+
+/// Repeated keys: in both the query and the body Binance answers -1101 or takes the query's
+/// value; repeated within one part is how ARRAY parameters travel, so only a warning.
+fn duplicates(
+    params: &[Param<'_>],
+    counts: &HashMap<&str, (usize, usize)>,
     findings: &mut Vec<Finding>,
 ) {
-    let mut seen: Vec<&str> = Vec::new();
-    for (key, value) in pairs {
-        if seen.contains(&key.as_str()) {
-            findings.push(Finding::new(
+    let mut reported = std::collections::HashSet::new();
+    for p in params.iter().filter(|p| !p.is_signature()) {
+        let Some(&(in_query, in_body)) = counts.get(p.key.as_str()) else {
+            continue;
+        };
+        if in_query + in_body < 2 || !reported.insert(p.key.as_str()) {
+            continue;
+        }
+        let key = &p.key;
+        findings.push(if in_query > 0 && in_body > 0 {
+            Finding::new(
                 Code::DuplicateParameter,
-                format!("parameter `{key}` is sent more than once; Binance answers -1101 (or takes the query's value)"),
+                format!("parameter `{key}` is sent in both the query and the body; Binance answers -1101 (or takes the query's value)"),
                 format!("send `{key}` once, in either the query or the body"),
-            ));
+            )
+        } else {
+            Finding::new(
+                Code::DuplicateParameter,
+                format!("parameter `{key}` is sent {} times; Binance takes that only for ARRAY parameters (such as `asset` on /sapi/v1/asset/dust), elsewhere it answers -1101", in_query + in_body),
+                format!("send `{key}` once, or as one JSON list if the endpoint takes a list"),
+            )
+            .warning()
+        });
+    }
+}
+
+/// How many segments, and how many bytes, a JSON value cut by `&` is looked for in.
+const MAX_GLUED: usize = 64;
+const MAX_GLUED_BYTES: usize = 16 * 1024;
+
+/// Values that start a JSON array or object sent unencoded and cut by a raw `&`: each is one
+/// finding, and the fragments (marked in the returned flags) get no other findings.
+fn json_splits(params: &[Param<'_>], findings: &mut Vec<Finding>) -> Vec<bool> {
+    let mut consumed = vec![false; params.len()];
+    let mut i = 0;
+    while i < params.len() {
+        let p = &params[i];
+        let starts_json = p
+            .raw_value
+            .is_some_and(|v| v.starts_with('[') || v.starts_with('{'));
+        if !starts_json || serde_json::from_str::<serde_json::Value>(&p.value).is_ok() {
+            i += 1;
+            continue;
         }
-        seen.push(key);
-        if value.is_empty() && key != "signature" {
-            findings.push(Finding::new(
-                Code::EmptyValue,
-                format!("parameter `{key}` has an empty value; Binance answers -1102"),
-                format!("leave `{key}` out, or give it a value"),
-            ));
+        // Glue the following segments of the same part back on until the JSON parses (within
+        // a bound, so the work stays linear in the request's size).
+        let mut text = p.value.clone();
+        let mut end = None;
+        for (j, next) in params.iter().enumerate().skip(i + 1).take(MAX_GLUED) {
+            if next.in_body != p.in_body || text.len() > MAX_GLUED_BYTES {
+                break;
+            }
+            text.push('&');
+            text.push_str(
+                &crate::encoding::decode(next.segment).unwrap_or_else(|_| next.segment.to_owned()),
+            );
+            if serde_json::from_str::<serde_json::Value>(&text).is_ok() {
+                end = Some(j);
+                break;
+            }
         }
-        list_format(key, value, findings);
+        match end {
+            Some(j) => {
+                findings.push(Finding::new(
+                    Code::JsonValueSplit,
+                    format!(
+                        "`{}` holds JSON sent unencoded: the raw `&` inside it cut it into {} parameters, so Binance reads `{}={}` and no valid JSON",
+                        p.key,
+                        j - i + 1,
+                        p.raw_key,
+                        excerpt(&p.value, 60)
+                    ),
+                    format!("percent-encode the whole JSON value (`&` is %26, `\"` is %22) before signing, e.g. {}", excerpt(&crate::encoding::encode(&text), 80)),
+                ));
+                for flag in &mut consumed[i + 1..=j] {
+                    *flag = true;
+                }
+                i = j + 1;
+            }
+            None => i += 1,
+        }
+    }
+    consumed
+}
+
+/// The checks of one decoded value, whatever the API form.
+pub(super) fn values(key: &str, value: &str, findings: &mut Vec<Finding>) {
+    if value.is_empty() {
+        findings.push(Finding::new(
+            Code::EmptyValue,
+            format!("parameter `{key}` has an empty value; Binance answers -1102"),
+            format!("leave `{key}` out, or give it a value"),
+        ));
+    }
+    list_format(key, value, findings);
+    // `timestamp` and `recvWindow` have codes of their own.
+    if !matches!(key, "timestamp" | "recvWindow") {
         number_format(key, value, findings);
     }
-    timing(pairs, input, findings);
+}
+
+/// The checks of a WebSocket request's decoded members.
+pub(super) fn members(pairs: &[(String, String)], input: &Input<'_>, findings: &mut Vec<Finding>) {
+    let mut seen = std::collections::HashSet::new();
+    for (key, value) in pairs {
+        if !seen.insert(key.as_str()) {
+            findings.push(Finding::new(
+                Code::DuplicateParameter,
+                format!("parameter `{key}` appears more than once in params"),
+                format!("send `{key}` once"),
+            ));
+        }
+        if key != "signature" {
+            values(key, value, findings);
+        }
+    }
+    timing(
+        |name| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        },
+        input,
+        findings,
+    );
 }
 
 fn list_format(key: &str, value: &str, findings: &mut Vec<Finding>) {
@@ -55,27 +242,26 @@ fn list_format(key: &str, value: &str, findings: &mut Vec<Finding>) {
             format!("`{key}` is a JSON list with spaces; Binance answers -1100"),
             format!(
                 "write the list compactly, no spaces: {}",
-                value.replace(" ", "")
+                value.replace(' ', "")
             ),
         ));
     }
 }
 
 fn number_format(key: &str, value: &str, findings: &mut Vec<Finding>) {
-    let digits = crate::encoding::is_digits;
     let mantissa = |s: &str| {
         let s = s.strip_prefix('-').unwrap_or(s);
         match s.split_once('.') {
-            Some((a, b)) => digits(a) && digits(b),
-            None => digits(s),
+            Some((a, b)) => is_digits(a) && is_digits(b),
+            None => is_digits(s),
         }
     };
     let exponent = value
         .split_once(['e', 'E'])
-        .is_some_and(|(m, e)| mantissa(m) && digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
+        .is_some_and(|(m, e)| mantissa(m) && is_digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
     let comma = value
         .split_once(',')
-        .is_some_and(|(a, b)| digits(a) && digits(b) && !b.contains(','));
+        .is_some_and(|(a, b)| is_digits(a) && is_digits(b) && !b.contains(','));
     if exponent || comma || matches!(value, "NaN" | "nan" | "inf" | "-inf" | "Infinity") {
         findings.push(Finding::new(
             Code::NumberFormat,
@@ -85,14 +271,11 @@ fn number_format(key: &str, value: &str, findings: &mut Vec<Finding>) {
     }
 }
 
-fn timing(pairs: &[(String, String)], input: &Input<'_>, findings: &mut Vec<Finding>) {
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+fn timing<'v>(
+    get: impl Fn(&str) -> Option<&'v str>,
+    input: &Input<'_>,
+    findings: &mut Vec<Finding>,
+) {
     let mut recv_window = None;
     if let Some(text) = get("recvWindow") {
         match text.parse::<RecvWindow>() {
@@ -117,22 +300,31 @@ fn timing(pairs: &[(String, String)], input: &Input<'_>, findings: &mut Vec<Find
         return;
     };
     let Ok(timestamp) = parse_timestamp(text) else {
-        findings.push(Finding::new(
-            Code::NumberFormat,
-            format!("timestamp={text} is not a millisecond (or microsecond) time after 2017; Binance answers -1102 or -1021"),
-            "send the current time in milliseconds since the epoch, e.g. 1700000000000",
-        ));
+        findings.push(if text.len() == 10 && is_digits(text) {
+            Finding::new(
+                Code::TimestampUnit,
+                format!("timestamp={text} is in seconds; Binance takes milliseconds"),
+                "send milliseconds since the epoch: 13 digits, e.g. 1700000000000",
+            )
+        } else {
+            Finding::new(
+                Code::TimestampMalformed,
+                format!("timestamp={} is not a whole number of milliseconds after 2017; Binance answers -1102", excerpt(text, 40)),
+                "send the current time in milliseconds since the epoch, e.g. 1700000000000",
+            )
+        });
         return;
     };
     if let Some(product) = input.product {
-        if product != Product::Spot && timestamp.value() > crate::timestamp::MAX_TIMESTAMP_MILLIS {
+        if !product.allows_micros() && timestamp.unit() == TimeUnit::Micros {
             findings.push(Finding::new(
-                Code::TimestampAhead,
+                Code::TimestampUnit,
                 format!(
                     "timestamp={text} is in microseconds, which only spot accepts, not {product}"
                 ),
-                "send milliseconds",
+                "send milliseconds (13 digits)",
             ));
+            return;
         }
     }
     let Some(server) = input.server_time else {
@@ -147,7 +339,7 @@ fn timing(pairs: &[(String, String)], input: &Input<'_>, findings: &mut Vec<Find
                 by.as_secs_f64() * 1000.0
             ),
             format!(
-                "your clock runs about {skew_ms} ms fast: an offset of {} ms would have worked; estimate it with TimeSync from GET /api/v3/time",
+                "your clock runs about {skew_ms} ms fast: an offset of {} ms would have worked; estimate it with ServerClock from GET /api/v3/time",
                 -skew_ms
             ),
         )),
@@ -160,7 +352,7 @@ fn timing(pairs: &[(String, String)], input: &Input<'_>, findings: &mut Vec<Find
                 by.as_secs_f64() * 1000.0
             ),
             format!(
-                "your clock runs about {} ms slow (or the request was delayed): an offset of +{} ms would have worked; estimate it with TimeSync rather than widening recvWindow",
+                "your clock runs about {} ms slow (or the request was delayed): an offset of +{} ms would have worked; estimate it with ServerClock rather than widening recvWindow",
                 -skew_ms, -skew_ms
             ),
         )),
@@ -168,9 +360,10 @@ fn timing(pairs: &[(String, String)], input: &Input<'_>, findings: &mut Vec<Find
     }
 }
 
-/// Findings about the API key itself, from the error code Binance answered.
+/// Findings about the API key itself, from the error code Binance answered. `api_key` is the
+/// key actually given (sent or configured); without one, nothing is said about its shape.
 pub(super) fn api_key(
-    signer_api_key: &str,
+    api_key: Option<&str>,
     valid: bool,
     input: &Input<'_>,
     findings: &mut Vec<Finding>,
@@ -187,10 +380,13 @@ pub(super) fn api_key(
             "check that the key has the permission this product needs (e.g. Enable Spot & Margin Trading, Enable Futures), that this machine's IP is on the key's whitelist, that the key was not reset, deleted or expired, and that testnet keys go to the testnet",
         )),
         Some(-2014) => {
-            let shape = if signer_api_key.len() == 64 && signer_api_key.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                String::new()
-            } else {
-                format!(" (the key given here has {} characters; Binance keys are 64 letters and digits)", signer_api_key.len())
+            let shape = match api_key {
+                Some(key) if !(key.len() == 64 && key.bytes().all(|b| b.is_ascii_alphanumeric())) => format!(
+                    " (the key given has {} characters{}; Binance keys are 64 letters and digits)",
+                    key.len(),
+                    if key.trim() == key { "" } else { ", with surrounding whitespace" }
+                ),
+                _ => String::new(),
             };
             findings.push(Finding::new(
                 Code::ApiKeyFormat,

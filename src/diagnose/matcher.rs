@@ -2,6 +2,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use hmac::{Hmac, Mac as _};
+use sha2::Sha256;
+use zeroize::Zeroizing;
 
 use super::{Code, Finding};
 use crate::encoding::decode;
@@ -26,54 +29,69 @@ pub(super) enum Form {
     /// Base64 where Binance expects hex (HMAC).
     Base64ForHex,
     /// Base64 sent raw on REST (`+`, `/`, `=` unencoded), or percent-encoded in JSON.
+    #[cfg_attr(not(any(feature = "ed25519", feature = "rsa")), allow(dead_code))]
     WrongBase64Encoding,
+}
+
+/// The HMAC tags the sent signature could stand for: hex, or base64 in some alphabet.
+enum SentTag {
+    Hex([u8; 32]),
+    Base64(Vec<Vec<u8>>),
 }
 
 pub(super) struct Matcher<'a> {
     signer: &'a Signer,
+    #[cfg_attr(not(any(feature = "ed25519", feature = "rsa")), allow(dead_code))]
     sent: &'a str,
     transport: Transport,
+    tag: SentTag,
 }
 
 impl<'a> Matcher<'a> {
     pub(super) fn new(signer: &'a Signer, sent: &'a str, transport: Transport) -> Self {
+        let tag = match keys::parse_hex_tag(sent) {
+            Some(tag) => SentTag::Hex(tag),
+            None => {
+                let decoded = decode(sent).unwrap_or_else(|_| sent.to_owned());
+                let mut variants: Vec<Vec<u8>> = base64_variants(&decoded)
+                    .chain(base64_variants(sent))
+                    .filter(|bytes| bytes.len() == 32)
+                    .collect();
+                variants.dedup();
+                SentTag::Base64(variants)
+            }
+        };
         Self {
             signer,
             sent,
             transport,
-        }
-    }
-
-    /// The HMAC secret, when the key is one.
-    pub(super) fn secret(&self) -> Option<&'a [u8]> {
-        match self.signer.key() {
-            Key::Hmac(key) => Some(key.secret()),
-            #[cfg(any(feature = "ed25519", feature = "rsa"))]
-            _ => None,
+            tag,
         }
     }
 
     /// Whether the sent signature signs `payload` with the signer's key.
     pub(super) fn check(&self, payload: &str) -> Option<Form> {
-        match self.secret() {
-            Some(secret) => self.check_hmac(secret, payload),
-            None => self.check_asymmetric(payload),
+        match self.signer.key() {
+            Key::Hmac(key) => self.check_hmac(key.state(), payload),
+            #[cfg(any(feature = "ed25519", feature = "rsa"))]
+            _ => self.check_asymmetric(payload),
         }
     }
 
-    /// Whether the sent signature is the HMAC of `payload` under `secret`.
-    pub(super) fn check_hmac(&self, secret: &[u8], payload: &str) -> Option<Form> {
-        let tag = keys::hmac_tag(&keys::keyed(secret), &[payload.as_bytes()]);
-        if let Some(sent) = keys::parse_hex_tag(self.sent) {
-            return (sent == tag).then_some(Form::Canonical);
+    /// Whether the sent signature is the HMAC of `payload` under the keyed state `keyed`,
+    /// compared in constant time.
+    fn check_hmac(&self, keyed: &Hmac<Sha256>, payload: &str) -> Option<Form> {
+        let mac = keys::hmac_fed(keyed, &[payload.as_bytes()]);
+        match &self.tag {
+            SentTag::Hex(tag) => mac.verify_slice(tag).ok().map(|()| Form::Canonical),
+            SentTag::Base64(variants) => variants
+                .iter()
+                .any(|bytes| mac.clone().verify_slice(bytes).is_ok())
+                .then_some(Form::Base64ForHex),
         }
-        let text = decode(self.sent).unwrap_or_else(|_| self.sent.to_owned());
-        base64_variants(&text)
-            .chain(base64_variants(self.sent))
-            .any(|bytes| bytes == tag.as_slice())
-            .then_some(Form::Base64ForHex)
     }
 
+    #[cfg(any(feature = "ed25519", feature = "rsa"))]
     fn check_asymmetric(&self, payload: &str) -> Option<Form> {
         let raw = self.sent.contains(['+', '/', '=']);
         let percent = self.sent.contains('%');
@@ -95,35 +113,37 @@ impl<'a> Matcher<'a> {
                 }
             })
     }
-}
 
-fn base64_variants(text: &str) -> impl Iterator<Item = Vec<u8>> + '_ {
-    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
-        .into_iter()
-        .filter_map(move |engine| engine.decode(text.as_bytes()).ok())
-}
-
-impl Matcher<'_> {
     /// Key mistakes that reproduce the sent signature over `payload`: the HMAC secret as
-    /// loading mistakes leave it, or the API key used as the secret. Confirmed findings, each
-    /// with the form the signature was sent in.
-    pub(super) fn key_mistakes(&self, payload: &str) -> Vec<(Form, Finding)> {
-        let Some(secret) = self.secret() else {
-            return Vec::new();
+    /// loading mistakes leave it, or the API key (when one is known) used as the secret. One
+    /// keyed state per variant; the variant's bytes live in a wiped buffer only while the
+    /// state is made.
+    pub(super) fn key_mistakes(
+        &self,
+        payload: &str,
+        api_key: Option<&str>,
+    ) -> Vec<(Form, Finding)> {
+        let secret = match self.signer.key() {
+            Key::Hmac(key) => key.secret(),
+            #[cfg(any(feature = "ed25519", feature = "rsa"))]
+            _ => return Vec::new(),
         };
-        let with = |prefix: &[u8], suffix: &[u8]| [prefix, secret, suffix].concat();
+        let keyed = |prefix: &[u8], suffix: &[u8]| {
+            let bytes = Zeroizing::new([prefix, secret, suffix].concat());
+            keys::keyed(&bytes)
+        };
         let variants = [
-            (with(b"", b"\n"), "plus a trailing newline"),
-            (with(b"", b"\r\n"), "plus a trailing CRLF"),
-            (with(b"", b" "), "plus a trailing space"),
-            (with(b" ", b""), "plus a leading space"),
-            (with(b"", b"\t"), "plus a trailing tab"),
-            (with(b"\"", b"\""), "wrapped in double quotes"),
-            (with(b"'", b"'"), "wrapped in single quotes"),
+            (keyed(b"", b"\n"), "plus a trailing newline"),
+            (keyed(b"", b"\r\n"), "plus a trailing CRLF"),
+            (keyed(b"", b" "), "plus a trailing space"),
+            (keyed(b" ", b""), "plus a leading space"),
+            (keyed(b"", b"\t"), "plus a trailing tab"),
+            (keyed(b"\"", b"\""), "wrapped in double quotes"),
+            (keyed(b"'", b"'"), "wrapped in single quotes"),
         ];
         let mut found = Vec::new();
-        for (variant, what) in variants {
-            if let Some(form) = self.check_hmac(&variant, payload) {
+        for (state, what) in &variants {
+            if let Some(form) = self.check_hmac(state, payload) {
                 found.push((form, Finding::new(
                     Code::SecretWhitespace,
                     format!("the request was signed with the secret {what}"),
@@ -131,16 +151,18 @@ impl Matcher<'_> {
                 ).confirmed()));
             }
         }
-        if let Some(form) = self.check_hmac(self.signer.api_key().as_bytes(), payload) {
-            found.push((
-                form,
-                Finding::new(
-                    Code::ApiKeyAsSecret,
-                    "the request was signed with the API key instead of the secret key",
-                    "sign with the secret key; the API key only goes in the X-MBX-APIKEY header",
-                )
-                .confirmed(),
-            ));
+        if let Some(api_key) = api_key {
+            if let Some(form) = self.check_hmac(&keys::keyed(api_key.as_bytes()), payload) {
+                found.push((
+                    form,
+                    Finding::new(
+                        Code::ApiKeyAsSecret,
+                        "the request was signed with the API key instead of the secret key",
+                        "sign with the secret key; the API key only goes in the X-MBX-APIKEY header",
+                    )
+                    .confirmed(),
+                ));
+            }
         }
         found
     }
@@ -167,4 +189,10 @@ impl Matcher<'_> {
         };
         Some(Finding::new(Code::SignatureEncoding, message, fix).confirmed())
     }
+}
+
+fn base64_variants(text: &str) -> impl Iterator<Item = Vec<u8>> + '_ {
+    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
+        .into_iter()
+        .filter_map(move |engine| engine.decode(text.as_bytes()).ok())
 }

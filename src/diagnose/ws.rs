@@ -12,6 +12,7 @@ use super::{Code, Finding, Input, checks};
 use crate::encoding::encode;
 use crate::error::Error;
 use crate::signer::Signer;
+use crate::ws::payload_text;
 
 /// A JSON object's members in the order written (`serde_json::Map` sorts them).
 struct Ordered<V>(Vec<(String, V)>);
@@ -42,13 +43,6 @@ fn parse<'a, V: Deserialize<'a>>(text: &'a str) -> Result<Vec<(String, V)>, Erro
         .map_err(|e| Error::MalformedJson(crate::error::Source::new(e)))
 }
 
-fn text_of(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
-}
-
 fn join(members: &[(String, String)], f: impl Fn(&str) -> String) -> String {
     members
         .iter()
@@ -69,17 +63,21 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> Result<(bool, Vec<
     let valid = signer.verify_ws(&map).is_ok();
     let pairs: Vec<(String, String)> = members
         .iter()
-        .map(|(k, v)| (k.clone(), text_of(v)))
+        .map(|(k, v)| (k.clone(), payload_text(v)))
         .collect();
+    let api_key = input
+        .api_key
+        .or_else(|| map.get("apiKey").and_then(Value::as_str))
+        .or(signer.api_key());
     let mut findings = Vec::new();
-    checks::structure(&pairs, input, &mut findings);
-    checks::api_key(signer.api_key(), valid, input, &mut findings);
+    checks::members(&pairs, input, &mut findings);
+    checks::api_key(api_key, valid, input, &mut findings);
     if valid {
         return Ok((true, findings));
     }
     let Some(signature) = map.get("signature").and_then(Value::as_str) else {
         findings.push(Finding::new(
-            Code::SignatureNotLast,
+            Code::SignatureMissing,
             "no `signature` string in params",
             "add the signature to params as a JSON string",
         ));
@@ -140,7 +138,7 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> Result<(bool, Vec<
             break;
         }
     }
-    for (_, finding) in matcher.key_mistakes(&canonical) {
+    for (_, finding) in matcher.key_mistakes(&canonical, api_key) {
         matched = true;
         findings.push(finding);
     }

@@ -453,7 +453,7 @@ impl Governor {
             .iter()
             .map(|w| Reported {
                 kind: w.limit.rate_limit_type,
-                window_millis: w.limit.window_millis(),
+                window: w.limit.window(),
                 count: w.count,
             })
             .collect();
@@ -490,11 +490,9 @@ impl Governor {
         let margin = state.margin(&self.config);
         let mut needed = 0;
         for r in reported {
-            for counter in state
-                .counters
-                .iter_mut()
-                .filter(|c| c.limit.rate_limit_type == r.kind && c.len == r.window_millis)
-            {
+            for counter in state.counters.iter_mut().filter(|c| {
+                c.limit.rate_limit_type == r.kind && Duration::from_millis(c.len) == r.window
+            }) {
                 counter.roll(received);
                 let (window, off_by) = counter.attribute(sent, received, r.count, margin);
                 needed = needed.max(off_by);

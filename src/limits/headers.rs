@@ -13,8 +13,8 @@ use crate::server_time::ServerTime;
 pub struct Reported {
     /// What is counted.
     pub kind: RateLimitType,
-    /// The window length, ms.
-    pub window_millis: u64,
+    /// The window length.
+    pub window: Duration,
     /// The count in the window the request was counted in.
     pub count: u64,
 }
@@ -25,7 +25,7 @@ pub struct Reported {
 /// ```
 /// use binance_sign::limits::{parse_header, RateLimitType};
 /// let r = parse_header("x-mbx-order-count-10s", "7")?.unwrap();
-/// assert_eq!((r.kind, r.window_millis, r.count), (RateLimitType::Orders, 10_000, 7));
+/// assert_eq!((r.kind, r.window.as_secs(), r.count), (RateLimitType::Orders, 10, 7));
 /// assert_eq!(parse_header("Content-Type", "application/json")?, None);
 /// assert!(parse_header("X-MBX-USED-WEIGHT-1M", "12a").is_err());
 /// # Ok::<(), binance_sign::limits::LimitsError>(())
@@ -57,7 +57,7 @@ pub fn parse_header(name: &str, value: &str) -> Result<Option<Reported>, LimitsE
     })?;
     Ok(Some(Reported {
         kind,
-        window_millis,
+        window: Duration::from_millis(window_millis),
         count,
     }))
 }

@@ -143,7 +143,7 @@ impl RateLimit {
     }
 
     /// The window length in milliseconds.
-    pub fn window_millis(&self) -> u64 {
+    pub(crate) fn window_millis(&self) -> u64 {
         self.interval.millis() * u64::from(self.interval_num.max(1))
     }
 
@@ -219,7 +219,7 @@ pub enum LimitsError {
 /// let limits = parse_rate_limits(r#"{"timezone":"UTC","rateLimits":[
 ///   {"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":6000}]}"#)?;
 /// assert_eq!(limits[0].rate_limit_type, RateLimitType::RequestWeight);
-/// assert_eq!(limits[0].window_millis(), 60_000);
+/// assert_eq!(limits[0].window().as_secs(), 60);
 /// # Ok::<(), binance_sign::limits::LimitsError>(())
 /// ```
 ///

@@ -1,0 +1,442 @@
+//! Reading a request the way people paste it: a query alone, with a leading `?`, a full URL,
+//! a `curl` command line, or a raw HTTP/1.1 request.
+
+use crate::error::{Error, excerpt};
+use crate::signed::API_KEY_HEADER;
+
+/// A request as pasted, reduced to what an HTTP client sends: the query string (without `?`
+/// and without any fragment: clients never send what follows `#`), the body, and the API key
+/// header when the paste carries one. `stripped` says what was removed, in words.
+///
+/// ```
+/// use binance_sign::diagnose::Pasted;
+/// let p = Pasted::query("https://api.binance.com/api/v3/order?symbol=BTCUSDT&timestamp=1\n");
+/// assert_eq!(p.query, "symbol=BTCUSDT&timestamp=1");
+/// assert_eq!(p.path.as_deref(), Some("/api/v3/order"));
+/// assert_eq!(p.stripped.len(), 2); // the URL, and the trailing line break
+///
+/// let p = Pasted::parse(r#"curl -X POST 'https://api.binance.com/api/v3/order' \
+///     -H 'X-MBX-APIKEY: my-key' -d 'symbol=BTCUSDT&timestamp=1'"#)?;
+/// assert_eq!((p.method.as_deref(), p.body.as_str()), (Some("POST"), "symbol=BTCUSDT&timestamp=1"));
+/// assert_eq!(p.api_key.as_deref(), Some("my-key"));
+/// # Ok::<(), binance_sign::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Pasted {
+    /// The HTTP method, when the paste names one (or implies it: curl with data is a POST).
+    pub method: Option<String>,
+    /// The path, when the paste has one.
+    pub path: Option<String>,
+    /// The query string as sent, without `?`.
+    pub query: String,
+    /// The body as sent.
+    pub body: String,
+    /// The `X-MBX-APIKEY` header's value, when the paste has one.
+    pub api_key: Option<String>,
+    /// What the client never sends: the text after a raw `#` in the URL, if any.
+    pub fragment: Option<String>,
+    /// What was removed to get here, in words ("the leading `?`", ...).
+    pub stripped: Vec<String>,
+}
+
+impl Pasted {
+    /// A query string as pasted: alone, with a leading `?`, or as a full URL; surrounding
+    /// whitespace and line breaks are trimmed, and a `#` fragment cut off as clients do.
+    pub fn query(text: &str) -> Self {
+        let mut pasted = Self::default();
+        let trimmed = pasted.trim(text, "query");
+        pasted.set_target(trimmed);
+        pasted
+    }
+
+    /// A query string and a body as pasted (see [`query`](Self::query)); the body loses only
+    /// its surrounding whitespace and line breaks.
+    pub fn query_and_body(query: &str, body: &str) -> Self {
+        let mut pasted = Self::query(query);
+        pasted.body = pasted.trim(body, "body").to_owned();
+        pasted
+    }
+
+    /// Any pasted request: a `curl` command line (`-X`/`--request`, `-H`/`--header`,
+    /// `-d`/`--data`/`--data-raw`/`--data-binary`, `-G`, the URL quoted or bare, `\` line
+    /// continuations), a raw HTTP/1.1 request (request line, headers, blank line, body; CRLF
+    /// or LF), or else a query string or URL as [`query`](Self::query) reads it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::PastedRequest`] for a `curl` line without a URL or with an unclosed quote, or
+    /// an HTTP request whose request line cannot be read.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        let trimmed = text.trim();
+        let first_word = trimmed.split_whitespace().next().unwrap_or("");
+        if first_word == "curl"
+            || (first_word == "$" && trimmed[1..].trim_start().starts_with("curl"))
+        {
+            return curl(trimmed);
+        }
+        let first_line = trimmed.lines().next().unwrap_or("");
+        if is_request_line(first_line) {
+            return http(trimmed);
+        }
+        Ok(Self::query(text))
+    }
+
+    fn trim<'t>(&mut self, text: &'t str, what: &str) -> &'t str {
+        let trimmed = text.trim();
+        if trimmed.len() != text.len() {
+            self.stripped
+                .push(format!("whitespace and line breaks around the {what}"));
+        }
+        trimmed
+    }
+
+    /// Takes `target` (a URL, a path with a query, `?query` or a bare query) apart.
+    fn set_target(&mut self, target: &str) {
+        let mut rest = target;
+        if let Some(scheme_end) = rest
+            .find("://")
+            .filter(|&i| !rest[..i].contains(['?', '&', '=']))
+        {
+            let after = &rest[scheme_end + 3..];
+            let path_start = after.find(['/', '?', '#']).unwrap_or(after.len());
+            let url_end = scheme_end + 3 + path_start;
+            let path_end = url_end
+                + rest[url_end..]
+                    .find(['?', '#'])
+                    .unwrap_or(rest.len() - url_end);
+            self.path = Some(rest[url_end..path_end].to_owned()).filter(|p| !p.is_empty());
+            self.stripped.push(format!(
+                "the URL before the query ({})",
+                excerpt(&rest[..path_end], 120)
+            ));
+            rest = &rest[path_end..];
+        } else if rest.starts_with('/') {
+            let path_end = rest.find(['?', '#']).unwrap_or(rest.len());
+            self.path = Some(rest[..path_end].to_owned());
+            self.stripped
+                .push(format!("the path ({})", excerpt(&rest[..path_end], 120)));
+            rest = &rest[path_end..];
+        }
+        if let Some(query) = rest.strip_prefix('?') {
+            if self.path.is_none() {
+                self.stripped.push("the leading `?`".to_owned());
+            }
+            rest = query;
+        }
+        if let Some(hash) = rest.find('#') {
+            self.fragment = Some(rest[hash + 1..].to_owned());
+            self.stripped.push(format!(
+                "everything from the raw `#` at byte {hash} of the query: HTTP clients never send the fragment"
+            ));
+            rest = &rest[..hash];
+        }
+        self.query = rest.to_owned();
+    }
+
+    fn header(&mut self, line: &str) {
+        if let Some((name, value)) = line.split_once(':') {
+            if name.trim().eq_ignore_ascii_case(API_KEY_HEADER) {
+                self.api_key = Some(value.trim().to_owned());
+            }
+        }
+    }
+}
+
+fn invalid(reason: &'static str) -> Error {
+    Error::PastedRequest { reason }
+}
+
+fn is_request_line(line: &str) -> bool {
+    let mut parts = line.split(' ');
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    !method.is_empty()
+        && method.bytes().all(|b| b.is_ascii_uppercase())
+        && !target.is_empty()
+        && version.trim_end().starts_with("HTTP/")
+}
+
+/// A raw HTTP/1.1 request: request line, headers, a blank line, the body.
+fn http(text: &str) -> Result<Pasted, Error> {
+    let mut pasted = Pasted::default();
+    let (head, body) = match (text.find("\r\n\r\n"), text.find("\n\n")) {
+        (Some(crlf), Some(lf)) if lf < crlf => (&text[..lf], &text[lf + 2..]),
+        (Some(crlf), _) => (&text[..crlf], &text[crlf + 4..]),
+        (None, Some(lf)) => (&text[..lf], &text[lf + 2..]),
+        (None, None) => (text, ""),
+    };
+    let mut lines = head.lines();
+    let request_line = lines.next().ok_or(invalid("no request line"))?;
+    let mut parts = request_line.split(' ');
+    let method = parts.next().ok_or(invalid("no method"))?;
+    let target = parts.next().ok_or(invalid("no request target"))?;
+    pasted.method = Some(method.to_owned());
+    pasted.set_target(target);
+    pasted
+        .stripped
+        .push("the request line and headers".to_owned());
+    let mut content_length = None;
+    for line in lines {
+        pasted.header(line);
+        if let Some((name, value)) = line.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("content-length") {
+                content_length = value.trim().parse::<usize>().ok();
+            }
+        }
+    }
+    let mut body = body;
+    if let Some(length) = content_length.filter(|l| *l < body.len() && body.is_char_boundary(*l)) {
+        pasted.stripped.push(format!(
+            "{} bytes after the Content-Length of {length}",
+            body.len() - length
+        ));
+        body = &body[..length];
+    }
+    pasted.body = pasted.trim(body, "body").to_owned();
+    Ok(pasted)
+}
+
+/// Options of curl that take an argument this reader does not use.
+const CURL_OPTIONS_WITH_ARGUMENT: &[&str] = &[
+    "-o",
+    "--output",
+    "-u",
+    "--user",
+    "-A",
+    "--user-agent",
+    "-e",
+    "--referer",
+    "-m",
+    "--max-time",
+    "--connect-timeout",
+    "-b",
+    "--cookie",
+    "-c",
+    "--cookie-jar",
+    "--cacert",
+    "--cert",
+    "--key",
+    "-x",
+    "--proxy",
+    "-w",
+    "--write-out",
+    "--retry",
+    "-F",
+    "--form",
+    "--resolve",
+    "--interface",
+    "-T",
+    "--upload-file",
+    "-r",
+    "--range",
+    "--data-urlencode",
+];
+
+/// A `curl` command line.
+fn curl(text: &str) -> Result<Pasted, Error> {
+    let words = shell_words(text)?;
+    let mut words = words.into_iter().skip_while(|w| w != "curl").skip(1);
+    let mut pasted = Pasted::default();
+    let (mut url, mut data, mut get) = (None, Vec::new(), false);
+    while let Some(word) = words.next() {
+        let mut value = |inline: Option<&str>| -> Result<String, Error> {
+            match inline {
+                Some(v) if !v.is_empty() => Ok(v.to_owned()),
+                _ => words.next().ok_or(invalid("a curl option lacks its value")),
+            }
+        };
+        match word.as_str() {
+            "-X" | "--request" => pasted.method = Some(value(None)?),
+            w if w.starts_with("-X") => pasted.method = Some(value(Some(&w[2..]))?),
+            "-H" | "--header" => {
+                let header = value(None)?;
+                pasted.header(&header);
+            }
+            "-d" | "--data" | "--data-raw" | "--data-binary" | "--data-ascii" => {
+                data.push(value(None)?);
+            }
+            w if w.starts_with("-d") && w.len() > 2 => data.push(value(Some(&w[2..]))?),
+            "-G" | "--get" => get = true,
+            "--url" => url = Some(value(None)?),
+            w if CURL_OPTIONS_WITH_ARGUMENT.contains(&w) => {
+                value(None)?;
+            }
+            w if w.starts_with('-') => {}
+            _ => url = Some(word),
+        }
+    }
+    let url = url.ok_or(invalid("the curl command has no URL"))?;
+    pasted.set_target(&url);
+    pasted
+        .stripped
+        .push("the curl command around the URL, headers and data".to_owned());
+    let data = data.join("&");
+    if get {
+        if !data.is_empty() {
+            if !pasted.query.is_empty() {
+                pasted.query.push('&');
+            }
+            pasted.query.push_str(&data);
+        }
+        pasted.method.get_or_insert_with(|| "GET".to_owned());
+    } else {
+        if !data.is_empty() {
+            pasted.method.get_or_insert_with(|| "POST".to_owned());
+        }
+        pasted.body = data;
+    }
+    pasted.method.get_or_insert_with(|| "GET".to_owned());
+    Ok(pasted)
+}
+
+/// Splits a shell command line into words: single quotes are literal, double quotes take `\`
+/// before `"`, `\`, `$` and a backquote, a bare `\` escapes the next character, and `\` before
+/// a line break joins the lines.
+fn shell_words(text: &str) -> Result<Vec<String>, Error> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => word.push(c),
+                        None => return Err(invalid("an unclosed ' quote")),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\' | '$' | '`')) => word.push(c),
+                            Some('\n') => {}
+                            Some(c) => {
+                                word.push('\\');
+                                word.push(c);
+                            }
+                            None => return Err(invalid("an unclosed \" quote")),
+                        },
+                        Some(c) => word.push(c),
+                        None => return Err(invalid("an unclosed \" quote")),
+                    }
+                }
+            }
+            '\\' => match chars.next() {
+                Some('\n') => {}
+                Some('\r') if chars.peek() == Some(&'\n') => {
+                    chars.next();
+                }
+                Some(c) => {
+                    in_word = true;
+                    word.push(c);
+                }
+                None => {}
+            },
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_forms() {
+        for text in [
+            "a=1&b=2",
+            "?a=1&b=2",
+            "  a=1&b=2\n",
+            "https://api.binance.com/api/v3/order?a=1&b=2",
+            "http://127.0.0.1:8080/x?a=1&b=2\r\n",
+            "/api/v3/order?a=1&b=2",
+        ] {
+            assert_eq!(Pasted::query(text).query, "a=1&b=2", "{text:?}");
+        }
+        assert!(Pasted::query("a=1").stripped.is_empty());
+        let p = Pasted::query("a=1&note=x#y&signature=00");
+        assert_eq!(p.query, "a=1&note=x");
+        assert_eq!(p.fragment.as_deref(), Some("y&signature=00"));
+        assert_eq!(Pasted::query("https://h/p").query, "");
+        // A value that happens to hold `://` is not a URL.
+        assert_eq!(Pasted::query("u=http://x&a=1").query, "u=http://x&a=1");
+    }
+
+    #[test]
+    fn curl_forms() {
+        let p =
+            Pasted::parse("curl -H \"X-MBX-APIKEY: k\" -X DELETE \\\n  \"https://h/api?a=1&b=2\"")
+                .unwrap();
+        assert_eq!(
+            (p.method.as_deref(), p.query.as_str(), p.api_key.as_deref()),
+            (Some("DELETE"), "a=1&b=2", Some("k"))
+        );
+        let p =
+            Pasted::parse("$ curl -s https://h/api -d a=1 --data-raw 'b=x y' -H 'x-mbx-apikey:k2'")
+                .unwrap();
+        assert_eq!(
+            (p.method.as_deref(), p.body.as_str(), p.api_key.as_deref()),
+            (Some("POST"), "a=1&b=x y", Some("k2"))
+        );
+        let p = Pasted::parse("curl -G https://h/api?a=1 -d b=2").unwrap();
+        assert_eq!(
+            (p.method.as_deref(), p.query.as_str(), p.body.as_str()),
+            (Some("GET"), "a=1&b=2", "")
+        );
+        assert!(Pasted::parse("curl -X POST").is_err());
+        assert!(Pasted::parse("curl 'https://h").is_err());
+    }
+
+    #[test]
+    fn raw_http_forms() {
+        for text in [
+            "POST /api/v3/order?a=1 HTTP/1.1\r\nHost: h\r\nX-MBX-APIKEY: k\r\nContent-Length: 7\r\n\r\nb=2&c=3\r\n",
+            "POST /api/v3/order?a=1 HTTP/1.1\nHost: h\nX-MBX-APIKEY: k\n\nb=2&c=3\n",
+        ] {
+            let p = Pasted::parse(text).unwrap();
+            assert_eq!(
+                (
+                    p.method.as_deref(),
+                    p.path.as_deref(),
+                    p.query.as_str(),
+                    p.body.as_str(),
+                    p.api_key.as_deref()
+                ),
+                (
+                    Some("POST"),
+                    Some("/api/v3/order"),
+                    "a=1",
+                    "b=2&c=3",
+                    Some("k")
+                ),
+                "{text:?}"
+            );
+        }
+        let p = Pasted::parse("GET https://h/api/v3/account?timestamp=1 HTTP/1.1\n\n").unwrap();
+        assert_eq!(p.query, "timestamp=1");
+    }
+}
