@@ -99,6 +99,40 @@ pub(crate) fn decode_at(text: &str, part: Option<Part>, offset: usize) -> Result
     })
 }
 
+/// Bytes HTTP clients (`url`/reqwest, Python `requests`) percent-encode in a query string
+/// before sending: space, `"`, `<`, `>`, `\`, `^`, `` ` ``, `{`, `|`, `}`, control bytes and
+/// every non-ASCII byte. An encoder that leaves them raw signs other bytes than are sent.
+#[inline]
+pub(crate) fn client_encodes(b: u8) -> bool {
+    CLIENT_ENCODES[usize::from(b)]
+}
+
+/// [`client_encodes`] as a table: one lookup per byte.
+const CLIENT_ENCODES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = b <= 0x20 || b >= 0x7f;
+        b += 1;
+    }
+    let specials = b"\"<>\\^`{|}";
+    let mut i = 0;
+    while i < specials.len() {
+        // A u8 always fits a usize; `usize::from` is not usable in a const.
+        #[allow(clippy::cast_lossless)]
+        let at = specials[i] as usize;
+        table[at] = true;
+        i += 1;
+    }
+    table
+};
+
+/// Bytes every HTTP client percent-encodes in a query string (the WHATWG query set: space,
+/// `"`, `<`, `>`, control bytes, non-ASCII); `client_encodes` adds those some encode.
+pub(crate) fn every_client_encodes(b: u8) -> bool {
+    b <= b' ' || b >= 0x7f || matches!(b, b'"' | b'<' | b'>')
+}
+
 /// Whether `text` is one or more ASCII digits.
 pub(crate) fn is_digits(text: &str) -> bool {
     !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit())

@@ -524,13 +524,21 @@ pub enum Error {
     },
 }
 
-/// `text` escaped, cut to at most `max` bytes (on a character boundary) with `…` when cut.
+/// `text` with control characters escaped, cut to at most `max` bytes (on a character
+/// boundary) with `…` when cut.
 pub(crate) fn excerpt(text: &str, max: usize) -> String {
     let mut end = text.len().min(max);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let mut out = text[..end].escape_default().to_string();
+    let mut out = String::with_capacity(end + 3);
+    for c in text[..end].chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
     if end < text.len() {
         out.push('…');
     }

@@ -33,6 +33,8 @@
 //!   `SignedRequest::to_http`).
 //! - [`ws`]: the WebSocket API's sorted, unencoded form; [`fix`]: FIX logon signatures.
 //! - [`diagnose`]: the `-1022` doctor, which tells why Binance rejected a request.
+//! - [`check`]: an oracle for fuzzing other encoders: do these bytes carry exactly what was
+//!   meant, and will Binance accept them?
 //! - [`ServerClock`] (over [`TimeSync`]), [`ServerTime`] and [`check_window`]: timestamps
 //!   Binance accepts (see "Fixing -1021" in [`time_sync`]).
 //! - [`limits`]: a rate-limit [`Governor`] fed by Binance's own counts.
@@ -53,11 +55,15 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod check;
 mod clock;
 pub mod diagnose;
 pub mod encoding;
 mod error;
 pub mod fix;
+#[cfg(any(feature = "arbitrary", feature = "proptest"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "arbitrary", feature = "proptest"))))]
+pub mod fuzzing;
 #[cfg(feature = "http")]
 mod http_request;
 mod keys;

@@ -812,3 +812,107 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn empty_segments_and_ws_signature_shapes() {
+    // The encoder signed `a=1&` (a stray `&`), and sent it: valid, but an empty parameter.
+    let query = format!("symbol=BTCUSDT&&{TS}");
+    let (q, _) = with_signature(&query, "", &query);
+    let d = diagnose(&Input::rest(&q, ""));
+    assert!(d.valid);
+    assert_eq!(codes(&d), [Code::EmptyValue]);
+    // Signed without the stray `&`, sent with it: named, not silent.
+    let (q, _) = with_signature(&query, "", &format!("symbol=BTCUSDT&{TS}"));
+    let d = diagnose(&Input::rest(&q, ""));
+    assert!(!d.valid && !d.findings.is_empty(), "{:?}", d.findings);
+    assert!(codes(&d).contains(&Code::EmptyValue));
+    // WebSocket: a repeated signature, a signature that is not a string.
+    let p = format!(
+        r#"{{"apiKey":"{KEY}","timestamp":1700000000000,"signature":"00","signature":"01"}}"#
+    );
+    assert!(codes(&diagnose(&Input::websocket(&p))).contains(&Code::SignatureRepeated));
+    let p = format!(r#"{{"apiKey":"{KEY}","timestamp":1700000000000,"signature":42}}"#);
+    assert_eq!(
+        codes(&diagnose(&Input::websocket(&p))),
+        [Code::SignatureEncoding]
+    );
+    // A repeated timestamp is an error even within one part.
+    let query = format!("symbol=BTCUSDT&{TS}&{TS}");
+    let (q, _) = with_signature(&query, "", &query);
+    let d = diagnose(&Input::rest(&q, ""));
+    assert_eq!(d.findings[0].code, Code::DuplicateParameter);
+    assert_eq!(d.findings[0].severity, Severity::Error);
+}
+
+#[test]
+fn text_that_looks_like_numbers_is_text() {
+    for query in [
+        format!("idList=123,456&{TS}"),
+        format!("newClientOrderId=1e5&{TS}"),
+    ] {
+        let (q, _) = with_signature(&query, "", &query);
+        let d = diagnose(&Input::rest(&q, ""));
+        assert!(d.ok() && d.findings.is_empty(), "{query}: {:?}", d.findings);
+    }
+    let query = format!("quantity=1e-5&{TS}");
+    let (q, _) = with_signature(&query, "", &query);
+    assert_eq!(codes(&diagnose(&Input::rest(&q, ""))), [Code::NumberFormat]);
+    // Bytes only some clients encode are a warning, not an error.
+    let query = format!("note={{a|b}}&{TS}");
+    let (q, _) = with_signature(&query, "", &query);
+    let d = diagnose(&Input::rest(&q, ""));
+    assert!(d.ok(), "{:?}", d.findings);
+    assert_eq!(codes(&d), [Code::ClientReencoded]);
+    assert_eq!(d.findings[0].severity, Severity::Warning);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Correct requests from other encoders, signed as they are sent: form encoding (`+` for
+    /// spaces, `*` raw), lowercase escapes, `@ : , /` left raw. No error finding.
+    #[test]
+    fn other_encoders_correct_requests_get_no_error(pairs in tricky_pairs()) {
+        let form = form_urlencoded::Serializer::new(String::new()).extend_pairs(&pairs).finish();
+        let ours = Params::try_from_pairs(pairs.iter().cloned()).unwrap();
+        let lower: String = {
+            let e = ours.encoded();
+            let mut out = String::new();
+            let mut chars = e.chars().peekable();
+            while let Some(c) = chars.next() {
+                out.push(c);
+                if c == '%' {
+                    for _ in 0..2 {
+                        if let Some(h) = chars.next() { out.push(h.to_ascii_lowercase()); }
+                    }
+                }
+            }
+            out
+        };
+        let raw_reserved = ours.encoded().replace("%40", "@").replace("%3A", ":").replace("%2C", ",").replace("%2F", "/").replace("%2A", "*");
+        for (name, encoded) in [("form", form), ("lowercase", lower), ("raw reserved", raw_reserved)] {
+            let with_ts = format!("{encoded}&timestamp=1700000000000");
+            for (query, body) in [(with_ts.as_str(), ""), ("", with_ts.as_str())] {
+                let req = signer().sign_encoded(query, body).unwrap();
+                let d = signer().diagnose(&Input::rest(req.query(), req.body())).unwrap();
+                prop_assert!(d.valid, "{}", name);
+                prop_assert!(d.errors().next().is_none(), "{}: {} | {}: {:?}", name, req.query(), req.body(), d.findings);
+            }
+        }
+    }
+
+    /// curl with `-d`, `--data-binary`, `-H` and a POST body, pasted, reads back valid.
+    #[test]
+    fn curl_posts_read_back(pairs in tricky_pairs()) {
+        let p = Params::try_from_pairs(pairs.iter().cloned()).unwrap();
+        let req = signer().sign_body(&p, Timestamp::from_millis(1_700_000_000_000).unwrap(), None).unwrap();
+        for flag in ["-d", "--data", "--data-binary", "--data-raw"] {
+            let text = format!("curl -s -X POST https://api.binance.com/api/v3/order \\\r\n  -H 'Content-Type: application/x-www-form-urlencoded' \\\r\n  --header \"X-MBX-APIKEY: {KEY}\" \\\r\n  {flag} '{}'", req.body());
+            let pasted = Pasted::parse(&text).unwrap();
+            prop_assert_eq!(pasted.body.as_str(), req.body());
+            prop_assert_eq!(pasted.api_key.as_deref(), Some(KEY));
+            let d = signer().diagnose(&Input::pasted(&pasted)).unwrap();
+            prop_assert!(d.ok(), "{}: {:?}", flag, d.findings);
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Replays every fuzz target's body over its seed corpus (`tests/data/fuzz/<target>/`), so CI
 //! exercises the targets without a fuzzer. Committed inputs are named `seed-*` (written from
 //! the shared vectors) or `regress-*` (inputs that once found a bug).
-#![cfg(all(feature = "ed25519", feature = "rsa"))]
+#![cfg(all(feature = "ed25519", feature = "rsa", feature = "arbitrary"))]
 
 #[path = "fuzz_bodies/mod.rs"]
 #[allow(clippy::all, missing_docs, unreachable_pub)]
@@ -40,8 +40,8 @@ fn parse_signed() {
 }
 
 #[test]
-fn encoder_differential() {
-    replay("encoder_differential", bodies::encoder_differential);
+fn encoders() {
+    replay("encoders", bodies::encoders);
 }
 
 #[test]

@@ -10,7 +10,7 @@ use std::io::Read as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use binance_sign::diagnose::{Api, Input, Pasted};
+use binance_sign::diagnose::{Api, Code, Input, Pasted};
 use binance_sign::ws::WsParams;
 use binance_sign::{Error, Params, Product, RecvWindow, ServerTime, Signer, Timestamp};
 use clap::{Args, Parser, Subcommand};
@@ -105,11 +105,39 @@ enum Command {
         #[arg(long, allow_hyphen_values = true, value_name = "N")]
         error_code: Option<i64>,
         /// The request went to the WebSocket API (--query holds the params JSON).
-        #[arg(long)]
+        #[arg(long, conflicts_with = "request")]
         ws: bool,
         /// Print {"valid","findings":[{"code","severity","message","fix","confirmed"}],"stripped"} as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Check the bytes another encoder produced: do they carry exactly the parameters meant,
+    /// and will Binance accept them? Exit 0 ok, 1 findings. The signature is checked when the
+    /// secret variable (or --key-file) is set.
+    Check {
+        /// An expected parameter, compared as exact text after decoding (repeat the flag; a
+        /// repeated key once per value).
+        #[arg(long = "expect", value_name = "KEY=VALUE")]
+        expect: Vec<String>,
+        /// An expected plain decimal, compared numerically (no exponent allowed in what was sent).
+        #[arg(long = "expect-decimal", value_name = "KEY=VALUE")]
+        expect_decimal: Vec<String>,
+        /// An expected JSON value, compared as JSON.
+        #[arg(long = "expect-json", value_name = "KEY=VALUE")]
+        expect_json: Vec<String>,
+        /// The query string as sent (without `?`).
+        #[arg(long, default_value = "")]
+        query: String,
+        /// The form body as sent.
+        #[arg(long, default_value = "")]
+        body: String,
+        /// Print the verdict as JSON: {"ok","findings":[{"code","key","message"}]}.
+        #[arg(long)]
+        json: bool,
+        /// Read one JSON request per line on stdin, answer one verdict per line on stdout, in
+        /// order, flushed per line: {"expect":[["k","v"(,"decimal"|"json")]],"query","body"}.
+        #[arg(long, conflicts_with_all = ["expect", "expect_decimal", "expect_json", "query", "body", "json"])]
+        jsonl: bool,
     },
     /// Print a signed WebSocket API request.
     Ws {
@@ -152,8 +180,14 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, Fail> {
     let needs_api_key = matches!(cli.command, Command::Ws { .. });
-    let signer = signer(&cli, needs_api_key)?;
+    let optional_key = matches!(cli.command, Command::Check { .. });
+    let signer = match signer(&cli, needs_api_key)? {
+        Some(signer) => signer,
+        None if optional_key => return check(cli.command, None),
+        None => return Err(no_key(&cli)),
+    };
     let product = cli.product;
+    let cli_api_key_env = cli.api_key_env.clone();
     match cli.command {
         Command::Sign {
             timestamp,
@@ -205,8 +239,22 @@ fn run(cli: Cli) -> Result<ExitCode, Fail> {
             }
             match signer.verify(&pasted.query, &pasted.body) {
                 Ok(()) => {
-                    println!("valid");
-                    Ok(ExitCode::SUCCESS)
+                    // The signature matches these bytes; but bytes that are not safe to send
+                    // as they are never reach Binance like this.
+                    let diagnosis = signer.diagnose(&Input::pasted(&pasted))?;
+                    let unsafe_bytes = diagnosis
+                        .errors()
+                        .find(|f| matches!(f.code, Code::MalformedEscape | Code::ClientReencoded));
+                    match unsafe_bytes {
+                        Some(f) => {
+                            println!("invalid: the signature matches, but {}", f.message);
+                            Ok(ExitCode::from(1))
+                        }
+                        None => {
+                            println!("valid");
+                            Ok(ExitCode::SUCCESS)
+                        }
+                    }
                 }
                 Err(e) => {
                     println!("invalid: {e}");
@@ -228,7 +276,11 @@ fn run(cli: Cli) -> Result<ExitCode, Fail> {
             } else {
                 pasted(&request)?
             };
+            let env_api_key = secret_var(&cli_api_key_env);
             let mut input = Input::pasted(&pasted);
+            if input.api_key.is_none() {
+                input.api_key = env_api_key.as_ref().map(|k| k.as_str());
+            }
             input.api = if ws { Api::WebSocket } else { Api::Rest };
             input.server_time = server_time.map(ServerTime::from_millis).transpose()?;
             input.error_code = error_code;
@@ -263,6 +315,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fail> {
                 ExitCode::from(1)
             })
         }
+        command @ Command::Check { .. } => check(command, Some(&signer)),
         Command::Ws {
             method,
             timestamp,
@@ -280,6 +333,57 @@ fn run(cli: Cli) -> Result<ExitCode, Fail> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `check`, with the signature checked when there is a key.
+fn check(command: Command, signer: Option<&Signer>) -> Result<ExitCode, Fail> {
+    use binance_sign::check::{Expect, Kind, check, serve_jsonl};
+    let Command::Check {
+        expect,
+        expect_decimal,
+        expect_json,
+        query,
+        body,
+        json,
+        jsonl,
+    } = command
+    else {
+        return Err(Fail("not the check command".into()));
+    };
+    if jsonl {
+        let stdin = std::io::stdin().lock();
+        let stdout = std::io::stdout().lock();
+        serve_jsonl(stdin, stdout, signer).map_err(|e| Fail(format!("check --jsonl: {e}")))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut expected = Vec::new();
+    for (list, kind) in [
+        (&expect, Kind::Text),
+        (&expect_decimal, Kind::Decimal),
+        (&expect_json, Kind::Json),
+    ] {
+        for (k, v) in key_values(list)? {
+            expected.push(Expect::new(k, v, kind));
+        }
+    }
+    let verdict = check(&expected, &query, &body, signer);
+    if json {
+        println!("{}", serde_json::to_string(&verdict).unwrap_or_default());
+    } else if verdict.ok {
+        println!("ok");
+    } else {
+        for f in &verdict.findings {
+            match &f.key {
+                Some(key) => println!("[{}] {key}: {}", f.code, f.message),
+                None => println!("[{}] {}", f.code, f.message),
+            }
+        }
+    }
+    Ok(if verdict.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// The request given on the command line, as an HTTP client would send it.
@@ -317,8 +421,18 @@ fn secret_var(name: &str) -> Option<Zeroizing<String>> {
     std::env::var(name).ok().map(Zeroizing::new)
 }
 
-fn signer(cli: &Cli, needs_api_key: bool) -> Result<Signer, Fail> {
-    let api_key = secret_var(&cli.api_key_env);
+fn no_key(cli: &Cli) -> Fail {
+    Fail(format!(
+        "no key: set {} to the HMAC secret, or pass --key-file",
+        env_name(&cli.secret_env, DEFAULT_SECRET_ENV, "--secret-env")
+    ))
+}
+
+/// The signer the options describe; `None` when no key is given at all.
+fn signer(cli: &Cli, needs_api_key: bool) -> Result<Option<Signer>, Fail> {
+    // Only the WebSocket form signs the API key; elsewhere it is not needed, and a malformed
+    // one (what `-2014` is about) must not stop the doctor.
+    let api_key = secret_var(&cli.api_key_env).filter(|_| needs_api_key);
     if needs_api_key && api_key.is_none() {
         return Err(Fail(format!(
             "this command signs the API key too: set {}",
@@ -341,21 +455,18 @@ fn signer(cli: &Cli, needs_api_key: bool) -> Result<Signer, Fail> {
             None => Signer::from_pem_without_api_key(&pem, passphrase)?,
         }
     } else {
-        let secret = secret_var(&cli.secret_env).ok_or_else(|| {
-            Fail(format!(
-                "no key: set {} to the HMAC secret, or pass --key-file",
-                env_name(&cli.secret_env, DEFAULT_SECRET_ENV, "--secret-env")
-            ))
-        })?;
+        let Some(secret) = secret_var(&cli.secret_env) else {
+            return Ok(None);
+        };
         match &api_key {
             Some(key) => Signer::hmac(key.as_str(), secret.as_str())?,
             None => Signer::hmac_without_api_key(secret.as_str())?,
         }
     };
-    Ok(match cli.product {
+    Ok(Some(match cli.product {
         Some(p) => signer.for_product(p),
         None => signer,
-    })
+    }))
 }
 
 fn timestamp_arg(millis: Option<u64>, micros: Option<u64>) -> Result<Timestamp, Fail> {

@@ -456,3 +456,129 @@ fn env_arguments_are_never_echoed() {
         );
     }
 }
+
+fn hmac_hex(secret: &str, payload: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(payload.as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+#[test]
+fn verify_refuses_bytes_that_are_not_safe_to_send() {
+    let secret_only = [("BINANCE_API_SECRET", SECRET)];
+    for payload in [
+        "symbol=%ZZ&timestamp=1499827319559",
+        "note=a b&timestamp=1499827319559",
+    ] {
+        let q = format!("{payload}&signature={}", hmac_hex(SECRET, payload));
+        let r = run(&["verify", "--query", &q], &secret_only);
+        assert_eq!(r.code, 1, "{payload}: {}", r.stdout);
+        assert!(
+            r.stdout.starts_with("invalid: the signature matches, but"),
+            "{}",
+            r.stdout
+        );
+    }
+    // A curl POST with -d, from a file; --ws with --request is a usage error.
+    let body = "symbol=BTCUSDT&timestamp=1499827319559";
+    let curl = format!(
+        "curl -X POST https://api.binance.com/api/v3/order -d '{body}&signature={}'\n",
+        hmac_hex(SECRET, body)
+    );
+    let r = run_stdin(&["verify", "--request", "-"], &secret_only, &curl);
+    assert_eq!((r.code, r.stdout.as_str()), (0, "valid\n"), "{}", r.stderr);
+    let r = run(&["diagnose", "--ws", "--request", "-"], &secret_only);
+    assert_eq!(r.code, 2);
+}
+
+#[test]
+fn check_one_request_and_json_lines() {
+    let r = run(
+        &[
+            "check",
+            "--expect",
+            "symbol=BTCUSDT",
+            "--expect-decimal",
+            "quantity=0.00001",
+            "--query",
+            "symbol=BTCUSDT&quantity=1e-05",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with("[number-format] quantity:"),
+        "{}",
+        r.stdout
+    );
+    let r = run(
+        &[
+            "check",
+            "--expect",
+            "symbol=BTCUSDT",
+            "--query",
+            "symbol=BTCUSDT",
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(
+        (r.code, r.stdout.trim()),
+        (0, r#"{"ok":true,"findings":[]}"#)
+    );
+    let r = run(&["check", "--expect", "noequals", "--query", "a=1"], &[]);
+    assert_eq!(r.code, 2);
+    // With the secret set, the signature is checked.
+    let payload = "symbol=BTCUSDT&timestamp=1499827319559";
+    let signed = format!("{payload}&signature={}", hmac_hex(SECRET, payload));
+    let env = [("BINANCE_API_SECRET", SECRET)];
+    let r = run(
+        &["check", "--expect", "symbol=BTCUSDT", "--query", &signed],
+        &env,
+    );
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let r = run(
+        &["check", "--expect", "symbol=BTCUSDT", "--query", payload],
+        &env,
+    );
+    assert!(r.stdout.contains("[signature-missing]"), "{}", r.stdout);
+
+    // JSON lines: in order, one verdict per line, bad lines answered and skipped past.
+    let mut input = String::new();
+    for i in 0..20 {
+        if i == 7 {
+            input.push_str("{not json\n");
+        } else {
+            input.push_str(&format!(
+                "{{\"expect\":[[\"n\",\"{i}\",\"decimal\"]],\"query\":\"n={}\"}}\n",
+                if i % 3 == 0 {
+                    format!("{i}.0")
+                } else {
+                    format!("{i}e0")
+                }
+            ));
+        }
+    }
+    let r = run_stdin(&["check", "--jsonl"], &[], &input);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let verdicts: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(verdicts.len(), 20);
+    for (i, v) in verdicts.iter().enumerate() {
+        let expected = if i == 7 {
+            "bad-input"
+        } else if i % 3 == 0 {
+            ""
+        } else {
+            "number-format"
+        };
+        assert_eq!(v["ok"], expected.is_empty(), "line {i}: {v}");
+        if !expected.is_empty() {
+            assert_eq!(v["findings"][0]["code"], expected, "line {i}: {v}");
+        }
+    }
+}

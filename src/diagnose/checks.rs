@@ -2,10 +2,10 @@
 
 use std::collections::HashMap;
 
-use super::mistakes::client_encodes;
 use super::sent::Param;
 use super::{Code, Finding, Input};
 use crate::encoding::is_digits;
+use crate::encoding::{client_encodes, every_client_encodes};
 use crate::error::excerpt;
 use crate::recv_window::RecvWindow;
 use crate::timestamp::TimeUnit;
@@ -22,6 +22,14 @@ pub(super) fn rest(params: &[Param<'_>], input: &Input<'_>, findings: &mut Vec<F
             continue;
         }
         let part = if p.in_body { "body" } else { "query" };
+        if p.segment.is_empty() {
+            findings.push(Finding::new(
+                Code::EmptyValue,
+                format!("{part}: an empty parameter at byte {} (`&&`, or `&` at an end); Binance signs those bytes too, and answers -1102 or -1022", p.at),
+                "join the parameters with one `&` each, none at the ends",
+            ));
+            continue;
+        }
         if !p.decodes {
             findings.push(Finding::new(
                 Code::MalformedEscape,
@@ -63,7 +71,7 @@ pub(super) fn rest(params: &[Param<'_>], input: &Input<'_>, findings: &mut Vec<F
         values(&p.key, &p.value, findings);
     }
     duplicates(params, &counts, findings);
-    if let Some(at) = input.query.bytes().position(client_encodes) {
+    if let Some(at) = input.query.bytes().position(every_client_encodes) {
         let c = input.query[at..].chars().next().unwrap_or(' ');
         findings.push(Finding::new(
             Code::ClientReencoded,
@@ -72,6 +80,22 @@ pub(super) fn rest(params: &[Param<'_>], input: &Input<'_>, findings: &mut Vec<F
             ),
             "percent-encode every byte outside A-Z a-z 0-9 - . _ ~ before signing",
         ));
+    } else if let Some(at) = input
+        .query
+        .bytes()
+        .position(|b| client_encodes(b) || b == b'\'')
+    {
+        let c = input.query[at..].chars().next().unwrap_or(' ');
+        findings.push(
+            Finding::new(
+                Code::ClientReencoded,
+                format!(
+                    "the query holds a raw {c:?} at byte {at}: some HTTP clients (Python requests; reqwest for `'`) percent-encode it before sending, others send it raw"
+                ),
+                "percent-encode every byte outside A-Z a-z 0-9 - . _ ~ before signing",
+            )
+            .warning(),
+        );
     }
     timing(
         |name| {
@@ -102,11 +126,18 @@ fn duplicates(
             continue;
         }
         let key = &p.key;
+        let signer_key = matches!(key.as_str(), "timestamp" | "recvWindow");
         findings.push(if in_query > 0 && in_body > 0 {
             Finding::new(
                 Code::DuplicateParameter,
                 format!("parameter `{key}` is sent in both the query and the body; Binance answers -1101 (or takes the query's value)"),
                 format!("send `{key}` once, in either the query or the body"),
+            )
+        } else if signer_key {
+            Finding::new(
+                Code::DuplicateParameter,
+                format!("parameter `{key}` is sent {} times; Binance answers -1101", in_query + in_body),
+                format!("send `{key}` once, after your parameters"),
             )
         } else {
             Finding::new(
@@ -137,23 +168,45 @@ fn json_splits(params: &[Param<'_>], findings: &mut Vec<Finding>) -> Vec<bool> {
             i += 1;
             continue;
         }
-        // Glue the following segments of the same part back on until the JSON parses (within
-        // a bound, so the work stays linear in the request's size).
-        let mut text = p.value.clone();
+        // Glue the following segments of the same part back on until the brackets close
+        // (within a bound, so the work stays linear in the request's size), then parse once.
+        let mut scan = Brackets::default();
+        scan.feed(&p.value);
         let mut end = None;
+        let mut bytes = p.value.len();
         for (j, next) in params.iter().enumerate().skip(i + 1).take(MAX_GLUED) {
-            if next.in_body != p.in_body || text.len() > MAX_GLUED_BYTES {
+            bytes += next.value.len() + next.key.len() + 2;
+            if next.in_body != p.in_body || bytes > MAX_GLUED_BYTES {
                 break;
             }
-            text.push('&');
-            text.push_str(
-                &crate::encoding::decode(next.segment).unwrap_or_else(|_| next.segment.to_owned()),
-            );
-            if serde_json::from_str::<serde_json::Value>(&text).is_ok() {
+            scan.feed("&");
+            scan.feed(&next.key);
+            if next.raw_value.is_some() {
+                scan.feed("=");
+                scan.feed(&next.value);
+            }
+            if scan.closed() {
                 end = Some(j);
                 break;
             }
         }
+        let text = end.map(|j| {
+            let mut text = p.value.clone();
+            for next in &params[i + 1..=j] {
+                text.push('&');
+                text.push_str(&next.key);
+                if next.raw_value.is_some() {
+                    text.push('=');
+                    text.push_str(&next.value);
+                }
+            }
+            text
+        });
+        let end = end.filter(|_| {
+            text.as_deref()
+                .is_some_and(|t| serde_json::from_str::<serde_json::Value>(t).is_ok())
+        });
+        let text = text.unwrap_or_default();
         match end {
             Some(j) => {
                 findings.push(Finding::new(
@@ -178,6 +231,44 @@ fn json_splits(params: &[Param<'_>], findings: &mut Vec<Finding>) -> Vec<bool> {
     consumed
 }
 
+/// Where a JSON text stands: bracket depth, inside a string, after a backslash.
+#[derive(Default)]
+struct Brackets {
+    depth: usize,
+    opened: bool,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Brackets {
+    fn feed(&mut self, text: &str) {
+        for b in text.bytes() {
+            if self.in_string {
+                match (self.escaped, b) {
+                    (true, _) => self.escaped = false,
+                    (false, b'\\') => self.escaped = true,
+                    (false, b'"') => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'[' | b'{' => {
+                    self.depth += 1;
+                    self.opened = true;
+                }
+                b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+
+    fn closed(&self) -> bool {
+        self.opened && self.depth == 0 && !self.in_string
+    }
+}
+
 /// The checks of one decoded value, whatever the API form.
 pub(super) fn values(key: &str, value: &str, findings: &mut Vec<Finding>) {
     if value.is_empty() {
@@ -188,8 +279,9 @@ pub(super) fn values(key: &str, value: &str, findings: &mut Vec<Finding>) {
         ));
     }
     list_format(key, value, findings);
-    // `timestamp` and `recvWindow` have codes of their own.
-    if !matches!(key, "timestamp" | "recvWindow") {
+    // Numbers: `timestamp` and `recvWindow` have codes of their own, and other keys
+    // (`newClientOrderId=1e5`, `idList=1,2`) are text.
+    if numeric_key(key) {
         number_format(key, value, findings);
     }
 }
@@ -199,11 +291,19 @@ pub(super) fn members(pairs: &[(String, String)], input: &Input<'_>, findings: &
     let mut seen = std::collections::HashSet::new();
     for (key, value) in pairs {
         if !seen.insert(key.as_str()) {
-            findings.push(Finding::new(
-                Code::DuplicateParameter,
-                format!("parameter `{key}` appears more than once in params"),
-                format!("send `{key}` once"),
-            ));
+            findings.push(if key == "signature" {
+                Finding::new(
+                    Code::SignatureRepeated,
+                    "`signature` appears more than once in params",
+                    "send one signature",
+                )
+            } else {
+                Finding::new(
+                    Code::DuplicateParameter,
+                    format!("parameter `{key}` appears more than once in params"),
+                    format!("send `{key}` once"),
+                )
+            });
         }
         if key != "signature" {
             values(key, value, findings);
@@ -246,6 +346,16 @@ fn list_format(key: &str, value: &str, findings: &mut Vec<Finding>) {
             ),
         ));
     }
+}
+
+/// Keys whose values are decimals: prices, quantities, amounts.
+fn numeric_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    [
+        "price", "qty", "quantity", "amount", "volume", "delta", "rate", "percent",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
 }
 
 fn number_format(key: &str, value: &str, findings: &mut Vec<Finding>) {

@@ -12,12 +12,7 @@ use crate::encoding::{WIRE_ENCODE_SET, encode};
 /// The crate's set with `@`, `,` and `:` left raw, as some encoders do.
 const ONE_SIDED: &AsciiSet = &WIRE_ENCODE_SET.remove(b'@').remove(b',').remove(b':');
 
-/// Bytes HTTP clients (`url`/reqwest, Python `requests`) percent-encode in a query string
-/// before sending: space, `"`, `<`, `>`, `\`, `^`, `` ` ``, `{`, `|`, `}`, control bytes and
-/// every non-ASCII byte. An encoder that leaves them raw signs other bytes than are sent.
-pub(crate) fn client_encodes(b: u8) -> bool {
-    b <= b' ' || b >= 0x7f || b"\"<>\\^`{|}".contains(&b)
-}
+pub(crate) use crate::encoding::client_encodes;
 
 /// What an encoder that leaves spaces, quotes, braces and non-ASCII to the HTTP client
 /// signs: the crate's encoding, with those characters raw.

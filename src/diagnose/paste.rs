@@ -148,7 +148,7 @@ fn invalid(reason: &'static str) -> Error {
 }
 
 fn is_request_line(line: &str) -> bool {
-    let mut parts = line.split(' ');
+    let mut parts = line.trim_end().split(' ');
     let (Some(method), Some(target), Some(version), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
@@ -170,7 +170,7 @@ fn http(text: &str) -> Result<Pasted, Error> {
         (None, None) => (text, ""),
     };
     let mut lines = head.lines();
-    let request_line = lines.next().ok_or(invalid("no request line"))?;
+    let request_line = lines.next().ok_or(invalid("no request line"))?.trim_end();
     let mut parts = request_line.split(' ');
     let method = parts.next().ok_or(invalid("no method"))?;
     let target = parts.next().ok_or(invalid("no request target"))?;
@@ -200,41 +200,42 @@ fn http(text: &str) -> Result<Pasted, Error> {
     Ok(pasted)
 }
 
-/// Options of curl that take an argument this reader does not use.
-const CURL_OPTIONS_WITH_ARGUMENT: &[&str] = &[
-    "-o",
+/// Long options of curl that take an argument this reader does not use.
+const CURL_LONG_WITH_ARGUMENT: &[&str] = &[
     "--output",
-    "-u",
     "--user",
-    "-A",
     "--user-agent",
-    "-e",
     "--referer",
-    "-m",
     "--max-time",
     "--connect-timeout",
-    "-b",
     "--cookie",
-    "-c",
     "--cookie-jar",
     "--cacert",
     "--cert",
     "--key",
-    "-x",
     "--proxy",
-    "-w",
     "--write-out",
     "--retry",
-    "-F",
+    "--retry-delay",
+    "--retry-max-time",
+    "--max-redirs",
     "--form",
     "--resolve",
     "--interface",
-    "-T",
     "--upload-file",
-    "-r",
     "--range",
-    "--data-urlencode",
+    "--config",
+    "--json",
+    "--url-query",
+    "--limit-rate",
+    "--proto",
+    "--proto-redir",
+    "--oauth2-bearer",
+    "--header-file",
 ];
+
+/// Short options of curl that take an argument (as the rest of the word, or the next word).
+const CURL_SHORT_WITH_ARGUMENT: &str = "XHdoubAeEmcxwTrFKQyYz";
 
 /// A `curl` command line.
 fn curl(text: &str) -> Result<Pasted, Error> {
@@ -242,34 +243,63 @@ fn curl(text: &str) -> Result<Pasted, Error> {
     let mut words = words.into_iter().skip_while(|w| w != "curl").skip(1);
     let mut pasted = Pasted::default();
     let (mut url, mut data, mut get) = (None, Vec::new(), false);
+    let missing = || invalid("a curl option lacks its value");
     while let Some(word) = words.next() {
-        let mut value = |inline: Option<&str>| -> Result<String, Error> {
-            match inline {
-                Some(v) if !v.is_empty() => Ok(v.to_owned()),
-                _ => words.next().ok_or(invalid("a curl option lacks its value")),
+        if let Some(long) = word.strip_prefix("--") {
+            let (name, inline) = match long.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_owned())),
+                None => (long, None),
+            };
+            let mut value = || {
+                inline
+                    .clone()
+                    .map_or_else(|| words.next().ok_or_else(missing), Ok)
+            };
+            match name {
+                "request" => pasted.method = Some(value()?),
+                "header" => pasted.header(&value()?),
+                "data" | "data-raw" | "data-binary" | "data-ascii" => data.push(value()?),
+                "data-urlencode" => data.push(urlencode_datum(&value()?)),
+                "get" => get = true,
+                "url" => url = Some(value()?),
+                _ if CURL_LONG_WITH_ARGUMENT.contains(&word.split('=').next().unwrap_or("")) => {
+                    value()?;
+                }
+                _ => {}
             }
-        };
-        match word.as_str() {
-            "-X" | "--request" => pasted.method = Some(value(None)?),
-            w if w.starts_with("-X") => pasted.method = Some(value(Some(&w[2..]))?),
-            "-H" | "--header" => {
-                let header = value(None)?;
-                pasted.header(&header);
+        } else if let Some(short) = word.strip_prefix('-').filter(|s| !s.is_empty()) {
+            // Clustered flags (`-sX POST`, `-XPOST`, `-H'...'`): the first option that takes
+            // an argument takes the rest of the word, or the next word.
+            for (at, flag) in short.char_indices() {
+                if flag == 'G' {
+                    get = true;
+                }
+                if !CURL_SHORT_WITH_ARGUMENT.contains(flag) {
+                    continue;
+                }
+                let rest = &short[at + flag.len_utf8()..];
+                let value = if rest.is_empty() {
+                    words.next().ok_or_else(missing)?
+                } else {
+                    rest.to_owned()
+                };
+                match flag {
+                    'X' => pasted.method = Some(value),
+                    'H' => pasted.header(&value),
+                    'd' => data.push(value),
+                    _ => {}
+                }
+                break;
             }
-            "-d" | "--data" | "--data-raw" | "--data-binary" | "--data-ascii" => {
-                data.push(value(None)?);
-            }
-            w if w.starts_with("-d") && w.len() > 2 => data.push(value(Some(&w[2..]))?),
-            "-G" | "--get" => get = true,
-            "--url" => url = Some(value(None)?),
-            w if CURL_OPTIONS_WITH_ARGUMENT.contains(&w) => {
-                value(None)?;
-            }
-            w if w.starts_with('-') => {}
-            _ => url = Some(word),
+        } else {
+            url = Some(word);
         }
     }
-    let url = url.ok_or(invalid("the curl command has no URL"))?;
+    let mut url = url.ok_or(invalid("the curl command has no URL"))?;
+    if !url.contains("://") && !url.starts_with(['/', '?']) {
+        // curl takes `api.binance.com/api/v3/order?...` as an http URL.
+        url.insert_str(0, "http://");
+    }
     pasted.set_target(&url);
     pasted
         .stripped
@@ -293,6 +323,14 @@ fn curl(text: &str) -> Result<Pasted, Error> {
     Ok(pasted)
 }
 
+/// `--data-urlencode name=value`: curl percent-encodes the value (the name is taken as it is).
+fn urlencode_datum(datum: &str) -> String {
+    match datum.split_once('=') {
+        Some((name, value)) => format!("{name}={}", crate::encoding::encode(value)),
+        None => crate::encoding::encode(datum),
+    }
+}
+
 /// Splits a shell command line into words: single quotes are literal, double quotes take `\`
 /// before `"`, `\`, `$` and a backquote, a bare `\` escapes the next character, and `\` before
 /// a line break joins the lines.
@@ -303,6 +341,36 @@ fn shell_words(text: &str) -> Result<Vec<String>, Error> {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
+            '$' if chars.peek() == Some(&'\'') => {
+                // Bash ANSI-C quoting (`$'...'`), as "Copy as cURL" in browsers writes it.
+                chars.next();
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some('\\') => match chars.next() {
+                            Some('n') => word.push('\n'),
+                            Some('r') => word.push('\r'),
+                            Some('t') => word.push('\t'),
+                            Some('x') => {
+                                let hex: String = chars.by_ref().take(2).collect();
+                                let byte =
+                                    u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
+                                word.push(byte.ok_or(invalid("a malformed \\x escape in $'...'"))?);
+                            }
+                            Some('u') => {
+                                let hex: String = chars.by_ref().take(4).collect();
+                                let c = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
+                                word.push(c.ok_or(invalid("a malformed \\u escape in $'...'"))?);
+                            }
+                            Some(c) => word.push(c),
+                            None => return Err(invalid("an unclosed $' quote")),
+                        },
+                        Some(c) => word.push(c),
+                        None => return Err(invalid("an unclosed $' quote")),
+                    }
+                }
+            }
             '\'' => {
                 in_word = true;
                 loop {
@@ -321,6 +389,9 @@ fn shell_words(text: &str) -> Result<Vec<String>, Error> {
                         Some('\\') => match chars.next() {
                             Some(c @ ('"' | '\\' | '$' | '`')) => word.push(c),
                             Some('\n') => {}
+                            Some('\r') if chars.peek() == Some(&'\n') => {
+                                chars.next();
+                            }
                             Some(c) => {
                                 word.push('\\');
                                 word.push(c);
@@ -409,6 +480,27 @@ mod tests {
         );
         assert!(Pasted::parse("curl -X POST").is_err());
         assert!(Pasted::parse("curl 'https://h").is_err());
+        // Clustered flags, attached values, ANSI-C quotes, no scheme, --data-urlencode.
+        let p = Pasted::parse("curl -sXPOST api.binance.com/api/v3/order -H$'X-MBX-APIKEY: k\\x21' --data-urlencode 'note=a b&c' --max-time 5").unwrap();
+        assert_eq!(
+            (
+                p.method.as_deref(),
+                p.path.as_deref(),
+                p.body.as_str(),
+                p.api_key.as_deref()
+            ),
+            (
+                Some("POST"),
+                Some("/api/v3/order"),
+                "note=a%20b%26c",
+                Some("k!")
+            )
+        );
+        let p = Pasted::parse("curl -s -X DELETE --url=https://h/x?a=1 --retry-delay 3").unwrap();
+        assert_eq!(
+            (p.method.as_deref(), p.query.as_str()),
+            (Some("DELETE"), "a=1")
+        );
     }
 
     #[test]

@@ -56,11 +56,7 @@ pub(crate) fn parse<'a>(query: &'a str, body: &'a str) -> Vec<Param<'a>> {
         if text.is_empty() {
             continue;
         }
-        params.extend(
-            segments(text)
-                .filter(|(_, s)| !s.is_empty())
-                .map(|(at, segment)| Param::new(in_body, at, segment)),
-        );
+        params.extend(segments(text).map(|(at, segment)| Param::new(in_body, at, segment)));
     }
     params
 }

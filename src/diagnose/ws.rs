@@ -75,13 +75,24 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> Result<(bool, Vec<
     if valid {
         return Ok((true, findings));
     }
-    let Some(signature) = map.get("signature").and_then(Value::as_str) else {
-        findings.push(Finding::new(
-            Code::SignatureMissing,
-            "no `signature` string in params",
-            "add the signature to params as a JSON string",
-        ));
-        return Ok((false, findings));
+    let signature = match map.get("signature") {
+        Some(Value::String(signature)) => signature.as_str(),
+        Some(other) => {
+            findings.push(Finding::new(
+                Code::SignatureEncoding,
+                format!("`signature` is a JSON {}, not a string", json_kind(other)),
+                "put the signature in params as a JSON string: hex for HMAC, plain base64 otherwise",
+            ));
+            return Ok((false, findings));
+        }
+        None => {
+            findings.push(Finding::new(
+                Code::SignatureMissing,
+                "no `signature` in params",
+                "add the signature to params as a JSON string",
+            ));
+            return Ok((false, findings));
+        }
     };
     let given: Vec<(String, String)> = pairs
         .iter()
@@ -150,4 +161,15 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> Result<(bool, Vec<
         ));
     }
     Ok((false, findings))
+}
+
+fn json_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }

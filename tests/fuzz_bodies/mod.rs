@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 use binance_sign::diagnose::Input;
-use binance_sign::encoding::{decode_pairs, encode};
+use binance_sign::encoding::decode_pairs;
 use binance_sign::ws::WsParams;
 use binance_sign::{LocalReading, Params, RecvWindow, Signer, TimeSync, Timestamp};
 
@@ -123,38 +123,45 @@ pub fn parse_signed(data: &[u8]) {
     let _ = text.parse::<RecvWindow>();
 }
 
-/// Format: `k=v` lines. Each third-party encoding of the pairs (plus a timestamp) is either
-/// refused by `sign_encoded` with a reason, or signed so that it verifies and decodes to the
-/// same pairs.
-pub fn encoder_differential(data: &[u8]) {
-    let text = String::from_utf8_lossy(data);
-    let mut pairs = lines(&text);
-    pairs.retain(|(k, _)| k != "timestamp" && k != "signature");
-    pairs.push(("timestamp".into(), "1700000000000".into()));
-    let signer = hmac();
-    let url_form = form_urlencoded::Serializer::new(String::new())
+/// Format: arbitrary bytes, read by `Arbitrary` into tricky parameters. Each is encoded by
+/// `form_urlencoded`, `serde_urlencoded`, `url`'s query serializer and this crate, and every
+/// encoding must pass the `check` oracle, as a query and as a body, signed through
+/// `sign_encoded` or not.
+pub fn encoders(data: &[u8]) {
+    use binance_sign::check::{Expect, check};
+    let mut u = arbitrary::Unstructured::new(data);
+    let Ok(params) = <Params as arbitrary::Arbitrary>::arbitrary(&mut u) else {
+        return;
+    };
+    let pairs: Vec<(String, String)> = params
+        .iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    let expect: Vec<Expect<'_>> = pairs.iter().map(|(k, v)| Expect::text(k, v)).collect();
+    let form = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(&pairs)
         .finish();
     let serde_form = serde_urlencoded::to_string(&pairs).expect("pairs of strings serialize");
-    let ours = pairs
-        .iter()
-        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    for candidate in [&url_form, &serde_form, &ours] {
-        match signer.sign_encoded(candidate, "") {
-            Ok(req) => {
-                signer.verify(req.query(), req.body()).expect("verifies");
-                let (payload, _) = req.payload_parts();
-                assert_eq!(payload, candidate.as_str(), "signs exactly the bytes given");
-                assert_eq!(
-                    decode_pairs(payload).expect("decodes"),
-                    pairs,
-                    "decoding agrees"
-                );
-            }
-            Err(_) => {} // refused with a reason (empty value, duplicate key, control character, ...)
+    let mut url = url::Url::parse("https://api.binance.com/api/v3/order").expect("a URL");
+    url.query_pairs_mut().extend_pairs(&pairs);
+    let url_query = url.query().unwrap_or_default().to_owned();
+    let signer = hmac();
+    for (name, encoded) in [
+        ("form_urlencoded", form.as_str()),
+        ("serde_urlencoded", serde_form.as_str()),
+        ("url", url_query.as_str()),
+        ("binance-sign", params.encoded()),
+    ] {
+        for (query, body) in [(encoded, ""), ("", encoded)] {
+            let verdict = check(&expect, query, body, None);
+            assert!(verdict.ok, "{name}: {:?} for {encoded}", verdict.findings);
         }
+        let with_ts = format!("{encoded}&timestamp=1700000000000");
+        let req = signer
+            .sign_encoded(&with_ts, "")
+            .expect("every encoding signs as it is");
+        let verdict = check(&expect, req.query(), req.body(), Some(&signer));
+        assert!(verdict.ok, "{name} signed: {:?}", verdict.findings);
     }
 }
 

@@ -1,6 +1,0 @@
-#![no_main]
-
-#[path = "../../tests/fuzz_bodies/mod.rs"]
-mod bodies;
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| bodies::encoder_differential(data));

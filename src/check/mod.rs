@@ -1,0 +1,526 @@
+//! An oracle for fuzzing other encoders: do these bytes carry exactly the parameters meant,
+//! and will Binance accept them?
+//!
+//! Give [`check`] the parameters an encoder was asked to send (an ordered list of key, value
+//! and [`Kind`]; a repeated key once per value), the query and body it produced, and
+//! optionally a [`Signer`] to check the signature. The [`Verdict`] is `ok`, or findings with a
+//! stable code, the key concerned and a message naming the expected and the actual text.
+//! Decoding is Binance's: form decoding, `+` is a space. `recvWindow`, `timestamp` and
+//! `signature` are never "unexpected"; they are checked when listed.
+//!
+//! ```
+//! use binance_sign::check::{check, Code, Expect};
+//! let expect = [Expect::text("email", "alice+tag@example.com"), Expect::decimal("quantity", "0.00001")];
+//! // A form encoder that leaves `+` raw (Binance reads a space) and floats in exponent form:
+//! let verdict = check(&expect, "email=alice+tag%40example.com&quantity=1e-05", "", None);
+//! let codes: Vec<Code> = verdict.findings.iter().map(|f| f.code).collect();
+//! assert_eq!(codes, [Code::ValueMismatch, Code::NumberFormat]);
+//! assert!(check(&expect, "email=alice%2Btag%40example.com&quantity=0.000010", "", None).ok);
+//! ```
+//!
+//! From any language, the `binance-sign check --jsonl` command speaks the same protocol over
+//! standard input and output ([`serve_jsonl`]).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::encoding::{client_encodes, hex_value};
+use crate::error::excerpt;
+use crate::signer::Signer;
+
+mod jsonl;
+
+pub use jsonl::{Stats, serve_jsonl, verdict_line};
+
+/// How an expected value is compared with what was sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// The exact text, after decoding.
+    #[default]
+    Text,
+    /// A plain decimal (sign allowed, no exponent), numerically equal: `0.00001` matches
+    /// `0.000010`, not `1e-05`. The expectation itself may use an exponent.
+    Decimal,
+    /// Equal as JSON values (key order and whitespace do not matter).
+    Json,
+}
+
+impl Kind {
+    /// `text`, `decimal` or `json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Text => "text",
+            Kind::Decimal => "decimal",
+            Kind::Json => "json",
+        }
+    }
+
+    /// Reads `text`, `decimal` or `json`.
+    pub fn parse(text: &str) -> Option<Kind> {
+        match text {
+            "text" => Some(Kind::Text),
+            "decimal" => Some(Kind::Decimal),
+            "json" => Some(Kind::Json),
+            _ => None,
+        }
+    }
+}
+
+/// One expected parameter.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Expect<'a> {
+    /// The key.
+    pub key: Cow<'a, str>,
+    /// The value meant (raw text).
+    pub value: Cow<'a, str>,
+    /// How to compare it.
+    pub kind: Kind,
+}
+
+impl<'a> Expect<'a> {
+    /// An expectation of `kind`.
+    pub fn new(key: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>, kind: Kind) -> Self {
+        Self {
+            key: key.into(),
+            value: value.into(),
+            kind,
+        }
+    }
+
+    /// The exact text.
+    pub fn text(key: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
+        Self::new(key, value, Kind::Text)
+    }
+
+    /// A decimal.
+    pub fn decimal(key: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
+        Self::new(key, value, Kind::Decimal)
+    }
+
+    /// A JSON value.
+    pub fn json(key: impl Into<Cow<'a, str>>, value: impl Into<Cow<'a, str>>) -> Self {
+        Self::new(key, value, Kind::Json)
+    }
+}
+
+macro_rules! codes {
+    ($($variant:ident => $text:literal, $doc:literal;)*) => {
+        /// A finding's stable code. These strings are a public contract.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Code {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Code {
+            /// Every code.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as it appears in JSON, e.g. `value-mismatch`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $text,)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    MissingParameter => "missing-parameter", "An expected key was not sent.";
+    UnexpectedParameter => "unexpected-parameter", "A key was sent that was not expected.";
+    RepeatedParameter => "repeated-parameter", "A key was sent a different number of times than expected.";
+    ValueMismatch => "value-mismatch", "A value reads (after Binance's decoding) differently from what was meant.";
+    NumberFormat => "number-format", "A decimal sent in exponent form, with a comma, or otherwise not plain.";
+    EmptyValue => "empty-value", "An empty value (Binance refuses it, -1102).";
+    MalformedEscape => "malformed-escape", "A `%` not followed by two hex digits, or escapes that are not UTF-8.";
+    ClientWouldReencode => "client-would-reencode", "Bytes in the query string that HTTP clients change before sending (raw space, quotes, braces, non-ASCII, `#`, ...).";
+    SignatureMissing => "signature-missing", "No `signature` parameter.";
+    SignatureNotLast => "signature-not-last", "`signature` is not the last parameter of the last part.";
+    SignatureInvalid => "signature-invalid", "The signature does not match the bytes (Binance answers -1022).";
+    TimestampMissing => "timestamp-missing", "No `timestamp` on a signed request (-1102).";
+    BadInput => "bad-input", "A JSON-lines input that cannot be read (only from `serve_jsonl`).";
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// One thing wrong with the bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Finding {
+    /// The stable code.
+    pub code: Code,
+    /// The key concerned, if any.
+    pub key: Option<String>,
+    /// What is wrong, naming the expected and the actual text.
+    pub message: String,
+}
+
+impl Finding {
+    fn new(code: Code, key: Option<&str>, message: String) -> Self {
+        Self {
+            code,
+            key: key.map(str::to_owned),
+            message,
+        }
+    }
+}
+
+/// The oracle's answer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Verdict {
+    /// Whether the bytes carry exactly what was meant and Binance will accept them.
+    pub ok: bool,
+    /// What is wrong, in the order found.
+    pub findings: Vec<Finding>,
+}
+
+/// One parameter as sent, decoded.
+struct Sent<'a> {
+    in_body: bool,
+    key: Cow<'a, str>,
+    value: Cow<'a, str>,
+}
+
+/// Checks the bytes an encoder produced for `expected`; see the [module documentation](self).
+/// `signer`, when given, checks the signature (and that a `timestamp` is there).
+///
+/// ```
+/// use binance_sign::check::{check, Expect};
+/// use binance_sign::{Params, Signer, Timestamp};
+/// let signer = Signer::hmac_without_api_key("secret")?;
+/// let params = Params::try_from_pairs([("symbol", "１２３"), ("note", "a&b")])?;
+/// let req = signer.sign_query(&params, Timestamp::from_millis(1_700_000_000_000)?, None)?;
+/// let expect = [Expect::text("symbol", "１２３"), Expect::text("note", "a&b")];
+/// assert!(check(&expect, req.query(), req.body(), Some(&signer)).ok);
+/// # Ok::<(), binance_sign::Error>(())
+/// ```
+pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&Signer>) -> Verdict {
+    let mut findings = Vec::new();
+    if let Some(at) = query.bytes().position(|b| b == b'#' || client_encodes(b)) {
+        let c = query[at..].chars().next().unwrap_or('#');
+        findings.push(Finding::new(
+            Code::ClientWouldReencode,
+            None,
+            format!(
+                "the query holds a raw {c:?} at byte {at}, which HTTP clients change before sending"
+            ),
+        ));
+    }
+    let mut sent: Vec<Sent<'_>> = Vec::new();
+    for (text, in_body) in [(query, false), (body, true)] {
+        for segment in text.split('&').filter(|s| !s.is_empty()) {
+            let (raw_key, raw_value) = segment.split_once('=').unwrap_or((segment, ""));
+            match (form_decode(raw_key), form_decode(raw_value)) {
+                (Some(key), Some(value)) => sent.push(Sent { in_body, key, value }),
+                _ => findings.push(Finding::new(
+                    Code::MalformedEscape,
+                    Some(raw_key),
+                    format!("`{}` does not decode: a `%` not followed by two hex digits, or escapes that are not UTF-8", excerpt(segment, 80)),
+                )),
+            }
+        }
+    }
+    let actual = KeyIndex::new(sent.iter().map(|p| p.key.as_ref()).collect());
+    let wanted = KeyIndex::new(expected.iter().map(|e| e.key.as_ref()).collect());
+    // Expected keys in the order first listed.
+    for (index, e) in expected.iter().enumerate() {
+        let key = e.key.as_ref();
+        if wanted.first(key) != Some(index) {
+            continue;
+        }
+        let (listed, sent_count) = (wanted.count(key), actual.count(key));
+        if sent_count == 0 {
+            findings.push(Finding::new(
+                Code::MissingParameter,
+                Some(key),
+                format!("`{key}` was not sent; expected `{}`", excerpt(&e.value, 80)),
+            ));
+            continue;
+        }
+        if sent_count != listed {
+            findings.push(Finding::new(
+                Code::RepeatedParameter,
+                Some(key),
+                format!("`{key}` was sent {sent_count} times; expected {listed}"),
+            ));
+        }
+        for (want, got) in wanted.indices(key).zip(actual.indices(key)) {
+            compare(&expected[want], &sent[got].value, &mut findings);
+        }
+    }
+    for (i, p) in sent.iter().enumerate() {
+        let key = p.key.as_ref();
+        if p.value.is_empty() && key != "signature" {
+            findings.push(Finding::new(
+                Code::EmptyValue,
+                Some(key),
+                format!("`{key}` has an empty value; Binance refuses it (-1102)"),
+            ));
+        }
+        let unexpected = !matches!(key, "signature" | "timestamp" | "recvWindow")
+            && wanted.first(key).is_none()
+            && actual.first(key) == Some(i);
+        if unexpected {
+            findings.push(Finding::new(
+                Code::UnexpectedParameter,
+                Some(key),
+                format!(
+                    "`{}={}` was sent but not expected",
+                    excerpt(key, 40),
+                    excerpt(&p.value, 60)
+                ),
+            ));
+        }
+    }
+    let has = |key: &str| actual.first(key).is_some();
+    let signed = has("signature");
+    if let Some(signer) = signer {
+        signature(signer, query, body, &sent, &mut findings);
+    }
+    if (signed || signer.is_some()) && !has("timestamp") {
+        findings.push(Finding::new(
+            Code::TimestampMissing,
+            Some("timestamp"),
+            "a signed request needs `timestamp`; Binance answers -1102".to_owned(),
+        ));
+    }
+    Verdict {
+        ok: findings.is_empty(),
+        findings,
+    }
+}
+
+/// Where each key occurs in a list of keys. Short lists are scanned (cheaper than any index
+/// for the dozen parameters of a request); long ones are sorted once (stably, so each key's
+/// positions keep their order) and searched, so the work stays O(n log n).
+struct KeyIndex<'k> {
+    keys: Vec<&'k str>,
+    sorted: Option<Vec<(&'k str, usize)>>,
+}
+
+impl<'k> KeyIndex<'k> {
+    const SCAN: usize = 24;
+
+    fn new(keys: Vec<&'k str>) -> Self {
+        let sorted = (keys.len() > Self::SCAN).then(|| {
+            let mut sorted: Vec<(&str, usize)> = keys.iter().copied().zip(0..).collect();
+            sorted.sort_by(|a, b| a.0.cmp(b.0));
+            sorted
+        });
+        Self { keys, sorted }
+    }
+
+    fn range(&self, key: &str) -> &[(&'k str, usize)] {
+        let sorted = self.sorted.as_deref().unwrap_or_default();
+        let start = sorted.partition_point(|e| e.0 < key);
+        let len = sorted[start..].partition_point(|e| e.0 == key);
+        &sorted[start..start + len]
+    }
+
+    /// The positions of `key`, in order.
+    fn indices<'s>(&'s self, key: &'s str) -> Box<dyn Iterator<Item = usize> + 's> {
+        match self.sorted {
+            Some(_) => Box::new(self.range(key).iter().map(|e| e.1)),
+            None => Box::new(
+                self.keys
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, k)| **k == key)
+                    .map(|(i, _)| i),
+            ),
+        }
+    }
+
+    fn first(&self, key: &str) -> Option<usize> {
+        match self.sorted {
+            Some(_) => self.range(key).first().map(|e| e.1),
+            None => self.keys.iter().position(|k| *k == key),
+        }
+    }
+
+    fn count(&self, key: &str) -> usize {
+        match self.sorted {
+            Some(_) => self.range(key).len(),
+            None => self.keys.iter().filter(|k| **k == key).count(),
+        }
+    }
+}
+
+fn signature(
+    signer: &Signer,
+    query: &str,
+    body: &str,
+    sent: &[Sent<'_>],
+    findings: &mut Vec<Finding>,
+) {
+    let Some(index) = sent.iter().rposition(|p| p.key == "signature") else {
+        findings.push(Finding::new(
+            Code::SignatureMissing,
+            Some("signature"),
+            "no `signature` was sent".to_owned(),
+        ));
+        return;
+    };
+    let last_in_body = !body.is_empty();
+    if index != sent.len() - 1 || sent[index].in_body != last_in_body {
+        findings.push(Finding::new(
+            Code::SignatureNotLast,
+            Some("signature"),
+            "`signature` is not the last parameter of the last part; Binance takes that one as the signature".to_owned(),
+        ));
+        return;
+    }
+    if let Err(e) = signer.verify(query, body) {
+        findings.push(Finding::new(
+            Code::SignatureInvalid,
+            Some("signature"),
+            e.to_string(),
+        ));
+    }
+}
+
+fn compare(want: &Expect<'_>, actual: &str, findings: &mut Vec<Finding>) {
+    let key = want.key.as_ref();
+    let mismatch = |findings: &mut Vec<Finding>| {
+        findings.push(Finding::new(
+            Code::ValueMismatch,
+            Some(key),
+            format!(
+                "`{key}` reads `{}` after Binance's decoding; expected `{}`",
+                excerpt(actual, 120),
+                excerpt(&want.value, 120)
+            ),
+        ));
+    };
+    match want.kind {
+        Kind::Text => {
+            if actual != want.value {
+                mismatch(findings);
+            }
+        }
+        Kind::Decimal => match canonical_decimal(actual, false) {
+            None => findings.push(Finding::new(
+                Code::NumberFormat,
+                Some(key),
+                format!(
+                    "`{key}={}` is not a plain decimal (digits, an optional `-` and `.`, no exponent); expected `{}`",
+                    excerpt(actual, 60),
+                    excerpt(&want.value, 60)
+                ),
+            )),
+            Some(got) => {
+                if canonical_decimal(&want.value, true) != Some(got) {
+                    mismatch(findings);
+                }
+            }
+        },
+        Kind::Json => {
+            let parsed = serde_json::from_str::<serde_json::Value>(actual);
+            let expected = serde_json::from_str::<serde_json::Value>(&want.value);
+            match (parsed, expected) {
+                (Ok(a), Ok(e)) if a == e => {}
+                (Ok(_), Err(_)) if actual == want.value => {}
+                _ => mismatch(findings),
+            }
+        }
+    }
+}
+
+/// A decimal as (negative, significant digits, power of ten): `-0.00120` is
+/// `(true, "12", -4)`; zero is `(false, "0", 0)`. `None` when `text` is not a plain decimal
+/// (`exponent` allows `1.2e-5` forms).
+fn canonical_decimal(text: &str, exponent: bool) -> Option<(bool, String, i64)> {
+    let (negative, unsigned) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (
+            false,
+            text.strip_prefix('+').filter(|_| exponent).unwrap_or(text),
+        ),
+    };
+    let (mantissa, power) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) if exponent => (m, e.parse::<i64>().ok()?),
+        Some(_) => return None,
+        None => (unsigned, 0),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !digits_ok(int) || !digits_ok(frac) || mantissa.ends_with('.') {
+        return None;
+    }
+    let mut digits: String = int.chars().chain(frac.chars()).collect();
+    let mut power = power.checked_sub(i64::try_from(frac.len()).ok()?)?;
+    let trimmed = digits.trim_start_matches('0').len();
+    digits.drain(..digits.len() - trimmed);
+    while digits.ends_with('0') {
+        digits.pop();
+        power = power.checked_add(1)?;
+    }
+    if digits.is_empty() {
+        return Some((false, "0".to_owned(), 0));
+    }
+    Some((negative, digits, power))
+}
+
+/// Form decoding as Binance does it: `%XX` and `+` as a space; `None` for a malformed escape
+/// or bytes that are not UTF-8. Borrows when there is nothing to decode.
+fn form_decode(text: &str) -> Option<Cow<'_, str>> {
+    if !text.contains(['%', '+']) {
+        return Some(Cow::Borrowed(text));
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hi = hex_value(*bytes.get(i + 1)?)?;
+                let lo = hex_value(*bytes.get(i + 2)?)?;
+                out.push(hi << 4 | lo);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok().map(Cow::Owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimals_compare_numerically() {
+        let c = |s, e| canonical_decimal(s, e);
+        assert_eq!(c("0.00120", false), Some((false, "12".into(), -4)));
+        assert_eq!(c("-0.0012", false), c("-1.2e-3", true));
+        assert_eq!(c("0", false), c("-0.000", false));
+        assert_eq!(c("100", false), Some((false, "1".into(), 2)));
+        for bad in [
+            "1e-5", ".5", "5.", "", "-", "1,5", "0x10", "NaN", "+1", "1.2.3",
+        ] {
+            assert_eq!(c(bad, false), None, "{bad}");
+        }
+        assert_eq!(c("1e999999999999999999999", true), None);
+    }
+}
