@@ -502,6 +502,10 @@ pub enum Error {
         #[source]
         source: Option<Source>,
     },
+    /// No timestamp could be taken from the server clock (not synchronized, the machine slept,
+    /// or the estimate is too uncertain for the `recvWindow`): probe the server time again.
+    #[error("no timestamp from the server clock")]
+    Clock(#[source] Box<crate::time_sync::SyncError>),
     /// The `http` crate refused to build the request.
     #[error("cannot build the HTTP request")]
     Http(#[source] Source),

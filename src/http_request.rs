@@ -1,7 +1,9 @@
-//! Turning a [`SignedRequest`] into an `http::Request` (feature `http`), with no re-encoding.
+//! Turning a [`SignedRequest`] into an `http::Request`, and signing the caller's own
+//! `http::Request` in place (feature `http`), with no re-encoding.
 
 use crate::error::{Error, Source};
 use crate::signed::{API_KEY_HEADER, SignedRequest};
+use crate::signer::Signer;
 
 impl SignedRequest {
     /// An `http::Request` for `method` at `base_url` + `path`: the query attached verbatim,
@@ -69,6 +71,202 @@ impl SignedRequest {
             .body(self.body().to_owned())
             .map_err(|e| Error::Http(Source::new(e)))
     }
+}
+
+/// A request body whose bytes can be read and replaced, so a request can be signed in place:
+/// `String`, `Vec<u8>` and `bytes::Bytes`. (A streaming body cannot be signed: its bytes are
+/// not known before it is sent.)
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub trait SignableBody {
+    /// The body's bytes.
+    fn bytes(&self) -> &[u8];
+    /// Replaces the body with `text`.
+    fn replace(&mut self, text: String);
+    /// An empty body.
+    fn empty() -> Self
+    where
+        Self: Sized;
+}
+
+impl SignableBody for String {
+    fn bytes(&self) -> &[u8] {
+        self.as_bytes()
+    }
+    fn replace(&mut self, text: String) {
+        *self = text;
+    }
+    fn empty() -> Self {
+        String::new()
+    }
+}
+
+impl SignableBody for Vec<u8> {
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+    fn replace(&mut self, text: String) {
+        *self = text.into_bytes();
+    }
+    fn empty() -> Self {
+        Vec::new()
+    }
+}
+
+impl SignableBody for bytes::Bytes {
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+    fn replace(&mut self, text: String) {
+        *self = bytes::Bytes::from(text);
+    }
+    fn empty() -> Self {
+        bytes::Bytes::new()
+    }
+}
+
+/// Whether the wire string `text` has a parameter named `key`.
+fn has_key(text: &str, key: &str) -> bool {
+    crate::encoding::segments(text).any(|(_, s)| s.split_once('=').map_or(s, |(k, _)| k) == key)
+}
+
+impl Signer {
+    /// Signs the caller's own `http::Request` in place: its query and body are signed exactly
+    /// as they are (the [`sign_encoded`](Signer::sign_encoded) rules: bytes that are not safe
+    /// to send as they are refused, naming the byte), `recvWindow` (when given) and
+    /// `timestamp` are appended when absent, `signature` is appended last (to the body when
+    /// there is one, else to the query), `X-MBX-APIKEY` is set (when the signer has an API
+    /// key), and `Content-Type: application/x-www-form-urlencoded` for a body.
+    ///
+    /// ```
+    /// use binance_sign::{Signer, Timestamp};
+    /// let signer = Signer::hmac("my-api-key", "my-secret")?;
+    /// let mut request = http::Request::post("https://api.binance.com/api/v3/order?symbol=BTCUSDT")
+    ///     .body(String::from("side=BUY&quantity=0.001"))
+    ///     .unwrap();
+    /// signer.sign_http(&mut request, Timestamp::from_millis(1_700_000_000_000)?, None)?;
+    /// assert_eq!(request.uri().query(), Some("symbol=BTCUSDT"));
+    /// assert!(request.body().starts_with("side=BUY&quantity=0.001&timestamp=1700000000000&signature="));
+    /// assert_eq!(request.headers()["x-mbx-apikey"], "my-api-key");
+    /// signer.verify(request.uri().query().unwrap_or(""), request.body())?;
+    /// # Ok::<(), binance_sign::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`sign_encoded`](Signer::sign_encoded) (a body that is not UTF-8 is
+    /// [`Error::MalformedWire`]), and [`Error::InvalidUrl`] if the new URI cannot be built.
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+    pub fn sign_http<B: SignableBody>(
+        &self,
+        request: &mut http::Request<B>,
+        timestamp: crate::Timestamp,
+        recv_window: Option<crate::RecvWindow>,
+    ) -> Result<(), Error> {
+        let query = request.uri().query().unwrap_or("").to_owned();
+        let (query, body) =
+            self.sign_wire(&query, request.body().bytes(), timestamp, recv_window)?;
+        apply(request, &query, body, self.api_key())
+    }
+
+    /// [`sign_http`](Self::sign_http) with the timestamp from the shared server clock.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Clock`] when the clock gives no timestamp (probe the server time), and as
+    /// [`sign_http`](Self::sign_http).
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+    pub fn sign_http_now<B: SignableBody>(
+        &self,
+        request: &mut http::Request<B>,
+        clock: &crate::ServerClock,
+        recv_window: Option<crate::RecvWindow>,
+    ) -> Result<(), Error> {
+        let timestamp = clock.timestamp().map_err(|e| Error::Clock(Box::new(e)))?;
+        self.sign_http(request, timestamp, recv_window)
+    }
+
+    /// The signed query and body of a request whose query and body are `query` and `body`.
+    pub(crate) fn sign_wire(
+        &self,
+        query: &str,
+        body: &[u8],
+        timestamp: crate::Timestamp,
+        recv_window: Option<crate::RecvWindow>,
+    ) -> Result<(String, String), Error> {
+        let body = std::str::from_utf8(body).map_err(|e| Error::MalformedWire {
+            part: crate::Part::Body,
+            position: e.valid_up_to(),
+            reason: "the body is not UTF-8",
+        })?;
+        let (mut query, mut body) = (query.to_owned(), body.to_owned());
+        let has = |key| has_key(&query, key) || has_key(&body, key);
+        let (has_window, has_time) = (has("recvWindow"), has("timestamp"));
+        let last = if body.is_empty() {
+            &mut query
+        } else {
+            &mut body
+        };
+        let mut append = |text: String| {
+            if !last.is_empty() {
+                last.push('&');
+            }
+            last.push_str(&text);
+        };
+        if let Some(window) = recv_window.filter(|_| !has_window) {
+            append(format!("recvWindow={window}"));
+        }
+        if !has_time {
+            append(format!("timestamp={timestamp}"));
+        }
+        let signed = self.sign_encoded(&query, &body)?;
+        Ok((signed.query().to_owned(), signed.body().to_owned()))
+    }
+}
+
+/// Puts a signed query and body into `request`, with the API key and content type headers.
+pub(crate) fn apply<B: SignableBody>(
+    request: &mut http::Request<B>,
+    query: &str,
+    body: String,
+    api_key: Option<&str>,
+) -> Result<(), Error> {
+    let uri = request.uri().clone();
+    let mut parts = uri.into_parts();
+    let path = parts
+        .path_and_query
+        .as_ref()
+        .map_or("/", |pq| pq.path())
+        .to_owned();
+    let path_and_query = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    };
+    parts.path_and_query = Some(path_and_query.parse().map_err(|e| Error::InvalidUrl {
+        url: crate::error::excerpt(&path_and_query, 200),
+        reason: "the signed query does not fit a URI",
+        source: Some(Source::new(e)),
+    })?);
+    *request.uri_mut() = http::Uri::from_parts(parts).map_err(|e| Error::InvalidUrl {
+        url: crate::error::excerpt(&path_and_query, 200),
+        reason: "the signed request does not fit a URI",
+        source: Some(Source::new(e)),
+    })?;
+    let has_body = !body.is_empty();
+    request.body_mut().replace(body);
+    let headers = request.headers_mut();
+    if let Some(api_key) = api_key {
+        let value =
+            http::HeaderValue::from_str(api_key).map_err(|e| Error::Http(Source::new(e)))?;
+        headers.insert(API_KEY_HEADER, value);
+    }
+    if has_body {
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]

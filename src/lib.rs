@@ -56,6 +56,12 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod check;
+#[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "reqwest-middleware", feature = "tower")))
+)]
+pub mod client;
 mod clock;
 pub mod diagnose;
 pub mod encoding;
@@ -66,6 +72,9 @@ pub mod fix;
 pub mod fuzzing;
 #[cfg(feature = "http")]
 mod http_request;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use http_request::SignableBody;
 mod keys;
 pub mod limits;
 mod params;

@@ -1,105 +1,16 @@
 //! End to end: a real HTTP client (`reqwest`) sends requests built by this crate to a real HTTP
-//! server on 127.0.0.1 (`axum`) that applies Binance's documented checks to the raw bytes it
-//! receives, with its own HMAC code and its own clock.
-#![allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-#![cfg(feature = "http")]
+//! server on 127.0.0.1 (`tests/support`) that applies Binance's documented checks to the raw
+//! bytes it receives, with its own signature checks and its own clock.
+#![cfg(all(feature = "http", feature = "ed25519"))]
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use axum::Router;
-use axum::http::{HeaderMap, StatusCode, Uri};
 use binance_sign::{Params, RecvWindow, SignedRequest, Signer, Timestamp};
-use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
-use sha2::Sha256;
 
-const KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
-const SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-fn error(code: i64, msg: &str) -> (StatusCode, axum::Json<Value>) {
-    (
-        StatusCode::BAD_REQUEST,
-        axum::Json(json!({"code": code, "msg": msg})),
-    )
-}
-
-/// Binance's checks, over the bytes as received.
-async fn binance(uri: Uri, headers: HeaderMap, body: String) -> (StatusCode, axum::Json<Value>) {
-    if headers.get("x-mbx-apikey").and_then(|v| v.to_str().ok()) != Some(KEY) {
-        return error(-2014, "API-key format invalid.");
-    }
-    let query = uri.query().unwrap_or("");
-    let last = if body.is_empty() {
-        query
-    } else {
-        body.as_str()
-    };
-    let (head, tail) = last.rsplit_once('&').unwrap_or(("", last));
-    let Some(signature) = tail.strip_prefix("signature=") else {
-        return error(
-            -1102,
-            "Mandatory parameter 'signature' was not sent, was empty/null, or malformed.",
-        );
-    };
-    let payload = if body.is_empty() {
-        head.to_owned()
-    } else {
-        format!("{query}{head}")
-    };
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(payload.as_bytes());
-    let ok = hex::decode(signature).is_ok_and(|sig| mac.verify_slice(&sig).is_ok());
-    if !ok {
-        return error(-1022, "Signature for this request is not valid.");
-    }
-    let params: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
-        .chain(form_urlencoded::parse(body.as_bytes()))
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let get = |k: &str| {
-        params
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.clone())
-    };
-    let Some(timestamp) = get("timestamp").and_then(|t| t.parse::<i64>().ok()) else {
-        return error(
-            -1102,
-            "Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed.",
-        );
-    };
-    let window = get("recvWindow")
-        .and_then(|w| w.parse::<f64>().ok())
-        .unwrap_or(5000.0);
-    let server = now_ms();
-    if timestamp >= server + 1000 {
-        return error(
-            -1021,
-            "Timestamp for this request was 1000ms ahead of the server's time.",
-        );
-    }
-    if (server - timestamp) as f64 > window {
-        return error(
-            -1021,
-            "Timestamp for this request is outside of the recvWindow.",
-        );
-    }
-    (StatusCode::OK, axum::Json(json!({ "params": params })))
-}
+mod support;
+use support::{KEY, SECRET, seen};
 
 async fn server() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = Router::new().fallback(binance);
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
+    support::Binance::start().await.base
 }
 
 async fn send(request: http::Request<String>) -> (u16, Value) {
@@ -118,15 +29,6 @@ fn params(pairs: &[(&str, &str)]) -> Params {
 
 fn now() -> Timestamp {
     Timestamp::now_millis().unwrap()
-}
-
-/// The decoded parameters the server saw, without the tail.
-fn seen(reply: &Value) -> Vec<(String, String)> {
-    serde_json::from_value::<Vec<(String, String)>>(reply["params"].clone())
-        .unwrap()
-        .into_iter()
-        .filter(|(k, _)| !["recvWindow", "timestamp", "signature"].contains(&k.as_str()))
-        .collect()
 }
 
 async fn accepted(
