@@ -19,6 +19,9 @@ use binance_sign::limits::{
 };
 use proptest::prelude::*;
 
+mod support;
+use support::scripted::Binance;
+
 /// A server time in ms.
 fn at(ms: i64) -> ServerTime {
     ServerTime::from_millis(ms as u64).unwrap()
@@ -27,98 +30,6 @@ fn at(ms: i64) -> ServerTime {
 const DAY: i64 = 86_400_000;
 /// 2026-11-29T00:00:00Z.
 const T0: i64 = 1_796_256_000_000;
-
-/// Binance as documented: fixed windows aligned to its clock, 429 with Retry-After when over,
-/// 418 after repeated violations.
-struct Binance {
-    limits: Vec<RateLimit>,
-    counts: HashMap<(RateLimitType, u64), (i64, u64)>,
-    violations: u32,
-    banned_until: i64,
-    n429: u32,
-    n418: u32,
-    orders: u64,
-    weight: u64,
-}
-
-impl Binance {
-    fn new(limits: Vec<RateLimit>) -> Self {
-        Self {
-            limits,
-            counts: HashMap::new(),
-            violations: 0,
-            banned_until: 0,
-            n429: 0,
-            n418: 0,
-            orders: 0,
-            weight: 0,
-        }
-    }
-
-    fn handle(&mut self, t: i64, weight: u64, is_order: bool) -> (u16, Vec<(String, String)>) {
-        if t < self.banned_until {
-            self.n418 += 1;
-            return (
-                418,
-                vec![(
-                    "Retry-After".into(),
-                    ((self.banned_until - t) / 1000 + 1).to_string(),
-                )],
-            );
-        }
-        let mut over = None;
-        let mut headers = Vec::new();
-        for limit in &self.limits {
-            let len = limit.window().as_millis() as u64;
-            let start = t.div_euclid(len as i64) * len as i64;
-            let entry = self
-                .counts
-                .entry((limit.rate_limit_type, len))
-                .or_insert((start, 0));
-            if entry.0 != start {
-                *entry = (start, 0);
-            }
-            let add = match limit.rate_limit_type {
-                RateLimitType::RequestWeight => weight,
-                RateLimitType::Orders => u64::from(is_order),
-                _ => 1,
-            };
-            entry.1 += add;
-            if entry.1 > limit.limit {
-                over = Some(start + len as i64);
-            }
-            let suffix = match len {
-                10_000 => "10S",
-                60_000 => "1M",
-                300_000 => "5M",
-                86_400_000 => "1D",
-                _ => unreachable!(),
-            };
-            match limit.rate_limit_type {
-                RateLimitType::RequestWeight => {
-                    headers.push((format!("X-MBX-USED-WEIGHT-{suffix}"), entry.1.to_string()))
-                }
-                RateLimitType::Orders if is_order => headers.push((
-                    format!("x-mbx-order-count-{}", suffix.to_lowercase()),
-                    entry.1.to_string(),
-                )),
-                _ => {}
-            }
-        }
-        if let Some(end) = over {
-            self.violations += 1;
-            self.n429 += 1;
-            if self.violations >= 3 {
-                self.banned_until = t + 120_000;
-            }
-            headers.push(("Retry-After".into(), ((end - t) / 1000 + 1).to_string()));
-            return (429, headers);
-        }
-        self.weight += weight;
-        self.orders += u64::from(is_order);
-        (200, headers)
-    }
-}
 
 struct Rng(u64);
 impl Rng {

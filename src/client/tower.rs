@@ -197,12 +197,11 @@ where
     };
     let mut retried = false;
     loop {
-        if settings.needs_resync() {
-            if let Err(e) = probe(&settings, &mut inner, &target).await {
-                if settings.clock().now().is_err() {
-                    return Err(e);
-                }
-            }
+        if settings.needs_resync()
+            && let Err(e) = probe(&settings, &mut inner, &target).await
+            && settings.clock().now().is_err()
+        {
+            return Err(e);
         }
         let sent = settings.admit(weight).await?;
         let mut attempt = request.clone();

@@ -425,17 +425,16 @@ fn timing<'v>(
         });
         return;
     };
-    if let Some(product) = input.product {
-        if !product.allows_micros() && timestamp.unit() == TimeUnit::Micros {
-            findings.push(Finding::new(
-                Code::TimestampUnit,
-                format!(
-                    "timestamp={text} is in microseconds, which only spot accepts, not {product}"
-                ),
-                "send milliseconds (13 digits)",
-            ));
-            return;
-        }
+    if let Some(product) = input.product
+        && !product.allows_micros()
+        && timestamp.unit() == TimeUnit::Micros
+    {
+        findings.push(Finding::new(
+            Code::TimestampUnit,
+            format!("timestamp={text} is in microseconds, which only spot accepts, not {product}"),
+            "send milliseconds (13 digits)",
+        ));
+        return;
     }
     let Some(server) = input.server_time else {
         return;

@@ -151,18 +151,18 @@ impl<'a> Matcher<'a> {
                 ).confirmed()));
             }
         }
-        if let Some(api_key) = api_key {
-            if let Some(form) = self.check_hmac(&keys::keyed(api_key.as_bytes()), payload) {
-                found.push((
-                    form,
-                    Finding::new(
-                        Code::ApiKeyAsSecret,
-                        "the request was signed with the API key instead of the secret key",
-                        "sign with the secret key; the API key only goes in the X-MBX-APIKEY header",
-                    )
-                    .confirmed(),
-                ));
-            }
+        if let Some(api_key) = api_key
+            && let Some(form) = self.check_hmac(&keys::keyed(api_key.as_bytes()), payload)
+        {
+            found.push((
+                form,
+                Finding::new(
+                    Code::ApiKeyAsSecret,
+                    "the request was signed with the API key instead of the secret key",
+                    "sign with the secret key; the API key only goes in the X-MBX-APIKEY header",
+                )
+                .confirmed(),
+            ));
         }
         found
     }

@@ -135,10 +135,10 @@ impl Pasted {
     }
 
     fn header(&mut self, line: &str) {
-        if let Some((name, value)) = line.split_once(':') {
-            if name.trim().eq_ignore_ascii_case(API_KEY_HEADER) {
-                self.api_key = Some(value.trim().to_owned());
-            }
+        if let Some((name, value)) = line.split_once(':')
+            && name.trim().eq_ignore_ascii_case(API_KEY_HEADER)
+        {
+            self.api_key = Some(value.trim().to_owned());
         }
     }
 }
@@ -182,10 +182,10 @@ fn http(text: &str) -> Result<Pasted, Error> {
     let mut content_length = None;
     for line in lines {
         pasted.header(line);
-        if let Some((name, value)) = line.split_once(':') {
-            if name.trim().eq_ignore_ascii_case("content-length") {
-                content_length = value.trim().parse::<usize>().ok();
-            }
+        if let Some((name, value)) = line.split_once(':')
+            && name.trim().eq_ignore_ascii_case("content-length")
+        {
+            content_length = value.trim().parse::<usize>().ok();
         }
     }
     let mut body = body;

@@ -35,9 +35,14 @@ use serde::Deserialize;
 
 use crate::error::Source;
 
+#[cfg(feature = "redis")]
+mod fleet;
 mod governor;
 mod headers;
 
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use fleet::{Fallback, FleetConfig, FleetError, FleetGovernor};
 pub use governor::{Governor, GovernorConfig};
 pub use headers::{Reported, parse_ban_until, parse_header, parse_retry_after};
 

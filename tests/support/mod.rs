@@ -10,6 +10,9 @@
     clippy::cast_possible_wrap
 )]
 
+pub mod redis_server;
+pub mod scripted;
+
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};

@@ -1,0 +1,700 @@
+//! [`FleetGovernor`]: one set of rate-limit counters for a fleet of processes, in Redis.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use redis::Script;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use super::headers::{Reported, parse_ban_until, parse_header, parse_retry_after};
+use super::{Decision, Governor, GovernorConfig, LimitsError, RateLimit};
+use crate::error::Source;
+use crate::server_time::ServerTime;
+
+/// The decision: refuse (0: send, 1: wait ms, 2: banned until ms, 3: the store lost its data
+/// since this process last looked), or reserve the cost in every window it may land in.
+///
+/// KEYS: epoch, hold, ban, then per limit: previous, current and next window's counter.
+/// ARGV: my epoch, now (ms), margin (ms), n, then per limit: length, budget, cost, ttl (ms).
+const ACQUIRE: &str = r"
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {3, 0} end
+local now = tonumber(ARGV[2])
+local ban = tonumber(redis.call('GET', KEYS[3]) or '0')
+if now < ban then return {2, ban} end
+local hold = tonumber(redis.call('GET', KEYS[2]) or '0')
+if now < hold then return {1, hold - now} end
+local margin = tonumber(ARGV[3])
+local n = tonumber(ARGV[4])
+local wait = 0
+for i = 0, n - 1 do
+  local len = tonumber(ARGV[5 + 4 * i])
+  local budget = tonumber(ARGV[6 + 4 * i])
+  local cost = tonumber(ARGV[7 + 4 * i])
+  if cost > 0 then
+    local start = now - (now % len)
+    local cur = tonumber(redis.call('GET', KEYS[5 + 3 * i]) or '0')
+    if cur + cost > budget then
+      wait = math.max(wait, start + len + margin - now)
+    elseif now < start + margin then
+      local prev = tonumber(redis.call('GET', KEYS[4 + 3 * i]) or '0')
+      if prev + cost > budget then wait = math.max(wait, start + margin - now) end
+    end
+  end
+end
+if wait > 0 then return {1, wait} end
+for i = 0, n - 1 do
+  local len = tonumber(ARGV[5 + 4 * i])
+  local cost = tonumber(ARGV[7 + 4 * i])
+  local ttl = tonumber(ARGV[8 + 4 * i])
+  if cost > 0 then
+    local start = now - (now % len)
+    redis.call('INCRBY', KEYS[5 + 3 * i], cost)
+    redis.call('PEXPIRE', KEYS[5 + 3 * i], ttl)
+    if now < start + margin then
+      redis.call('INCRBY', KEYS[4 + 3 * i], cost)
+      redis.call('PEXPIRE', KEYS[4 + 3 * i], ttl)
+    end
+    if now >= start + len - margin then
+      redis.call('INCRBY', KEYS[6 + 3 * i], cost)
+      redis.call('PEXPIRE', KEYS[6 + 3 * i], ttl)
+    end
+  end
+end
+return {0, 0}
+";
+
+/// Binance's word: holds, bans and reported counts, each kept as a maximum.
+///
+/// KEYS: hold, ban, then one counter per report. ARGV: hold until (0: none), ban until,
+/// hold/ban ttl (ms), then per report: count, ttl (ms).
+const OBSERVE: &str = r"
+local function raise(key, value, ttl)
+  if tonumber(value) > tonumber(redis.call('GET', key) or '0') then
+    redis.call('SET', key, value, 'PX', ttl)
+  end
+end
+if tonumber(ARGV[1]) > 0 then raise(KEYS[1], ARGV[1], ARGV[3]) end
+if tonumber(ARGV[2]) > 0 then raise(KEYS[2], ARGV[2], ARGV[3]) end
+for j = 3, #KEYS do
+  raise(KEYS[j], ARGV[4 + 2 * (j - 3)], ARGV[5 + 2 * (j - 3)])
+end
+return 0
+";
+
+/// After an outage or a loss of the store's data: put back what this process sent that the
+/// store does not hold. With the epoch this process knew still there, that is what it sent
+/// while the store was unreachable; with the epoch gone (the store restarted empty), all it
+/// sent in the windows still open. Returns the epoch now in force.
+///
+/// KEYS: epoch, then counters. ARGV: my epoch, a fresh epoch, then per counter: amount sent
+/// while unreachable, amount sent in all, ttl (ms).
+const RESTORE: &str = r"
+local current = redis.call('GET', KEYS[1])
+local lost = current ~= ARGV[1]
+if not current then
+  redis.call('SET', KEYS[1], ARGV[2])
+  current = ARGV[2]
+end
+for j = 2, #KEYS do
+  local base = 3 + 3 * (j - 2)
+  local amount = tonumber(lost and ARGV[base + 1] or ARGV[base])
+  if amount > 0 then
+    redis.call('INCRBY', KEYS[j], amount)
+    redis.call('PEXPIRE', KEYS[j], ARGV[base + 2])
+  end
+end
+return current
+";
+
+/// What to do when the store cannot be reached (or answers slower than the deadline).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fallback {
+    /// Send nothing: `acquire` answers [`FleetError`] (the default).
+    #[default]
+    FailClosed,
+    /// Decide locally on a conservative share of each limit: limit ÷ `fleet_size`, rounded
+    /// down. What is sent meanwhile is added to the store when it is back. A request heavier
+    /// than the share is refused with the store's error, as with `FailClosed`.
+    LocalShare {
+        /// How many processes share the limits.
+        fleet_size: u32,
+    },
+}
+
+/// Settings of a [`FleetGovernor`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FleetConfig {
+    /// Headroom, boundary margin and default holds, as for the local [`Governor`].
+    pub governor: GovernorConfig,
+    /// The longest a store call may take before it counts as unreachable. Default 250 ms.
+    pub deadline: Duration,
+    /// What to do when the store is unreachable. Default [`Fallback::FailClosed`].
+    pub fallback: Fallback,
+}
+
+impl Default for FleetConfig {
+    fn default() -> Self {
+        Self {
+            governor: GovernorConfig::default(),
+            deadline: Duration::from_millis(250),
+            fallback: Fallback::FailClosed,
+        }
+    }
+}
+
+/// Why the fleet governor could not decide.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FleetError {
+    /// The store could not be reached or refused the call: nothing may be sent.
+    #[error("the rate-limit store is unreachable; nothing may be sent")]
+    Unavailable(#[source] Source),
+    /// The store did not answer within the deadline: nothing may be sent.
+    #[error("the rate-limit store did not answer within {0:?}; nothing may be sent")]
+    Timeout(Duration),
+    /// The store's script answered a code this crate does not know (another version of the
+    /// script under the same prefix?): nothing may be sent.
+    #[error(
+        "the rate-limit store answered code {0}, which this crate does not know; nothing may be sent"
+    )]
+    UnexpectedReply(u64),
+    /// The store lost its data again while this process was putting back what it sent:
+    /// nothing may be sent.
+    #[error("the rate-limit store lost its data again while being restored; nothing may be sent")]
+    Unsettled,
+    /// [`Fallback::LocalShare`] with a `fleet_size` of 0: there is no share to compute.
+    #[error("Fallback::LocalShare needs a fleet_size of at least 1")]
+    ZeroFleetSize,
+    /// A response header could not be read (the hold is in place anyway).
+    #[error(transparent)]
+    Limits(#[from] LimitsError),
+}
+
+/// One limit and how it is kept.
+#[derive(Clone, Debug)]
+struct Limit {
+    limit: RateLimit,
+    budget: u64,
+    len: u64,
+    key: String,
+}
+
+impl Limit {
+    fn counter(&self, start: u64) -> String {
+        format!("{}:{start}", self.key)
+    }
+
+    /// A counter lives until its window, and the next one that reads it, are over.
+    fn ttl(&self, margin: u64) -> u64 {
+        self.len.saturating_mul(3).saturating_add(margin)
+    }
+}
+
+/// What this process sent, per counter: in all (for a store that lost its data), and while
+/// the store was unreachable.
+#[derive(Debug, Default)]
+struct Ledger {
+    /// Counter key → (sent in all, sent while unreachable, ttl, window end in ms).
+    entries: HashMap<String, (u64, u64, u64, u64)>,
+}
+
+#[derive(Debug)]
+struct Local {
+    epoch: String,
+    needs_restore: bool,
+    ledger: Ledger,
+    fallback: Option<Governor>,
+    hold_until: u64,
+    banned_until: u64,
+}
+
+/// A governor whose counters, 429 hold and 418 ban live in Redis (or Valkey), so that a fleet
+/// of processes on one account and one IP stays under Binance's limits together (feature
+/// `redis`).
+///
+/// Each decision is one Lua script, run atomically: it reserves the request's cost in every
+/// window it may land in (windows keyed by their start on Binance's clock, so every process
+/// agrees on the boundaries; keys expire after their window), or answers how long to wait.
+/// Counts Binance reports are folded in as a maximum. The decisions are those of the local
+/// [`Governor`]: `Send`, `Wait`, `Banned`, `TooHeavy`.
+///
+/// When the store is unreachable or slower than [`FleetConfig::deadline`], it fails closed by
+/// default ([`FleetError`]: send nothing); [`Fallback::LocalShare`] decides locally on a share
+/// of each limit instead. When the store is back, what was sent meanwhile is added to it first;
+/// if it came back empty (a restart), each process adds what it sent in the windows still open,
+/// so decisions resume without a burst. Connections are handled by a `redis` connection
+/// manager, which reconnects.
+///
+/// ```no_run
+/// use binance_sign::limits::{Decision, FleetConfig, FleetGovernor, RateLimit};
+/// use binance_sign::ServerClock;
+/// # async fn run(clock: ServerClock) -> Result<(), Box<dyn std::error::Error>> {
+/// let governor = FleetGovernor::connect(
+///     "redis://127.0.0.1:6379/",
+///     "binance:account-1:ip-203.0.113.7",  // one prefix per account and IP
+///     RateLimit::spot_defaults(),
+///     FleetConfig::default(),
+/// )
+/// .await?;
+/// match governor.acquire(clock.now()?, 1, true).await? {
+///     Decision::Send => { /* send the order */ }
+///     Decision::Wait(d) => tokio::time::sleep(d).await,
+///     other => return Err(format!("{other:?}").into()),
+/// }
+/// # Ok(()) }
+/// ```
+pub struct FleetGovernor {
+    conn: ConnectionManager,
+    prefix: String,
+    limits: Vec<Limit>,
+    config: FleetConfig,
+    acquire: Script,
+    observe: Script,
+    restore: Script,
+    local: Mutex<Local>,
+}
+
+impl std::fmt::Debug for FleetGovernor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FleetGovernor")
+            .field("prefix", &self.prefix)
+            .field("limits", &self.limits)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FleetGovernor {
+    /// A governor for `limits` in the Redis at `url` (`redis://host:port/db`), under the key
+    /// prefix `prefix` (one per account and IP, so one Redis serves many). The connection is
+    /// made lazily: an unreachable store at start is handled like one lost later.
+    ///
+    /// # Errors
+    ///
+    /// [`FleetError::Unavailable`] for a URL that cannot be used, [`FleetError::ZeroFleetSize`]
+    /// for a [`Fallback::LocalShare`] of no processes.
+    pub async fn connect(
+        url: &str,
+        prefix: &str,
+        limits: Vec<RateLimit>,
+        config: FleetConfig,
+    ) -> Result<Self, FleetError> {
+        if config.fallback == (Fallback::LocalShare { fleet_size: 0 }) {
+            return Err(FleetError::ZeroFleetSize);
+        }
+        let client =
+            redis::Client::open(url).map_err(|e| FleetError::Unavailable(Source::new(e)))?;
+        let manager = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(config.deadline))
+            .set_response_timeout(Some(config.deadline))
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(10))
+            .set_max_delay(Duration::from_millis(100));
+        let conn = ConnectionManager::new_lazy_with_config(client, manager)
+            .map_err(|e| FleetError::Unavailable(Source::new(e)))?;
+        // The hash tag keeps every key of one prefix in one Redis Cluster slot.
+        let prefix = format!("{{{prefix}}}");
+        let limits = limits
+            .into_iter()
+            .map(|limit| Limit {
+                budget: config.governor.budget(&limit),
+                len: limit.window_millis().max(1),
+                key: format!(
+                    "{prefix}:c:{}:{}",
+                    limit.rate_limit_type.name(),
+                    limit.window_millis()
+                ),
+                limit,
+            })
+            .collect::<Vec<_>>();
+        let fallback = match config.fallback {
+            Fallback::FailClosed => None,
+            Fallback::LocalShare { fleet_size } => {
+                let share = limits
+                    .iter()
+                    .map(|l| RateLimit {
+                        limit: l.limit.limit / u64::from(fleet_size),
+                        ..l.limit
+                    })
+                    .collect();
+                Some(Governor::with_config(share, config.governor))
+            }
+        };
+        Ok(Self {
+            conn,
+            prefix,
+            limits,
+            config,
+            acquire: Script::new(ACQUIRE),
+            observe: Script::new(OBSERVE),
+            restore: Script::new(RESTORE),
+            local: Mutex::new(Local {
+                epoch: String::new(),
+                needs_restore: true,
+                ledger: Ledger::default(),
+                fallback,
+                hold_until: 0,
+                banned_until: 0,
+            }),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Local> {
+        self.local.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn key(&self, name: &str) -> String {
+        format!("{}:{name}", self.prefix)
+    }
+
+    fn margin(&self) -> u64 {
+        u64::try_from(self.config.governor.boundary_margin.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Runs a script within the deadline.
+    async fn run<T: redis::FromRedisValue>(
+        &self,
+        invocation: redis::ScriptInvocation<'_>,
+    ) -> Result<T, FleetError> {
+        let mut conn = self.conn.clone();
+        match tokio::time::timeout(self.config.deadline, invocation.invoke_async(&mut conn)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(FleetError::Unavailable(Source::new(e))),
+            Err(_) => Err(FleetError::Timeout(self.config.deadline)),
+        }
+    }
+
+    /// Before sending a request of `weight` (an order if `is_order`) at server time `now`:
+    /// send now (it is counted, for the whole fleet), wait, or not at all.
+    ///
+    /// # Errors
+    ///
+    /// [`FleetError::Unavailable`] or [`FleetError::Timeout`] when the store cannot decide and
+    /// the fallback is [`Fallback::FailClosed`]: send nothing.
+    pub async fn acquire(
+        &self,
+        now: ServerTime,
+        weight: u32,
+        is_order: bool,
+    ) -> Result<Decision, FleetError> {
+        let now_ms = now.as_millis();
+        let costs: Vec<u64> = self
+            .limits
+            .iter()
+            .map(|l| l.limit.rate_limit_type.cost(weight, is_order))
+            .collect();
+        if let Some(l) = self
+            .limits
+            .iter()
+            .zip(&costs)
+            .find(|(l, c)| **c > l.limit.limit)
+        {
+            return Ok(Decision::TooHeavy { limit: l.0.limit });
+        }
+        {
+            // Binance's own word, kept here too: a hold or ban holds even without the store.
+            let local = self.lock();
+            if now_ms < local.banned_until {
+                return Ok(Decision::Banned {
+                    until: millis_time(local.banned_until),
+                });
+            }
+            if now_ms < local.hold_until {
+                return Ok(Decision::Wait(Duration::from_millis(
+                    local.hold_until - now_ms,
+                )));
+            }
+        }
+        for _ in 0..2 {
+            let (epoch, needs_restore) = {
+                let local = self.lock();
+                (local.epoch.clone(), local.needs_restore)
+            };
+            if needs_restore {
+                if let Err(e) = self.restore(now_ms).await {
+                    return self.fall_back(now, weight, is_order, &costs, e);
+                }
+                continue;
+            }
+            let margin = self.margin();
+            let mut invocation = self.acquire.prepare_invoke();
+            invocation
+                .key(self.key("epoch"))
+                .key(self.key("hold"))
+                .key(self.key("ban"));
+            invocation
+                .arg(&epoch)
+                .arg(now_ms)
+                .arg(margin)
+                .arg(self.limits.len());
+            for (l, cost) in self.limits.iter().zip(&costs) {
+                let start = now_ms - now_ms % l.len;
+                invocation
+                    .key(l.counter(start.saturating_sub(l.len)))
+                    .key(l.counter(start))
+                    .key(l.counter(start.saturating_add(l.len)));
+                invocation
+                    .arg(l.len)
+                    .arg(l.budget.max(*cost))
+                    .arg(*cost)
+                    .arg(l.ttl(margin));
+            }
+            let answer: Result<(u64, u64), FleetError> = self.run(invocation).await;
+            match answer {
+                Ok((0, _)) => {
+                    self.record(now_ms, &costs, false);
+                    return Ok(Decision::Send);
+                }
+                Ok((1, ms)) => return Ok(Decision::Wait(Duration::from_millis(ms.max(1)))),
+                Ok((2, until)) => {
+                    return Ok(Decision::Banned {
+                        until: millis_time(until),
+                    });
+                }
+                Ok((3, _)) => self.lock().needs_restore = true,
+                Ok((code, _)) => return Err(FleetError::UnexpectedReply(code)),
+                Err(e) => {
+                    self.lock().needs_restore = true;
+                    return self.fall_back(now, weight, is_order, &costs, e);
+                }
+            }
+        }
+        self.fall_back(now, weight, is_order, &costs, FleetError::Unsettled)
+    }
+
+    /// The decision without the store.
+    fn fall_back(
+        &self,
+        now: ServerTime,
+        weight: u32,
+        is_order: bool,
+        costs: &[u64],
+        error: FleetError,
+    ) -> Result<Decision, FleetError> {
+        let decision = {
+            let local = self.lock();
+            match &local.fallback {
+                None => return Err(error),
+                // A request larger than this process's share is not sent on a guess either.
+                Some(share) => match share.acquire(now, weight, is_order) {
+                    Decision::TooHeavy { .. } => return Err(error),
+                    decision => decision,
+                },
+            }
+        };
+        if decision == Decision::Send {
+            self.record(now.as_millis(), costs, true);
+        }
+        Ok(decision)
+    }
+
+    /// Notes a send in the ledger: the same counters the script raises.
+    fn record(&self, now: u64, costs: &[u64], unreachable: bool) {
+        let margin = self.margin();
+        let mut local = self.lock();
+        let entries = &mut local.ledger.entries;
+        entries.retain(|_, (_, _, _, end)| *end > now);
+        for (l, &cost) in self.limits.iter().zip(costs) {
+            if cost == 0 {
+                continue;
+            }
+            let start = now - now % l.len;
+            let mut touched = vec![start];
+            if now < start.saturating_add(margin) {
+                touched.push(start.saturating_sub(l.len));
+            }
+            if now >= start.saturating_add(l.len).saturating_sub(margin) {
+                touched.push(start.saturating_add(l.len));
+            }
+            for window in touched {
+                let entry = entries.entry(l.counter(window)).or_insert((
+                    0,
+                    0,
+                    l.ttl(margin),
+                    window.saturating_add(l.len.saturating_mul(2)),
+                ));
+                entry.0 = entry.0.saturating_add(cost);
+                if unreachable {
+                    entry.1 = entry.1.saturating_add(cost);
+                }
+            }
+        }
+    }
+
+    /// Puts back what the store does not hold, and learns the epoch in force.
+    async fn restore(&self, now: u64) -> Result<(), FleetError> {
+        let (epoch, entries) = {
+            let local = self.lock();
+            let entries: Vec<(String, u64, u64, u64)> = local
+                .ledger
+                .entries
+                .iter()
+                .filter(|(_, (_, _, _, end))| *end > now)
+                .map(|(k, (all, unreachable, ttl, _))| (k.clone(), *unreachable, *all, *ttl))
+                .collect();
+            (local.epoch.clone(), entries)
+        };
+        let fresh = format!("{now}-{}", std::process::id());
+        let mut invocation = self.restore.prepare_invoke();
+        invocation.key(self.key("epoch")).arg(&epoch).arg(&fresh);
+        for (key, unreachable, all, ttl) in &entries {
+            invocation.key(key).arg(*unreachable).arg(*all).arg(*ttl);
+        }
+        let current: String = self.run(invocation).await?;
+        let mut local = self.lock();
+        local.epoch = current;
+        local.needs_restore = false;
+        for (_, unreachable, _, _) in local.ledger.entries.values_mut() {
+            *unreachable = 0;
+        }
+        Ok(())
+    }
+
+    /// Learns from a response to a request sent at `sent` and received at `received`: a 429
+    /// hold or 418 ban (recorded here and in the store, whatever else is malformed), and the
+    /// counts Binance reports, as a maximum in the window the request was counted in.
+    ///
+    /// # Errors
+    ///
+    /// [`FleetError::Limits`] for a malformed header (after the hold is in place), or the
+    /// store's error (the hold is in place locally anyway).
+    pub async fn observe<'a>(
+        &self,
+        sent: ServerTime,
+        received: ServerTime,
+        status: u16,
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<(), FleetError> {
+        let mut reported: Vec<Reported> = Vec::new();
+        let mut retry_after = None;
+        let mut first_error = None;
+        for (name, value) in headers {
+            let result = if name.eq_ignore_ascii_case("retry-after") {
+                parse_retry_after(value, received).map(|until| retry_after = Some(until))
+            } else {
+                parse_header(name, value).map(|r| reported.extend(r))
+            };
+            if let Err(e) = result {
+                first_error.get_or_insert(e);
+            }
+        }
+        let (hold, ban) = self.hold(received, status, retry_after);
+        let stored = self.store(sent, received, hold, ban, &reported).await;
+        match first_error {
+            Some(e) => Err(e.into()),
+            None => stored,
+        }
+    }
+
+    /// Learns the ban end from a `-1003` message; whether it named one.
+    ///
+    /// # Errors
+    ///
+    /// The store's error (the ban is in place locally anyway).
+    pub async fn observe_body(&self, received: ServerTime, body: &str) -> Result<bool, FleetError> {
+        let Some(until) = parse_ban_until(body) else {
+            return Ok(false);
+        };
+        {
+            let mut local = self.lock();
+            local.banned_until = local.banned_until.max(until.as_millis());
+        }
+        self.store(received, received, 0, until.as_millis(), &[])
+            .await
+            .map(|()| true)
+    }
+
+    /// The hold (429) and ban (418) a response means, recorded locally: (hold, ban) ends in ms.
+    fn hold(
+        &self,
+        received: ServerTime,
+        status: u16,
+        retry_after: Option<ServerTime>,
+    ) -> (u64, u64) {
+        let default = match status {
+            429 => self.config.governor.default_retry_after,
+            418 => self.config.governor.default_ban,
+            _ => return (0, 0),
+        };
+        let until = retry_after
+            .filter(|until| *until > received)
+            .unwrap_or_else(|| received.saturating_add(default))
+            .as_millis();
+        let mut local = self.lock();
+        if status == 418 {
+            local.banned_until = local.banned_until.max(until);
+            (0, until)
+        } else {
+            local.hold_until = local.hold_until.max(until);
+            (until, 0)
+        }
+    }
+
+    async fn store(
+        &self,
+        sent: ServerTime,
+        received: ServerTime,
+        hold: u64,
+        ban: u64,
+        reported: &[Reported],
+    ) -> Result<(), FleetError> {
+        let margin = self.margin();
+        let sent_ms = sent.as_millis();
+        let now = received.as_millis();
+        let mut invocation = self.observe.prepare_invoke();
+        invocation.key(self.key("hold")).key(self.key("ban"));
+        let linger = hold.max(ban).saturating_sub(now).saturating_add(60_000);
+        invocation.arg(hold).arg(ban).arg(linger);
+        for r in reported {
+            for l in self.limits.iter().filter(|l| {
+                l.limit.rate_limit_type == r.kind && Duration::from_millis(l.len) == r.window
+            }) {
+                // The earliest window the request can have been counted in.
+                let at = sent_ms.saturating_sub(margin);
+                invocation.key(l.counter(at - at % l.len));
+                invocation.arg(r.count.min(1 << 53)).arg(l.ttl(margin));
+            }
+        }
+        if hold == 0 && ban == 0 && reported.is_empty() {
+            return Ok(());
+        }
+        let _: u64 = self.run(invocation).await?;
+        Ok(())
+    }
+
+    /// The count the store holds for a limit in the window containing `now`.
+    ///
+    /// # Errors
+    ///
+    /// The store's error.
+    pub async fn used(
+        &self,
+        now: ServerTime,
+        kind: super::RateLimitType,
+        window: Duration,
+    ) -> Result<Option<u64>, FleetError> {
+        let Some(l) = self
+            .limits
+            .iter()
+            .find(|l| l.limit.rate_limit_type == kind && Duration::from_millis(l.len) == window)
+        else {
+            return Ok(None);
+        };
+        let now = now.as_millis();
+        let mut conn = self.conn.clone();
+        let mut cmd = redis::cmd("GET");
+        cmd.arg(l.counter(now - now % l.len));
+        let get = cmd.query_async::<Option<u64>>(&mut conn);
+        match tokio::time::timeout(self.config.deadline, get).await {
+            Ok(Ok(count)) => Ok(Some(count.unwrap_or(0))),
+            Ok(Err(e)) => Err(FleetError::Unavailable(Source::new(e))),
+            Err(_) => Err(FleetError::Timeout(self.config.deadline)),
+        }
+    }
+}
+
+fn millis_time(millis: u64) -> ServerTime {
+    ServerTime::clamped(i128::from(millis) * 1000)
+}
