@@ -1,6 +1,7 @@
 //! [`FleetGovernor`]: one set of rate-limit counters for a fleet of processes, in Redis.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -12,8 +13,9 @@ use super::{Decision, Governor, GovernorConfig, LimitsError, RateLimit};
 use crate::error::Source;
 use crate::server_time::ServerTime;
 
-/// The decision: refuse (0: send, 1: wait ms, 2: banned until ms, 3: the store lost its data
-/// since this process last looked), or reserve the cost in every window it may land in.
+/// The decision: refuse (1: wait ms for a window, 2: banned until ms, 3: the store lost its
+/// data since this process last looked, 4: wait ms for a 429 hold), or reserve the cost in
+/// every window it may land in (0) and answer the fleet's count in each limit's window.
 ///
 /// KEYS: epoch, hold, ban, then per limit: previous, current and next window's counter.
 /// ARGV: my epoch, now (ms), margin (ms), n, then per limit: length, budget, cost, ttl (ms).
@@ -23,7 +25,7 @@ local now = tonumber(ARGV[2])
 local ban = tonumber(redis.call('GET', KEYS[3]) or '0')
 if now < ban then return {2, ban} end
 local hold = tonumber(redis.call('GET', KEYS[2]) or '0')
-if now < hold then return {1, hold - now} end
+if now < hold then return {4, hold - now} end
 local margin = tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local wait = 0
@@ -36,21 +38,28 @@ for i = 0, n - 1 do
     local cur = tonumber(redis.call('GET', KEYS[5 + 3 * i]) or '0')
     if cur + cost > budget then
       wait = math.max(wait, start + len + margin - now)
-    elseif now < start + margin then
+    end
+    if now < start + margin then
       local prev = tonumber(redis.call('GET', KEYS[4 + 3 * i]) or '0')
       if prev + cost > budget then wait = math.max(wait, start + margin - now) end
+    end
+    if now >= start + len - margin then
+      local nxt = tonumber(redis.call('GET', KEYS[6 + 3 * i]) or '0')
+      if nxt + cost > budget then wait = math.max(wait, start + 2 * len + margin - now) end
     end
   end
 end
 if wait > 0 then return {1, wait} end
+local counts = {0, 0}
 for i = 0, n - 1 do
   local len = tonumber(ARGV[5 + 4 * i])
   local cost = tonumber(ARGV[7 + 4 * i])
   local ttl = tonumber(ARGV[8 + 4 * i])
+  local cur = KEYS[5 + 3 * i]
   if cost > 0 then
     local start = now - (now % len)
-    redis.call('INCRBY', KEYS[5 + 3 * i], cost)
-    redis.call('PEXPIRE', KEYS[5 + 3 * i], ttl)
+    redis.call('INCRBY', cur, cost)
+    redis.call('PEXPIRE', cur, ttl)
     if now < start + margin then
       redis.call('INCRBY', KEYS[4 + 3 * i], cost)
       redis.call('PEXPIRE', KEYS[4 + 3 * i], ttl)
@@ -60,8 +69,9 @@ for i = 0, n - 1 do
       redis.call('PEXPIRE', KEYS[6 + 3 * i], ttl)
     end
   end
+  counts[3 + i] = tonumber(redis.call('GET', cur) or '0')
 end
-return {0, 0}
+return counts
 ";
 
 /// Binance's word: holds, bans and reported counts, each kept as a maximum.
@@ -83,21 +93,30 @@ return 0
 ";
 
 /// After an outage or a loss of the store's data: put back what this process sent that the
-/// store does not hold. With the epoch this process knew still there, that is what it sent
-/// while the store was unreachable; with the epoch gone (the store restarted empty), all it
-/// sent in the windows still open. Returns the epoch now in force.
+/// store does not hold, and the holds and bans it knows. With the epoch this process knew
+/// still there, that is what it sent while the store was unreachable; with the epoch gone (the
+/// store restarted empty), all it sent in the windows still open. Returns the epoch now in
+/// force.
 ///
-/// KEYS: epoch, then counters. ARGV: my epoch, a fresh epoch, then per counter: amount sent
-/// while unreachable, amount sent in all, ttl (ms).
+/// KEYS: epoch, hold, ban, then counters. ARGV: my epoch, a fresh epoch, hold until (ms, 0:
+/// none), ban until, their ttl (ms), then per counter: amount sent while unreachable, amount
+/// sent in all, ttl (ms).
 const RESTORE: &str = r"
+local function raise(key, value, ttl)
+  if tonumber(value) > tonumber(redis.call('GET', key) or '0') then
+    redis.call('SET', key, value, 'PX', ttl)
+  end
+end
 local current = redis.call('GET', KEYS[1])
 local lost = current ~= ARGV[1]
 if not current then
   redis.call('SET', KEYS[1], ARGV[2])
   current = ARGV[2]
 end
-for j = 2, #KEYS do
-  local base = 3 + 3 * (j - 2)
+if tonumber(ARGV[3]) > 0 then raise(KEYS[2], ARGV[3], ARGV[5]) end
+if tonumber(ARGV[4]) > 0 then raise(KEYS[3], ARGV[4], ARGV[5]) end
+for j = 4, #KEYS do
+  local base = 6 + 3 * (j - 4)
   local amount = tonumber(lost and ARGV[base + 1] or ARGV[base])
   if amount > 0 then
     redis.call('INCRBY', KEYS[j], amount)
@@ -115,8 +134,10 @@ pub enum Fallback {
     #[default]
     FailClosed,
     /// Decide locally on a conservative share of each limit: limit ÷ `fleet_size`, rounded
-    /// down. What is sent meanwhile is added to the store when it is back. A request heavier
-    /// than the share is refused with the store's error, as with `FailClosed`.
+    /// down, of which the part the fleet had used in the current window (as the store told
+    /// this process at its last decision) counts as spent. What is sent meanwhile is added to
+    /// the store when it is back. A request heavier than the share is refused with the store's
+    /// error, as with `FailClosed`.
     LocalShare {
         /// How many processes share the limits.
         fleet_size: u32,
@@ -204,10 +225,23 @@ struct Ledger {
 struct Local {
     epoch: String,
     needs_restore: bool,
+    /// Raised whenever `needs_restore` is set, so that a restore only clears what it saw.
+    generation: u64,
     ledger: Ledger,
     fallback: Option<Governor>,
+    /// Per limit: the window start and the fleet's count at this process's last decision.
+    seen: Vec<Option<(u64, u64)>>,
+    /// Whether the local share has started from `seen` since the store was last reachable.
+    share_seeded: bool,
     hold_until: u64,
     banned_until: u64,
+}
+
+impl Local {
+    fn lost_store(&mut self) {
+        self.needs_restore = true;
+        self.generation = self.generation.wrapping_add(1);
+    }
 }
 
 /// A governor whose counters, 429 hold and 418 ban live in Redis (or Valkey), so that a fleet
@@ -322,6 +356,7 @@ impl FleetGovernor {
                 Some(Governor::with_config(share, config.governor))
             }
         };
+        let limits_len = limits.len();
         Ok(Self {
             conn,
             prefix,
@@ -333,8 +368,11 @@ impl FleetGovernor {
             local: Mutex::new(Local {
                 epoch: String::new(),
                 needs_restore: true,
+                generation: 0,
                 ledger: Ledger::default(),
                 fallback,
+                seen: vec![None; limits_len],
+                share_seeded: false,
                 hold_until: 0,
                 banned_until: 0,
             }),
@@ -361,6 +399,7 @@ impl FleetGovernor {
         let mut conn = self.conn.clone();
         match tokio::time::timeout(self.config.deadline, invocation.invoke_async(&mut conn)).await {
             Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) if e.is_timeout() => Err(FleetError::Timeout(self.config.deadline)),
             Ok(Err(e)) => Err(FleetError::Unavailable(Source::new(e))),
             Err(_) => Err(FleetError::Timeout(self.config.deadline)),
         }
@@ -393,21 +432,28 @@ impl FleetGovernor {
         {
             return Ok(Decision::TooHeavy { limit: l.0.limit });
         }
-        {
-            // Binance's own word, kept here too: a hold or ban holds even without the store.
+        // Binance's own word, kept here too: a hold or ban holds even without the store.
+        let held = {
             let local = self.lock();
             if now_ms < local.banned_until {
-                return Ok(Decision::Banned {
-                    until: millis_time(local.banned_until),
-                });
+                let until = millis_time(local.banned_until);
+                Some(Decision::Banned { until })
+            } else if now_ms < local.hold_until {
+                let wait = Duration::from_millis(local.hold_until - now_ms);
+                Some(Decision::Wait(wait))
+            } else {
+                None
             }
-            if now_ms < local.hold_until {
-                return Ok(Decision::Wait(Duration::from_millis(
-                    local.hold_until - now_ms,
-                )));
-            }
+        };
+        if let Some(decision) = held {
+            // Put the hold or ban back for the fleet in case the store lost it (restarted
+            // empty); a store that cannot be reached changes nothing here.
+            let _ = self.restore(now_ms).await;
+            return Ok(decision);
         }
-        for _ in 0..2 {
+        // At most: put back what the store lacks, decide, and once more if the store turned
+        // out to have lost its data meanwhile.
+        for _ in 0..3 {
             let (epoch, needs_restore) = {
                 let local = self.lock();
                 (local.epoch.clone(), local.needs_restore)
@@ -441,30 +487,53 @@ impl FleetGovernor {
                     .arg(*cost)
                     .arg(l.ttl(margin));
             }
-            let answer: Result<(u64, u64), FleetError> = self.run(invocation).await;
-            match answer {
-                Ok((0, _)) => {
-                    self.record(now_ms, &costs, false);
-                    return Ok(Decision::Send);
-                }
-                Ok((1, ms)) => return Ok(Decision::Wait(Duration::from_millis(ms.max(1)))),
-                Ok((2, until)) => {
-                    return Ok(Decision::Banned {
-                        until: millis_time(until),
-                    });
-                }
-                Ok((3, _)) => self.lock().needs_restore = true,
-                Ok((code, _)) => return Err(FleetError::UnexpectedReply(code)),
+            let answer: Result<Vec<u64>, FleetError> = self.run(invocation).await;
+            let answer = match answer {
+                Ok(answer) => answer,
                 Err(e) => {
-                    self.lock().needs_restore = true;
+                    self.lock().lost_store();
                     return self.fall_back(now, weight, is_order, &costs, e);
                 }
+            };
+            let value = answer.get(1).copied().unwrap_or(0);
+            match answer.first().copied().unwrap_or(u64::MAX) {
+                0 => {
+                    self.record(now_ms, &costs, false);
+                    let mut local = self.lock();
+                    local.share_seeded = false;
+                    for ((seen, l), count) in local
+                        .seen
+                        .iter_mut()
+                        .zip(&self.limits)
+                        .zip(answer.iter().skip(2))
+                    {
+                        *seen = Some((now_ms - now_ms % l.len, *count));
+                    }
+                    return Ok(Decision::Send);
+                }
+                1 => return Ok(Decision::Wait(Duration::from_millis(value.max(1)))),
+                2 => {
+                    let mut local = self.lock();
+                    local.banned_until = local.banned_until.max(value);
+                    return Ok(Decision::Banned {
+                        until: millis_time(value),
+                    });
+                }
+                3 => self.lock().lost_store(),
+                4 => {
+                    let mut local = self.lock();
+                    local.hold_until = local.hold_until.max(now_ms.saturating_add(value));
+                    return Ok(Decision::Wait(Duration::from_millis(value.max(1))));
+                }
+                code => return Err(FleetError::UnexpectedReply(code)),
             }
         }
         self.fall_back(now, weight, is_order, &costs, FleetError::Unsettled)
     }
 
-    /// The decision without the store.
+    /// The decision without the store: an error, or one on this process's share. The share
+    /// starts from the fleet's counts at this process's last decision, scaled to the share (a
+    /// window the fleet had half used is half used in every share).
     fn fall_back(
         &self,
         now: ServerTime,
@@ -474,20 +543,51 @@ impl FleetGovernor {
         error: FleetError,
     ) -> Result<Decision, FleetError> {
         let decision = {
-            let local = self.lock();
-            match &local.fallback {
-                None => return Err(error),
-                // A request larger than this process's share is not sent on a guess either.
-                Some(share) => match share.acquire(now, weight, is_order) {
-                    Decision::TooHeavy { .. } => return Err(error),
-                    decision => decision,
-                },
+            let mut local = self.lock();
+            local.lost_store();
+            let now_ms = now.as_millis();
+            let seed: Vec<(usize, u64, u64)> = if local.share_seeded {
+                Vec::new()
+            } else {
+                local
+                    .seen
+                    .iter()
+                    .zip(&self.limits)
+                    .enumerate()
+                    .filter_map(|(i, (seen, l))| {
+                        let (window, count) = (*seen)?;
+                        let share = l.limit.limit / u64::from(self.share_of().max(1));
+                        let used = u128::from(share) * u128::from(count);
+                        let used = used.div_ceil(u128::from(l.limit.limit.max(1)));
+                        Some((i, window, u64::try_from(used).unwrap_or(u64::MAX)))
+                    })
+                    .collect()
+            };
+            local.share_seeded = true;
+            let Some(share) = &local.fallback else {
+                return Err(error);
+            };
+            for (i, window, used) in seed {
+                share.seed(now_ms, i, window, used);
+            }
+            // A request larger than this process's share is not sent on a guess either.
+            match share.acquire(now, weight, is_order) {
+                Decision::TooHeavy { .. } => return Err(error),
+                decision => decision,
             }
         };
         if decision == Decision::Send {
             self.record(now.as_millis(), costs, true);
         }
         Ok(decision)
+    }
+
+    /// The fleet size of [`Fallback::LocalShare`] (1 for none).
+    fn share_of(&self) -> u32 {
+        match self.config.fallback {
+            Fallback::LocalShare { fleet_size } => fleet_size,
+            Fallback::FailClosed => 1,
+        }
     }
 
     /// Notes a send in the ledger: the same counters the script raises.
@@ -523,9 +623,10 @@ impl FleetGovernor {
         }
     }
 
-    /// Puts back what the store does not hold, and learns the epoch in force.
+    /// Puts back what the store does not hold (and the holds and bans this process knows),
+    /// and learns the epoch in force.
     async fn restore(&self, now: u64) -> Result<(), FleetError> {
-        let (epoch, entries) = {
+        let (epoch, generation, hold, ban, entries) = {
             let local = self.lock();
             let entries: Vec<(String, u64, u64, u64)> = local
                 .ledger
@@ -534,20 +635,48 @@ impl FleetGovernor {
                 .filter(|(_, (_, _, _, end))| *end > now)
                 .map(|(k, (all, unreachable, ttl, _))| (k.clone(), *unreachable, *all, *ttl))
                 .collect();
-            (local.epoch.clone(), entries)
+            let hold = if local.hold_until > now {
+                local.hold_until
+            } else {
+                0
+            };
+            let ban = if local.banned_until > now {
+                local.banned_until
+            } else {
+                0
+            };
+            (local.epoch.clone(), local.generation, hold, ban, entries)
         };
-        let fresh = format!("{now}-{}", std::process::id());
+        let mut fresh = std::collections::hash_map::RandomState::new().build_hasher();
+        fresh.write_u64(now);
+        fresh.write_u32(std::process::id());
+        let fresh = format!("{now}-{}-{:016x}", std::process::id(), fresh.finish());
+        let linger = hold.max(ban).saturating_sub(now).saturating_add(60_000);
         let mut invocation = self.restore.prepare_invoke();
-        invocation.key(self.key("epoch")).arg(&epoch).arg(&fresh);
+        invocation
+            .key(self.key("epoch"))
+            .key(self.key("hold"))
+            .key(self.key("ban"));
+        invocation
+            .arg(&epoch)
+            .arg(&fresh)
+            .arg(hold)
+            .arg(ban)
+            .arg(linger);
         for (key, unreachable, all, ttl) in &entries {
             invocation.key(key).arg(*unreachable).arg(*all).arg(*ttl);
         }
         let current: String = self.run(invocation).await?;
         let mut local = self.lock();
         local.epoch = current;
-        local.needs_restore = false;
-        for (_, unreachable, _, _) in local.ledger.entries.values_mut() {
-            *unreachable = 0;
+        if local.generation == generation {
+            local.needs_restore = false;
+        }
+        // Only what was put back: sends recorded meanwhile wait for the next restore.
+        for (key, unreachable, _, _) in &entries {
+            if let Some(entry) = local.ledger.entries.get_mut(key) {
+                entry.1 = entry.1.saturating_sub(*unreachable);
+            }
         }
         Ok(())
     }
@@ -689,6 +818,7 @@ impl FleetGovernor {
         let get = cmd.query_async::<Option<u64>>(&mut conn);
         match tokio::time::timeout(self.config.deadline, get).await {
             Ok(Ok(count)) => Ok(Some(count.unwrap_or(0))),
+            Ok(Err(e)) if e.is_timeout() => Err(FleetError::Timeout(self.config.deadline)),
             Ok(Err(e)) => Err(FleetError::Unavailable(Source::new(e))),
             Err(_) => Err(FleetError::Timeout(self.config.deadline)),
         }

@@ -510,6 +510,18 @@ impl Governor {
         }
     }
 
+    /// Counts `count` as already used, at `now`, in limit `index`'s window starting at
+    /// `window` (as a maximum, like a reported count): how the fleet governor's local share
+    /// starts from what the fleet had sent.
+    #[cfg(feature = "redis")]
+    pub(crate) fn seed(&self, now: u64, index: usize, window: u64, count: u64) {
+        let mut state = self.lock();
+        if let Some(counter) = state.counters.get_mut(index) {
+            counter.roll(now);
+            counter.adopt(window, count);
+        }
+    }
+
     /// The count this governor holds for a limit, in the window containing `now`.
     pub fn used(
         &self,
