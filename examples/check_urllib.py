@@ -2,7 +2,7 @@
 """Fuzz Python encoders against binance-sign's oracle (`binance-sign check --jsonl`).
 
 Random tricky parameters (spaces, `+`, `&`, `=`, `%`, `#`, `@`, `~`, quotes, braces, CJK,
-full-width digits, emoji, JSON lists, small decimals) are encoded three ways:
+full-width digits, emoji, JSON lists, small decimals) are encoded four ways:
 
   urlencode        urllib.parse.urlencode(pairs)                  (quote_plus: space as `+`)
   urlencode-quote  urllib.parse.urlencode(pairs, quote_via=quote) (`/` left raw, space `%20`)

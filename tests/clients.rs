@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use binance_sign::client::{ClientError, Settings, Sign, SigningLayer, SigningMiddleware, Weight};
-use binance_sign::{Governor, RateLimit, ServerClock, Signer};
+use binance_sign::limits::RateLimitType;
+use binance_sign::{Governor, RateLimit, ServerClock, Signer, TimeSyncConfig};
 use http_body_util::BodyExt as _;
 use serde_json::Value;
 use tower_layer::Layer as _;
@@ -282,6 +283,71 @@ async fn a_429_holds_the_next_request_and_a_418_is_never_retried() {
             binance.hits("/api/v3/order").len(),
             3,
             "{transport:?}: nothing sent during the ban"
+        );
+    }
+}
+
+#[tokio::test]
+async fn clock_probes_are_governed_too() {
+    for transport in [Transport::Reqwest, Transport::Tower] {
+        let binance = Binance::start().await;
+        let governor = Arc::new(Governor::new(RateLimit::spot_defaults()));
+        // A clock that asks for a probe before every request.
+        let clock = ServerClock::with_config(TimeSyncConfig {
+            resync_after: Duration::from_millis(1),
+            ..TimeSyncConfig::default()
+        });
+        let settings = Settings::new(Signer::hmac(KEY, SECRET).unwrap(), clock.clone())
+            .sign_paths(["/api/v3/order"])
+            .governor(governor.clone());
+        let call = Call::new(
+            http::Method::GET,
+            "/api/v3/order",
+            &[("symbol", "BTCUSDT")],
+            &[],
+        );
+        for _ in 0..3 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            assert_eq!(
+                send(transport, &settings, &binance.base, &call)
+                    .await
+                    .unwrap()
+                    .0,
+                200
+            );
+        }
+        assert_eq!(binance.hits("/api/v3/time").len(), 3, "{transport:?}");
+        // Three requests and the two probes made with a clock to ask the governor with.
+        let used = governor.used(
+            clock.now().unwrap(),
+            RateLimitType::RequestWeight,
+            Duration::from_secs(60),
+        );
+        assert_eq!(used, Some(5), "{transport:?}");
+        // Banned: not even a probe goes out.
+        binance
+            .state
+            .lock()
+            .unwrap()
+            .script
+            .push_back(Scripted::Banned(120));
+        assert_eq!(
+            send(transport, &settings, &binance.base, &call)
+                .await
+                .unwrap()
+                .0,
+            418
+        );
+        let probes = binance.hits("/api/v3/time").len();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let error = send(transport, &settings, &binance.base, &call)
+            .await
+            .unwrap_err();
+        assert!(error.contains("banned until"), "{transport:?}: {error}");
+        assert_eq!(
+            binance.hits("/api/v3/time").len(),
+            probes,
+            "{transport:?}: no probe during a ban"
         );
     }
 }

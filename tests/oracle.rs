@@ -116,6 +116,26 @@ fn every_code_from_a_hand_built_bad_request() {
         codes(&check(&e, &tampered, "", Some(&s))),
         [Code::SignatureInvalid]
     );
+    // Without a key: where the signature is, and the signer's keys at most once each.
+    assert_eq!(
+        codes(&check(&e, &moved, "", None)),
+        [Code::SignatureNotLast]
+    );
+    assert!(check(&e, req.query(), "", None).ok);
+    let twice = format!("timestamp=1&{}", req.query());
+    let v = check(&e, &twice, "", None);
+    assert_eq!(codes(&v), [Code::RepeatedParameter], "{:?}", v.findings);
+    assert_eq!(v.findings[0].key.as_deref(), Some("timestamp"));
+    let window_twice = format!("recvWindow=5000&recvWindow=6000&{}", req.query());
+    assert_eq!(
+        codes(&check(&e, &window_twice, "", None)),
+        [Code::RepeatedParameter]
+    );
+    let empty_signature = format!("{unsigned}&timestamp=1&signature=");
+    assert_eq!(
+        codes(&check(&e, &empty_signature, "", None)),
+        [Code::EmptyValue]
+    );
     let no_ts = format!("{unsigned}&signature={}", "0".repeat(64));
     assert!(codes(&check(&e, &no_ts, "", None)).contains(&Code::TimestampMissing));
     assert_eq!(verdict_line("{", None).findings[0].code, Code::BadInput);
@@ -231,7 +251,8 @@ fn json_lines_round_trip_in_order_and_survive_bad_lines() {
             input.push_str("{\"expect\": [[\"a\"]], \"query\": 1}\n");
             expected_ok.push(false);
         } else if i % 11 == 5 {
-            input.push('\n'); // skipped
+            input.push('\n'); // one verdict per line: an empty line is bad input too
+            expected_ok.push(false);
         } else {
             let value = format!("v {i}+&");
             let line = serde_json::json!({
@@ -254,7 +275,7 @@ fn json_lines_round_trip_in_order_and_survive_bad_lines() {
         .collect();
     assert_eq!(verdicts.len(), expected_ok.len());
     assert_eq!(stats.lines, expected_ok.len() as u64);
-    assert_eq!(stats.bad, 8);
+    assert_eq!(stats.bad, 12);
     for (v, ok) in verdicts.iter().zip(&expected_ok) {
         assert_eq!(v["ok"], *ok, "{v}");
         if !ok {

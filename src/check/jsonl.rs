@@ -107,8 +107,9 @@ pub struct Stats {
 }
 
 /// Answers one JSON verdict line (`{"ok":bool,"findings":[{"code","key","message"}]}`) per
-/// input line, in order, flushing after each; a malformed line gets a `bad-input` verdict and
-/// the stream goes on. Empty lines are skipped. Stops at the end of the input.
+/// input line, in order, flushing after each; a malformed line (an empty one too) gets a
+/// `bad-input` verdict and the stream goes on, so verdict *n* always answers line *n*. Stops
+/// at the end of the input.
 ///
 /// ```
 /// use binance_sign::check::serve_jsonl;
@@ -144,9 +145,6 @@ pub fn serve_jsonl(
             Ok(line) => line.trim_end_matches(['\n', '\r']),
             Err(_) => "\u{fffd} (not UTF-8)",
         };
-        if line.trim().is_empty() {
-            continue;
-        }
         let verdict = verdict_line(line, signer);
         stats.lines += 1;
         stats.failed += u64::from(!verdict.ok);

@@ -6,7 +6,9 @@
 //! optionally a [`Signer`] to check the signature. The [`Verdict`] is `ok`, or findings with a
 //! stable code, the key concerned and a message naming the expected and the actual text.
 //! Decoding is Binance's: form decoding, `+` is a space. `recvWindow`, `timestamp` and
-//! `signature` are never "unexpected"; they are checked when listed.
+//! `signature` are never "unexpected": they are compared when listed, and otherwise must come
+//! at most once each; a `signature` must be the last parameter (with a signer, also match),
+//! and a signed request needs a `timestamp`.
 //!
 //! ```
 //! use binance_sign::check::{check, Code, Expect};
@@ -264,7 +266,7 @@ pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&S
     }
     for (i, p) in sent.iter().enumerate() {
         let key = p.key.as_ref();
-        if p.value.is_empty() && key != "signature" {
+        if p.value.is_empty() {
             findings.push(Finding::new(
                 Code::EmptyValue,
                 Some(key),
@@ -286,9 +288,20 @@ pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&S
             ));
         }
     }
+    // The keys the signer adds, when not listed: once each, at most.
+    for key in ["recvWindow", "timestamp", "signature"] {
+        let sent_count = actual.count(key);
+        if sent_count > 1 && wanted.first(key).is_none() {
+            findings.push(Finding::new(
+                Code::RepeatedParameter,
+                Some(key),
+                format!("`{key}` was sent {sent_count} times; Binance rejects duplicates (-1101)"),
+            ));
+        }
+    }
     let has = |key: &str| actual.first(key).is_some();
     let signed = has("signature");
-    if let Some(signer) = signer {
+    if signed || signer.is_some() {
         signature(signer, query, body, &sent, &mut findings);
     }
     if (signed || signer.is_some()) && !has("timestamp") {
@@ -360,8 +373,9 @@ impl<'k> KeyIndex<'k> {
     }
 }
 
+/// Where the signature is (present, last), and with a signer whether it matches.
 fn signature(
-    signer: &Signer,
+    signer: Option<&Signer>,
     query: &str,
     body: &str,
     sent: &[Sent<'_>],
@@ -384,7 +398,7 @@ fn signature(
         ));
         return;
     }
-    if let Err(e) = signer.verify(query, body) {
+    if let Some(Err(e)) = signer.map(|signer| signer.verify(query, body)) {
         findings.push(Finding::new(
             Code::SignatureInvalid,
             Some("signature"),

@@ -189,8 +189,11 @@ impl Settings {
         self.edit(|i| i.governor = Some(governor))
     }
 
-    /// Appends this `recvWindow` to signed requests that have none (and uses it for the
-    /// clock's timestamps).
+    /// Appends this `recvWindow` to signed requests that have none. The clock's timestamps
+    /// are placed for the `recv_window` of its own [`TimeSyncConfig`](crate::TimeSyncConfig)
+    /// (default 5000 ms): give the clock the same window
+    /// ([`ServerClock::with_config`](crate::ServerClock::with_config)), or a shorter one,
+    /// never a longer one, or timestamps may fall outside this window (`-1021`).
     #[must_use]
     pub fn recv_window(self, recv_window: RecvWindow) -> Self {
         self.edit(|i| i.recv_window = Some(recv_window))
@@ -282,6 +285,16 @@ impl Settings {
                 Decision::TooHeavy { limit } => return Err(ClientError::TooHeavy { limit }),
             }
         }
+    }
+
+    /// Before a clock probe through the client (`GET` of the time path, weight 1): the
+    /// governor's leave, like any request. The very first probe, before the clock has any
+    /// time to ask the governor with, goes uncounted (Binance's reported counts catch it up).
+    pub(crate) async fn admit_probe(&self) -> Result<Option<ServerTime>, ClientError> {
+        if self.inner.governor.is_none() || self.inner.clock.now().is_err() {
+            return Ok(None);
+        }
+        self.admit(Weight::of(1)).await
     }
 
     /// The signed query and body; RSA keys sign on a blocking thread.

@@ -63,16 +63,25 @@ impl SigningMiddleware {
         let mut url = like.url().clone();
         url.set_path(self.settings.time_path_str());
         url.set_query(None);
+        let admitted = self.settings.admit_probe().await?;
+        // Read after the governor's wait, so the round trip is only the request's own.
+        let sent = clock.reading();
         let mut extensions = Extensions::new();
         let response = next
             .clone()
             .run(Request::new(http::Method::GET, url), &mut extensions)
             .await
             .map_err(|e| ClientError::Probe(Box::new(e)))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
         let body = response
             .bytes()
             .await
             .map_err(|e| ClientError::Probe(Box::new(e)))?;
+        let pairs = headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
+        self.settings.observe(admitted, status, pairs, Some(&body));
         self.settings.observe_time(sent, &body)
     }
 

@@ -25,6 +25,9 @@ pub type SigningFuture<R> = Pin<Box<dyn Future<Output = Result<R, BoxError>> + S
 /// read (a 4xx to a signed request, a 429 or 418) come back as `Either::Right(Full<Bytes>)`,
 /// the others untouched as `Either::Left`.
 ///
+/// The service's futures must run on a Tokio runtime: the governor's waits are
+/// `tokio::time::sleep`s and RSA keys sign on `tokio::task::spawn_blocking`.
+///
 /// ```no_run
 /// use binance_sign::client::{Settings, SigningLayer};
 /// use binance_sign::{ServerClock, Signer};
@@ -146,13 +149,19 @@ where
             .headers_mut()
             .insert(http::header::HOST, host.clone());
     }
+    let admitted = settings.admit_probe().await?;
+    // Read after the governor's wait, so the round trip is only the request's own.
+    let sent = clock.reading();
     let response = send(inner, request).await.map_err(ClientError::Probe)?;
-    let body = response
-        .into_body()
+    let (parts, body) = response.into_parts();
+    let body = body
         .collect()
         .await
-        .map_err(|e| ClientError::Probe(e.into()))?;
-    Ok(settings.observe_time(sent, &body.to_bytes())?)
+        .map_err(|e| ClientError::Probe(e.into()))?
+        .to_bytes();
+    let status = parts.status.as_u16();
+    settings.observe(admitted, status, headers_of(&parts.headers), Some(&body));
+    Ok(settings.observe_time(sent, &body)?)
 }
 
 /// Where a request goes: its URI and `Host` header, for the probe.
