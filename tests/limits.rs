@@ -20,7 +20,7 @@ use binance_sign::limits::{
 use proptest::prelude::*;
 
 mod support;
-use support::scripted::Binance;
+use support::scripted::{Binance, Event, Rng, T0};
 
 /// A server time in ms.
 fn at(ms: i64) -> ServerTime {
@@ -28,25 +28,6 @@ fn at(ms: i64) -> ServerTime {
 }
 
 const DAY: i64 = 86_400_000;
-/// 2026-11-29T00:00:00Z.
-const T0: i64 = 1_796_256_000_000;
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self, lo: i64, hi: i64) -> i64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        lo + (self.0 % (hi - lo) as u64) as i64
-    }
-}
-
-enum Event {
-    Attempt,
-    /// A request reaches Binance; it was sent at this local server-time estimate.
-    Arrive(i64),
-    Response(u16, Vec<(String, String)>, i64),
-}
 
 /// A run: how long, which streams, how far each stream's server-time estimate is off, and
 /// whether responses are fed back to the governor.

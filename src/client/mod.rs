@@ -354,6 +354,13 @@ pub(crate) enum SignFailure {
     Other(ClientError),
 }
 
+/// A response's headers as name/value pairs (values that are not visible ASCII left out).
+pub(crate) fn headers_of(headers: &http::HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+}
+
 /// Binance's error code in a response body (`{"code":-1021,"msg":"..."}`).
 pub(crate) fn binance_code(body: &[u8]) -> Option<i64> {
     #[derive(serde::Deserialize)]

@@ -5,7 +5,10 @@ use http::Extensions;
 use reqwest::{Request, Response, ResponseBuilderExt as _};
 use reqwest_middleware::{Middleware, Next, Result};
 
-use super::{ClientError, Reaction, Settings, Sign, SignFailure, Weight, must_read, react};
+use super::{
+    ClientError, Reaction, Settings, Sign, SignFailure, Weight, headers_of, must_read, react,
+};
+use crate::ServerTime;
 use crate::signed::API_KEY_HEADER;
 
 /// Signs, governs and resyncs the requests of a `reqwest_middleware::ClientWithMiddleware`
@@ -78,11 +81,29 @@ impl SigningMiddleware {
             .bytes()
             .await
             .map_err(|e| ClientError::Probe(Box::new(e)))?;
-        let pairs = headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
-        self.settings.observe(admitted, status, pairs, Some(&body));
+        self.settings
+            .observe(admitted, status, headers_of(&headers), Some(&body));
         self.settings.observe_time(sent, &body)
+    }
+
+    /// Feeds a response to the governor, reading its body first when it must be read (to see
+    /// `-1021` on a signed request, a ban end on a 429 or 418); the body read, if it was.
+    async fn observed(
+        &self,
+        sent: Option<ServerTime>,
+        response: Response,
+        signed: bool,
+    ) -> Result<(Response, Option<Bytes>)> {
+        let status = response.status().as_u16();
+        if !must_read(status, signed, self.settings.governed()) {
+            self.settings
+                .observe(sent, status, headers_of(response.headers()), None);
+            return Ok((response, None));
+        }
+        let (response, bytes) = buffered(response).await?;
+        self.settings
+            .observe(sent, status, headers_of(response.headers()), Some(&bytes));
+        Ok((response, Some(bytes)))
     }
 
     /// Probes when the clock asks for it; a failed probe only matters if the clock has no
@@ -192,22 +213,7 @@ impl Middleware for SigningMiddleware {
             self.keep_time(&req, &next).await.map_err(fail)?;
             let sent = self.settings.admit(weight).await.map_err(fail)?;
             let response = next.clone().run(req, extensions).await?;
-            let status = response.status().as_u16();
-            if !must_read(status, false, true) {
-                let pairs = response
-                    .headers()
-                    .iter()
-                    .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
-                self.settings.observe(sent, status, pairs, None);
-                return Ok(response);
-            }
-            let (response, bytes) = buffered(response).await?;
-            let pairs = response
-                .headers()
-                .iter()
-                .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
-            self.settings.observe(sent, status, pairs, Some(&bytes));
-            return Ok(response);
+            return Ok(self.observed(sent, response, false).await?.0);
         }
         // The request as the caller built it, to sign afresh on a retry.
         let body = match req.body() {
@@ -228,20 +234,10 @@ impl Middleware for SigningMiddleware {
                 .map_err(fail)?;
             let response = next.clone().run(request, extensions).await?;
             let status = response.status().as_u16();
-            if !must_read(status, true, self.settings.governed()) {
-                let pairs = response
-                    .headers()
-                    .iter()
-                    .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
-                self.settings.observe(sent, status, pairs, None);
+            let (response, bytes) = self.observed(sent, response, true).await?;
+            let Some(bytes) = bytes else {
                 return Ok(response);
-            }
-            let (response, bytes) = buffered(response).await?;
-            let pairs = response
-                .headers()
-                .iter()
-                .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
-            self.settings.observe(sent, status, pairs, Some(&bytes));
+            };
             match react(status, &bytes, retried) {
                 Reaction::Resync => {
                     // The server clock moved: probe now, whatever the clock thinks, and send

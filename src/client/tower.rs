@@ -10,7 +10,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::{
-    BoxError, ClientError, Reaction, Settings, Sign, SignFailure, Weight, must_read, react,
+    BoxError, ClientError, Reaction, Settings, Sign, SignFailure, Weight, headers_of, must_read,
+    react,
 };
 use crate::http_request::{SignableBody, apply};
 
@@ -168,12 +169,6 @@ where
 struct Target {
     uri: http::Uri,
     host: Option<http::HeaderValue>,
-}
-
-fn headers_of(headers: &http::HeaderMap) -> impl Iterator<Item = (&str, &str)> {
-    headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
 }
 
 async fn run<S, B, ResB>(

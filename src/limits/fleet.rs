@@ -8,14 +8,15 @@ use std::time::Duration;
 use redis::Script;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
-use super::headers::{Reported, parse_ban_until, parse_header, parse_retry_after};
+use super::headers::{Reported, ResponseHeaders, parse_ban_until};
 use super::{Decision, Governor, GovernorConfig, LimitsError, RateLimit};
 use crate::error::Source;
 use crate::server_time::ServerTime;
 
 /// The decision: refuse (1: wait ms for a window, 2: banned until ms, 3: the store lost its
 /// data since this process last looked, 4: wait ms for a 429 hold), or reserve the cost in
-/// every window it may land in (0) and answer the fleet's count in each limit's window.
+/// every window it may land in (0). Codes 0 and 1 also answer the fleet's count in each
+/// limit's current window (after the reservation).
 ///
 /// KEYS: epoch, hold, ban, then per limit: previous, current and next window's counter.
 /// ARGV: my epoch, now (ms), margin (ms), n, then per limit: length, budget, cost, ttl (ms).
@@ -29,13 +30,15 @@ if now < hold then return {4, hold - now} end
 local margin = tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local wait = 0
+local counts = {0, 0}
 for i = 0, n - 1 do
   local len = tonumber(ARGV[5 + 4 * i])
   local budget = tonumber(ARGV[6 + 4 * i])
   local cost = tonumber(ARGV[7 + 4 * i])
+  local start = now - (now % len)
+  local cur = tonumber(redis.call('GET', KEYS[5 + 3 * i]) or '0')
+  counts[3 + i] = cur
   if cost > 0 then
-    local start = now - (now % len)
-    local cur = tonumber(redis.call('GET', KEYS[5 + 3 * i]) or '0')
     if cur + cost > budget then
       wait = math.max(wait, start + len + margin - now)
     end
@@ -49,17 +52,19 @@ for i = 0, n - 1 do
     end
   end
 end
-if wait > 0 then return {1, wait} end
-local counts = {0, 0}
+if wait > 0 then
+  counts[1] = 1
+  counts[2] = wait
+  return counts
+end
 for i = 0, n - 1 do
   local len = tonumber(ARGV[5 + 4 * i])
   local cost = tonumber(ARGV[7 + 4 * i])
   local ttl = tonumber(ARGV[8 + 4 * i])
-  local cur = KEYS[5 + 3 * i]
   if cost > 0 then
     local start = now - (now % len)
-    redis.call('INCRBY', cur, cost)
-    redis.call('PEXPIRE', cur, ttl)
+    counts[3 + i] = redis.call('INCRBY', KEYS[5 + 3 * i], cost)
+    redis.call('PEXPIRE', KEYS[5 + 3 * i], ttl)
     if now < start + margin then
       redis.call('INCRBY', KEYS[4 + 3 * i], cost)
       redis.call('PEXPIRE', KEYS[4 + 3 * i], ttl)
@@ -69,7 +74,6 @@ for i = 0, n - 1 do
       redis.call('PEXPIRE', KEYS[6 + 3 * i], ttl)
     end
   end
-  counts[3 + i] = tonumber(redis.call('GET', cur) or '0')
 end
 return counts
 ";
@@ -125,6 +129,10 @@ for j = 4, #KEYS do
 end
 return current
 ";
+
+/// Windows longer than this (ms) do not count as spent when a local share starts without
+/// knowing what the fleet used in them.
+const LONG_WINDOW_MILLIS: u64 = 3_600_000;
 
 /// What to do when the store cannot be reached (or answers slower than the deadline).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -287,6 +295,8 @@ pub struct FleetGovernor {
     acquire: Script,
     observe: Script,
     restore: Script,
+    /// One restore at a time, so that no two add the same sends.
+    restoring: tokio::sync::Mutex<()>,
     local: Mutex<Local>,
 }
 
@@ -328,7 +338,9 @@ impl FleetGovernor {
             .set_max_delay(Duration::from_millis(100));
         let conn = ConnectionManager::new_lazy_with_config(client, manager)
             .map_err(|e| FleetError::Unavailable(Source::new(e)))?;
-        // The hash tag keeps every key of one prefix in one Redis Cluster slot.
+        // Keys are `{prefix}:...`; the braces make the prefix the keys' hash tag, so that one
+        // prefix's keys would stay together on a sharded store (this governor talks to one
+        // server).
         let prefix = format!("{{{prefix}}}");
         let limits = limits
             .into_iter()
@@ -365,6 +377,7 @@ impl FleetGovernor {
             acquire: Script::new(ACQUIRE),
             observe: Script::new(OBSERVE),
             restore: Script::new(RESTORE),
+            restoring: tokio::sync::Mutex::new(()),
             local: Mutex::new(Local {
                 epoch: String::new(),
                 needs_restore: true,
@@ -387,6 +400,14 @@ impl FleetGovernor {
         format!("{}:{name}", self.prefix)
     }
 
+    /// The keys both scripts start with.
+    fn epoch_hold_ban(&self, invocation: &mut redis::ScriptInvocation<'_>) {
+        invocation
+            .key(self.key("epoch"))
+            .key(self.key("hold"))
+            .key(self.key("ban"));
+    }
+
     fn margin(&self) -> u64 {
         u64::try_from(self.config.governor.boundary_margin.as_millis()).unwrap_or(u64::MAX)
     }
@@ -397,7 +418,15 @@ impl FleetGovernor {
         invocation: redis::ScriptInvocation<'_>,
     ) -> Result<T, FleetError> {
         let mut conn = self.conn.clone();
-        match tokio::time::timeout(self.config.deadline, invocation.invoke_async(&mut conn)).await {
+        self.within(invocation.invoke_async(&mut conn)).await
+    }
+
+    /// A store call's answer within the deadline, its errors as [`FleetError`]s.
+    async fn within<T>(
+        &self,
+        call: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, FleetError> {
+        match tokio::time::timeout(self.config.deadline, call).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) if e.is_timeout() => Err(FleetError::Timeout(self.config.deadline)),
             Ok(Err(e)) => Err(FleetError::Unavailable(Source::new(e))),
@@ -411,7 +440,10 @@ impl FleetGovernor {
     /// # Errors
     ///
     /// [`FleetError::Unavailable`] or [`FleetError::Timeout`] when the store cannot decide and
-    /// the fallback is [`Fallback::FailClosed`]: send nothing.
+    /// the fallback is [`Fallback::FailClosed`] (or the request is heavier than the local
+    /// share); [`FleetError::Unsettled`] when the store keeps losing its data;
+    /// [`FleetError::UnexpectedReply`] for a script this crate does not know. In every case:
+    /// send nothing.
     pub async fn acquire(
         &self,
         now: ServerTime,
@@ -448,28 +480,25 @@ impl FleetGovernor {
         if let Some(decision) = held {
             // Put the hold or ban back for the fleet in case the store lost it (restarted
             // empty); a store that cannot be reached changes nothing here.
-            let _ = self.restore(now_ms).await;
+            let _ = self.restore(now_ms, true).await;
             return Ok(decision);
         }
         // At most: put back what the store lacks, decide, and once more if the store turned
-        // out to have lost its data meanwhile.
-        for _ in 0..3 {
+        // out to have lost its data meanwhile (restore, decide, restore, decide).
+        for _ in 0..4 {
             let (epoch, needs_restore) = {
                 let local = self.lock();
                 (local.epoch.clone(), local.needs_restore)
             };
             if needs_restore {
-                if let Err(e) = self.restore(now_ms).await {
+                if let Err(e) = self.restore(now_ms, false).await {
                     return self.fall_back(now, weight, is_order, &costs, e);
                 }
                 continue;
             }
             let margin = self.margin();
             let mut invocation = self.acquire.prepare_invoke();
-            invocation
-                .key(self.key("epoch"))
-                .key(self.key("hold"))
-                .key(self.key("ban"));
+            self.epoch_hold_ban(&mut invocation);
             invocation
                 .arg(&epoch)
                 .arg(now_ms)
@@ -499,19 +528,14 @@ impl FleetGovernor {
             match answer.first().copied().unwrap_or(u64::MAX) {
                 0 => {
                     self.record(now_ms, &costs, false);
-                    let mut local = self.lock();
-                    local.share_seeded = false;
-                    for ((seen, l), count) in local
-                        .seen
-                        .iter_mut()
-                        .zip(&self.limits)
-                        .zip(answer.iter().skip(2))
-                    {
-                        *seen = Some((now_ms - now_ms % l.len, *count));
-                    }
+                    self.saw(now_ms, answer.get(2..).unwrap_or_default());
+                    self.lock().share_seeded = false;
                     return Ok(Decision::Send);
                 }
-                1 => return Ok(Decision::Wait(Duration::from_millis(value.max(1)))),
+                1 => {
+                    self.saw(now_ms, answer.get(2..).unwrap_or_default());
+                    return Ok(Decision::Wait(Duration::from_millis(value.max(1))));
+                }
                 2 => {
                     let mut local = self.lock();
                     local.banned_until = local.banned_until.max(value);
@@ -528,7 +552,17 @@ impl FleetGovernor {
                 code => return Err(FleetError::UnexpectedReply(code)),
             }
         }
-        self.fall_back(now, weight, is_order, &costs, FleetError::Unsettled)
+        // The store answers but keeps losing its data: it cannot be trusted with a decision,
+        // and neither can a local share that would skip its holds and bans.
+        Err(FleetError::Unsettled)
+    }
+
+    /// Notes the fleet's counts (per limit, in the window containing `now`), as a maximum.
+    fn saw(&self, now: u64, counts: &[u64]) {
+        let mut local = self.lock();
+        for ((seen, l), &count) in local.seen.iter_mut().zip(&self.limits).zip(counts) {
+            raise_seen(seen, now - now % l.len, count);
+        }
     }
 
     /// The decision without the store: an error, or one on this process's share. The share
@@ -555,11 +589,23 @@ impl FleetGovernor {
                     .zip(&self.limits)
                     .enumerate()
                     .filter_map(|(i, (seen, l))| {
-                        let (window, count) = (*seen)?;
+                        let window = now_ms - now_ms % l.len;
                         let share = l.limit.limit / u64::from(self.share_of().max(1));
-                        let used = u128::from(share) * u128::from(count);
-                        let used = used.div_ceil(u128::from(l.limit.limit.max(1)));
-                        Some((i, window, u64::try_from(used).unwrap_or(u64::MAX)))
+                        match *seen {
+                            // Scaled to the share: a window the fleet had half used is half
+                            // used in every share.
+                            Some((w, count)) if w == window => {
+                                let used = u128::from(share) * u128::from(count);
+                                let used = used.div_ceil(u128::from(l.limit.limit.max(1)));
+                                Some((i, window, u64::try_from(used).unwrap_or(u64::MAX)))
+                            }
+                            // Nothing known of this window: spent, the share starts with the
+                            // next one; but a window longer than an hour (the daily order
+                            // count) would stop the process for too long, and its share is
+                            // small next to what the shorter windows allow meanwhile.
+                            _ if l.len <= LONG_WINDOW_MILLIS => Some((i, window, share)),
+                            _ => None,
+                        }
                     })
                     .collect()
             };
@@ -625,9 +671,15 @@ impl FleetGovernor {
 
     /// Puts back what the store does not hold (and the holds and bans this process knows),
     /// and learns the epoch in force.
-    async fn restore(&self, now: u64) -> Result<(), FleetError> {
+    /// `always`: even when another task has just restored (to put back a hold or ban the
+    /// store may have lost).
+    async fn restore(&self, now: u64, always: bool) -> Result<(), FleetError> {
+        let _one_at_a_time = self.restoring.lock().await;
         let (epoch, generation, hold, ban, entries) = {
             let local = self.lock();
+            if !always && !local.needs_restore {
+                return Ok(());
+            }
             let entries: Vec<(String, u64, u64, u64)> = local
                 .ledger
                 .entries
@@ -653,10 +705,7 @@ impl FleetGovernor {
         let fresh = format!("{now}-{}-{:016x}", std::process::id(), fresh.finish());
         let linger = hold.max(ban).saturating_sub(now).saturating_add(60_000);
         let mut invocation = self.restore.prepare_invoke();
-        invocation
-            .key(self.key("epoch"))
-            .key(self.key("hold"))
-            .key(self.key("ban"));
+        self.epoch_hold_ban(&mut invocation);
         invocation
             .arg(&epoch)
             .arg(&fresh)
@@ -696,22 +745,23 @@ impl FleetGovernor {
         status: u16,
         headers: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<(), FleetError> {
-        let mut reported: Vec<Reported> = Vec::new();
-        let mut retry_after = None;
-        let mut first_error = None;
-        for (name, value) in headers {
-            let result = if name.eq_ignore_ascii_case("retry-after") {
-                parse_retry_after(value, received).map(|until| retry_after = Some(until))
-            } else {
-                parse_header(name, value).map(|r| reported.extend(r))
-            };
-            if let Err(e) = result {
-                first_error.get_or_insert(e);
+        let read = ResponseHeaders::read(headers, received);
+        let (hold, ban) = self.hold(received, status, read.retry_after);
+        {
+            // Binance's counts are the fleet's too: a local share starts from them.
+            let at = sent.as_millis().saturating_sub(self.margin());
+            let mut local = self.lock();
+            for r in &read.reported {
+                for (seen, l) in local.seen.iter_mut().zip(&self.limits) {
+                    if l.limit.rate_limit_type == r.kind && Duration::from_millis(l.len) == r.window
+                    {
+                        raise_seen(seen, at - at % l.len, r.count);
+                    }
+                }
             }
         }
-        let (hold, ban) = self.hold(received, status, retry_after);
-        let stored = self.store(sent, received, hold, ban, &reported).await;
-        match first_error {
+        let stored = self.store(sent, received, hold, ban, &read.reported).await;
+        match read.first_error {
             Some(e) => Err(e.into()),
             None => stored,
         }
@@ -815,14 +865,20 @@ impl FleetGovernor {
         let mut conn = self.conn.clone();
         let mut cmd = redis::cmd("GET");
         cmd.arg(l.counter(now - now % l.len));
-        let get = cmd.query_async::<Option<u64>>(&mut conn);
-        match tokio::time::timeout(self.config.deadline, get).await {
-            Ok(Ok(count)) => Ok(Some(count.unwrap_or(0))),
-            Ok(Err(e)) if e.is_timeout() => Err(FleetError::Timeout(self.config.deadline)),
-            Ok(Err(e)) => Err(FleetError::Unavailable(Source::new(e))),
-            Err(_) => Err(FleetError::Timeout(self.config.deadline)),
-        }
+        let count = self
+            .within(cmd.query_async::<Option<u64>>(&mut conn))
+            .await?;
+        Ok(Some(count.unwrap_or(0)))
     }
+}
+
+/// The fleet's count known for a limit: the latest window's, as a maximum.
+fn raise_seen(seen: &mut Option<(u64, u64)>, window: u64, count: u64) {
+    *seen = match *seen {
+        Some((w, c)) if w == window => Some((w, c.max(count))),
+        Some((w, c)) if w > window => Some((w, c)),
+        _ => Some((window, count)),
+    };
 }
 
 fn millis_time(millis: u64) -> ServerTime {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::headers::{Reported, parse_ban_until, parse_header, parse_retry_after};
+use super::headers::{Reported, ResponseHeaders, parse_ban_until};
 use super::{Decision, LimitsError, RateLimit};
 use crate::error::Source;
 use crate::server_time::ServerTime;
@@ -297,19 +297,15 @@ impl Governor {
         let now = now.as_millis();
         let mut state = self.lock();
         let margin = state.margin(&self.config);
-        if let Some(until) = state.banned_until {
-            if now < until {
-                return Decision::Banned {
-                    until: millis_time(until),
-                };
-            }
-            state.banned_until = None;
+        // Kept once over: a caller whose `now` was read a moment before another's (threads,
+        // a clock re-estimated backwards) is still held.
+        if let Some(until) = state.banned_until.filter(|until| now < *until) {
+            return Decision::Banned {
+                until: millis_time(until),
+            };
         }
-        if let Some(until) = state.hold_until {
-            if now < until {
-                return Decision::Wait(wait(until - now));
-            }
-            state.hold_until = None;
+        if let Some(until) = state.hold_until.filter(|until| now < *until) {
+            return Decision::Wait(wait(until - now));
         }
         let mut longest = 0;
         for counter in &mut state.counters {
@@ -357,22 +353,10 @@ impl Governor {
         status: u16,
         headers: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<(), LimitsError> {
-        let mut reported = Vec::new();
-        let mut retry_after = None;
-        let mut first_error = None;
-        for (name, value) in headers {
-            let result = if name.eq_ignore_ascii_case("retry-after") {
-                parse_retry_after(value, received).map(|until| retry_after = Some(until))
-            } else {
-                parse_header(name, value).map(|r| reported.extend(r))
-            };
-            if let Err(e) = result {
-                first_error.get_or_insert(e);
-            }
-        }
-        self.hold(received, status, retry_after);
-        self.apply(sent, received, &reported);
-        first_error.map_or(Ok(()), Err)
+        let read = ResponseHeaders::read(headers, received);
+        self.hold(received, status, read.retry_after);
+        self.apply(sent, received, &read.reported);
+        read.first_error.map_or(Ok(()), Err)
     }
 
     /// Learns the ban end from a `-1003` error body (`... IP banned until 1659146400123 ...`),

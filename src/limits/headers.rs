@@ -19,6 +19,35 @@ pub struct Reported {
     pub count: u64,
 }
 
+/// What a response's headers say: the counts reported, the `Retry-After` end, and the first
+/// header that could not be read (everything readable is read anyway).
+#[derive(Debug, Default)]
+pub(crate) struct ResponseHeaders {
+    pub(crate) reported: Vec<Reported>,
+    pub(crate) retry_after: Option<ServerTime>,
+    pub(crate) first_error: Option<LimitsError>,
+}
+
+impl ResponseHeaders {
+    pub(crate) fn read<'a>(
+        headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+        received: ServerTime,
+    ) -> Self {
+        let mut read = Self::default();
+        for (name, value) in headers {
+            let result = if name.eq_ignore_ascii_case("retry-after") {
+                parse_retry_after(value, received).map(|until| read.retry_after = Some(until))
+            } else {
+                parse_header(name, value).map(|r| read.reported.extend(r))
+            };
+            if let Err(e) = result {
+                read.first_error.get_or_insert(e);
+            }
+        }
+        read
+    }
+}
+
 /// Reads one response header. `Ok(None)` for headers that are not rate-limit counts (they are
 /// ignored); an error for a rate-limit header whose value or interval is malformed.
 ///

@@ -285,7 +285,8 @@ pub fn limits(data: &[u8]) {
         }
     };
     for line in text.lines() {
-        let (tag, rest) = line.split_at(line.len().min(2));
+        // A tag is two ASCII bytes; a line starting otherwise (say, mid-character) is no tag.
+        let (tag, rest) = line.split_at_checked(2).unwrap_or(("", line));
         let mut words = rest.split(' ');
         match tag {
             "S " => {

@@ -66,6 +66,12 @@ impl Redis {
         assert!(status.success(), "kill {signal} redis-server");
     }
 
+    /// Stops and starts the server again: empty.
+    pub fn restart_empty(&mut self) {
+        self.stop();
+        self.restart();
+    }
+
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();

@@ -96,3 +96,30 @@ impl Binance {
         (200, headers)
     }
 }
+
+/// 2026-11-29T00:00:00Z.
+pub const T0: i64 = 1_796_256_000_000;
+
+/// A small deterministic generator (xorshift) for the simulations.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// A number in `lo..hi`.
+    pub fn next(&mut self, lo: i64, hi: i64) -> i64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        lo + (self.0 % (hi - lo) as u64) as i64
+    }
+}
+
+/// What happens next to one request stream of a simulation.
+pub enum Event {
+    /// The stream asks its governor.
+    Attempt,
+    /// A request reaches Binance; it was sent at this local server-time estimate.
+    Arrive(i64),
+    /// Binance's answer (status, headers) reaches the process; the request was sent at this
+    /// estimate.
+    Response(u16, Vec<(String, String)>, i64),
+}
