@@ -102,8 +102,7 @@ impl ServerClock {
         sent: LocalReading,
         server_time: ServerTime,
     ) -> Result<Observation, SyncError> {
-        let received = self.reading();
-        self.sync().observe(sent, server_time, received)
+        self.observe_readings(sent, server_time, self.reading())
     }
 
     /// Feeds a probe from the body of `GET /api/v3/time` (`{"serverTime":1499827319559}`);
@@ -116,7 +115,7 @@ impl ServerClock {
     pub fn observe_json(&self, sent: LocalReading, body: &str) -> Result<Observation, SyncError> {
         let received = self.reading();
         let server_time = crate::time_sync::parse_server_time(body)?;
-        self.sync().observe(sent, server_time, received)
+        self.observe_readings(sent, server_time, received)
     }
 
     /// Feeds a probe whose local readings were taken elsewhere.

@@ -37,6 +37,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::codes::finding_codes;
 use crate::error::Error;
 use crate::product::Product;
 use crate::server_time::ServerTime;
@@ -168,38 +169,7 @@ impl fmt::Display for Severity {
     }
 }
 
-macro_rules! codes {
-    ($($variant:ident => $text:literal, $severity:ident, $doc:literal;)*) => {
-        /// A finding's stable, machine-readable code. These strings are a public contract.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum Code {
-            $(#[doc = $doc] $variant,)*
-        }
-
-        impl Code {
-            /// Every code.
-            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
-
-            /// The code as it appears in JSON output and docs, e.g. `signed-decoded-payload`.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Code::$variant => $text,)*
-                }
-            }
-
-            /// The usual severity of findings with this code (a repeated key is an error
-            /// across query and body, a warning within one part).
-            pub fn severity(self) -> Severity {
-                match self {
-                    $(Code::$variant => Severity::$severity,)*
-                }
-            }
-        }
-    };
-}
-
-codes! {
+finding_codes! {
     SignedDecodedPayload => "signed-decoded-payload", Error, "Signed the raw (decoded) values, sent them percent-encoded.";
     SignedOtherEncoding => "signed-other-encoding", Error, "Signed another percent-encoding of the same values (`+`/`%20`, hex case, one-sided `@`/`,`/`:`), or signed encoded and sent raw.";
     AmpersandBetweenQueryAndBody => "ampersand-between-query-and-body", Error, "Signed `query&body` instead of `query` immediately followed by `body`.";
@@ -228,18 +198,6 @@ codes! {
     TimestampUnit => "timestamp-unit", Error, "`timestamp` in microseconds to a product that takes milliseconds (or in seconds).";
     SignatureRepeated => "signature-repeated", Error, "`signature` is sent more than once.";
     TimestampMalformed => "timestamp-malformed", Error, "`timestamp` is not a whole number of milliseconds (`-1102`).";
-}
-
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Code {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
 }
 
 /// One thing the doctor found.

@@ -12,6 +12,8 @@
 //! assert_eq!(decode("a%20b%2Bc%40d").unwrap(), "a b+c@d");
 //! ```
 
+use std::borrow::Cow;
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::error::{Error, Part};
@@ -59,6 +61,19 @@ pub fn decode(text: &str) -> Result<String, Error> {
 }
 
 pub(crate) fn decode_at(text: &str, part: Option<Part>, offset: usize) -> Result<String, Error> {
+    decode_cow(text, part, offset).map(Cow::into_owned)
+}
+
+/// [`decode`] that borrows `text` when there is nothing to decode (no `%`, no `+`); errors
+/// name `part` and count bytes from `offset`.
+pub(crate) fn decode_cow(
+    text: &str,
+    part: Option<Part>,
+    offset: usize,
+) -> Result<Cow<'_, str>, Error> {
+    if !text.contains(['%', '+']) {
+        return Ok(Cow::Borrowed(text));
+    }
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -92,11 +107,13 @@ pub(crate) fn decode_at(text: &str, part: Option<Part>, offset: usize) -> Result
             }
         }
     }
-    String::from_utf8(out).map_err(|_| Error::InvalidUtf8 {
-        part,
-        position: offset,
-        text: crate::error::excerpt(text, 64),
-    })
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| Error::InvalidUtf8 {
+            part,
+            position: offset,
+            text: crate::error::excerpt(text, 64),
+        })
 }
 
 /// Bytes HTTP clients (`url`/reqwest, Python `requests`) percent-encode in a query string

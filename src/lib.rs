@@ -63,6 +63,7 @@ pub mod check;
 )]
 pub mod client;
 mod clock;
+mod codes;
 pub mod diagnose;
 pub mod encoding;
 mod error;

@@ -134,9 +134,7 @@ impl Params {
     /// value that prints as `NaN`, `inf` or `-inf`. A refused push leaves the list unchanged.
     pub fn push(&mut self, key: impl AsRef<str>, value: impl fmt::Display) -> Result<(), Error> {
         let key = key.as_ref();
-        let value = value.to_string();
-        validate_pair(key, &value)?;
-        check_finite(key, &value)?;
+        let value = value_text(key, value)?;
         self.check_new_key(key)?;
         self.push_validated(key, value);
         Ok(())
@@ -167,13 +165,10 @@ impl Params {
     {
         let key = key.as_ref();
         self.check_new_key(key)?;
-        let mut values = Vec::new();
-        for item in items {
-            let value = item.to_string();
-            validate_pair(key, &value)?;
-            check_finite(key, &value)?;
-            values.push(value);
-        }
+        let values = items
+            .into_iter()
+            .map(|item| value_text(key, item))
+            .collect::<Result<Vec<_>, _>>()?;
         if values.is_empty() {
             return Err(Error::EmptyValue {
                 key: key.to_owned(),
@@ -311,16 +306,19 @@ impl Params {
     }
 }
 
-/// `Display` of a float that is not finite: such values are never sent.
-fn check_finite(key: &str, value: &str) -> Result<(), Error> {
-    if matches!(value, "NaN" | "inf" | "-inf") {
+/// The text of a value for `key`, checked as every user parameter is; a float that is not
+/// finite (`Display` writes `NaN`, `inf`, `-inf`) is never sent.
+fn value_text(key: &str, value: impl fmt::Display) -> Result<String, Error> {
+    let value = value.to_string();
+    validate_pair(key, &value)?;
+    if matches!(value.as_str(), "NaN" | "inf" | "-inf") {
         return Err(Error::NumberFormat {
             key: key.to_owned(),
-            value: value.to_owned(),
+            value,
             rule: "is not a finite number; Binance reads decimals only",
         });
     }
-    Ok(())
+    Ok(value)
 }
 
 /// The checks every user parameter goes through, whatever the API form.

@@ -66,6 +66,11 @@ impl ServerTime {
             .ok_or(Error::ServerTimeOutOfRange { value, unit })
     }
 
+    /// `millis` clamped into the accepted range.
+    pub(crate) fn from_millis_clamped(millis: u64) -> Self {
+        Self::clamped(i128::from(millis) * 1000)
+    }
+
     /// `micros` clamped into the accepted range.
     pub(crate) fn clamped(micros: i128) -> Self {
         let micros = micros.clamp(i128::from(Self::MIN.micros), i128::from(Self::MAX.micros));

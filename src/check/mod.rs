@@ -24,11 +24,11 @@
 //! standard input and output ([`serve_jsonl`]).
 
 use std::borrow::Cow;
-use std::fmt;
 
 use serde::Serialize;
 
-use crate::encoding::{client_encodes, hex_value};
+use crate::codes::finding_codes;
+use crate::encoding::{client_encodes, decode_cow};
 use crate::error::excerpt;
 use crate::signer::Signer;
 
@@ -107,30 +107,7 @@ impl<'a> Expect<'a> {
     }
 }
 
-macro_rules! codes {
-    ($($variant:ident => $text:literal, $doc:literal;)*) => {
-        /// A finding's stable code. These strings are a public contract.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum Code {
-            $(#[doc = $doc] $variant,)*
-        }
-
-        impl Code {
-            /// Every code.
-            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
-
-            /// The code as it appears in JSON, e.g. `value-mismatch`.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Code::$variant => $text,)*
-                }
-            }
-        }
-    };
-}
-
-codes! {
+finding_codes! {
     MissingParameter => "missing-parameter", "An expected key was not sent.";
     UnexpectedParameter => "unexpected-parameter", "A key was sent that was not expected.";
     RepeatedParameter => "repeated-parameter", "A key was sent a different number of times than expected.";
@@ -144,18 +121,6 @@ codes! {
     SignatureInvalid => "signature-invalid", "The signature does not match the bytes (Binance answers -1022).";
     TimestampMissing => "timestamp-missing", "No `timestamp` on a signed request (-1102).";
     BadInput => "bad-input", "A JSON-lines input that cannot be read (only from `serve_jsonl`).";
-}
-
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for Code {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
 }
 
 /// One thing wrong with the bytes.
@@ -226,7 +191,7 @@ pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&S
     for (text, in_body) in [(query, false), (body, true)] {
         for segment in text.split('&').filter(|s| !s.is_empty()) {
             let (raw_key, raw_value) = segment.split_once('=').unwrap_or((segment, ""));
-            match (form_decode(raw_key), form_decode(raw_value)) {
+            match (decode_cow(raw_key, None, 0).ok(), decode_cow(raw_value, None, 0).ok()) {
                 (Some(key), Some(value)) => sent.push(Sent { in_body, key, value }),
                 _ => findings.push(Finding::new(
                     Code::MalformedEscape,
@@ -487,36 +452,6 @@ fn canonical_decimal(text: &str, exponent: bool) -> Option<(bool, String, i64)> 
         return Some((false, "0".to_owned(), 0));
     }
     Some((negative, digits, power))
-}
-
-/// Form decoding as Binance does it: `%XX` and `+` as a space; `None` for a malformed escape
-/// or bytes that are not UTF-8. Borrows when there is nothing to decode.
-fn form_decode(text: &str) -> Option<Cow<'_, str>> {
-    if !text.contains(['%', '+']) {
-        return Some(Cow::Borrowed(text));
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hi = hex_value(*bytes.get(i + 1)?)?;
-                let lo = hex_value(*bytes.get(i + 2)?)?;
-                out.push(hi << 4 | lo);
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok().map(Cow::Owned)
 }
 
 #[cfg(test)]

@@ -125,6 +125,7 @@ pub struct Settings {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     signer: Signer,
     clock: ServerClock,
@@ -164,22 +165,7 @@ impl Settings {
     }
 
     fn edit(mut self, f: impl FnOnce(&mut Inner)) -> Self {
-        match Arc::get_mut(&mut self.inner) {
-            Some(inner) => f(inner),
-            None => {
-                let mut inner = Inner {
-                    signer: self.inner.signer.clone(),
-                    clock: self.inner.clock.clone(),
-                    governor: self.inner.governor.clone(),
-                    recv_window: self.inner.recv_window,
-                    sign_paths: self.inner.sign_paths.clone(),
-                    time_path: self.inner.time_path.clone(),
-                    probe: self.inner.probe.clone(),
-                };
-                f(&mut inner);
-                self.inner = Arc::new(inner);
-            }
-        }
+        f(Arc::make_mut(&mut self.inner));
         self
     }
 
@@ -253,8 +239,53 @@ impl Settings {
         &self.inner.time_path
     }
 
-    pub(crate) fn custom_probe(&self) -> Option<ProbeFuture> {
-        self.inner.probe.as_ref().map(|probe| probe())
+    /// Runs the configured probe and feeds its answer to the clock; `None` when there is no
+    /// probe of the user's own (then the transport `GET`s the time path).
+    pub(crate) async fn custom_probe(&self) -> Option<Result<(), ClientError>> {
+        let probe = self.inner.probe.as_ref()?;
+        let sent = self.inner.clock.reading();
+        let answer = match probe().await {
+            Ok(time) => self
+                .inner
+                .clock
+                .observe(sent, time)
+                .map(drop)
+                .map_err(ClientError::Clock),
+            Err(e) => Err(ClientError::Probe(e)),
+        };
+        Some(answer)
+    }
+
+    /// Probes (with `probe`) when the clock asks for it; a failed probe only matters when the
+    /// clock has no usable estimate left.
+    pub(crate) async fn keep_time<E>(
+        &self,
+        probe: impl AsyncFnOnce() -> Result<(), E>,
+    ) -> Result<(), E> {
+        if !self.needs_resync() {
+            return Ok(());
+        }
+        match probe().await {
+            Err(e) if self.inner.clock.now().is_err() => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// The signed query and body with a fresh timestamp; when the clock has none, `probe`
+    /// once and sign again.
+    pub(crate) async fn sign_probing<E: From<ClientError>>(
+        &self,
+        query: &str,
+        body: &[u8],
+        probe: impl AsyncFnOnce() -> Result<(), E>,
+    ) -> Result<(String, String), E> {
+        match self.sign(query.to_owned(), body.to_vec()).await {
+            Err(SignFailure::Clock(_)) => probe().await?,
+            other => return other.map_err(|f| ClientError::from(f).into()),
+        }
+        self.sign(query.to_owned(), body.to_vec())
+            .await
+            .map_err(|f| ClientError::from(f).into())
     }
 
     /// Feeds a probe's answer (the body of the time endpoint) to the clock.
@@ -298,11 +329,7 @@ impl Settings {
     }
 
     /// The signed query and body; RSA keys sign on a blocking thread.
-    pub(crate) async fn sign(
-        &self,
-        query: String,
-        body: Vec<u8>,
-    ) -> Result<(String, String), SignFailure> {
+    async fn sign(&self, query: String, body: Vec<u8>) -> Result<(String, String), SignFailure> {
         let timestamp = self.inner.clock.timestamp().map_err(SignFailure::Clock)?;
         let recv_window = self.inner.recv_window;
         let signer = self.inner.signer.clone();
@@ -349,9 +376,18 @@ impl Settings {
 }
 
 /// Why signing did not happen: the clock wants a probe, or something else.
-pub(crate) enum SignFailure {
+enum SignFailure {
     Clock(SyncError),
     Other(ClientError),
+}
+
+impl From<SignFailure> for ClientError {
+    fn from(failure: SignFailure) -> Self {
+        match failure {
+            SignFailure::Clock(e) => ClientError::Clock(e),
+            SignFailure::Other(e) => e,
+        }
+    }
 }
 
 /// A response's headers as name/value pairs (values that are not visible ASCII left out).

@@ -5,9 +5,7 @@ use http::Extensions;
 use reqwest::{Request, Response, ResponseBuilderExt as _};
 use reqwest_middleware::{Middleware, Next, Result};
 
-use super::{
-    ClientError, Reaction, Settings, Sign, SignFailure, Weight, headers_of, must_read, react,
-};
+use super::{ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read, react};
 use crate::ServerTime;
 use crate::signed::API_KEY_HEADER;
 
@@ -54,21 +52,15 @@ impl SigningMiddleware {
     /// One probe of the server time: the configured probe, or a `GET` of the time path on the
     /// request's host through the rest of the chain.
     async fn probe(&self, like: &Request, next: &Next<'_>) -> std::result::Result<(), ClientError> {
-        let clock = self.settings.clock();
-        let sent = clock.reading();
-        if let Some(probe) = self.settings.custom_probe() {
-            let time = probe.await.map_err(ClientError::Probe)?;
-            return clock
-                .observe(sent, time)
-                .map(drop)
-                .map_err(ClientError::Clock);
+        if let Some(answer) = self.settings.custom_probe().await {
+            return answer;
         }
         let mut url = like.url().clone();
         url.set_path(self.settings.time_path_str());
         url.set_query(None);
         let admitted = self.settings.admit_probe().await?;
         // Read after the governor's wait, so the round trip is only the request's own.
-        let sent = clock.reading();
+        let sent = self.settings.clock().reading();
         let mut extensions = Extensions::new();
         let response = next
             .clone()
@@ -106,21 +98,15 @@ impl SigningMiddleware {
         Ok((response, Some(bytes)))
     }
 
-    /// Probes when the clock asks for it; a failed probe only matters if the clock has no
-    /// usable estimate left.
+    /// Probes when the clock asks for it; see [`Settings::keep_time`].
     async fn keep_time(
         &self,
         like: &Request,
         next: &Next<'_>,
     ) -> std::result::Result<(), ClientError> {
-        if !self.settings.needs_resync() {
-            return Ok(());
-        }
-        match self.probe(like, next).await {
-            Ok(()) => Ok(()),
-            Err(e) if self.settings.clock().now().is_err() => Err(e),
-            Err(_) => Ok(()),
-        }
+        self.settings
+            .keep_time(async || self.probe(like, next).await)
+            .await
     }
 
     /// `template` signed with a fresh timestamp (probing once if the clock asks for it).
@@ -131,18 +117,10 @@ impl SigningMiddleware {
         body: &[u8],
         next: &Next<'_>,
     ) -> std::result::Result<Request, ClientError> {
-        let signed = match self.settings.sign(query.to_owned(), body.to_vec()).await {
-            Ok(signed) => signed,
-            Err(SignFailure::Clock(_)) => {
-                self.probe(template, next).await?;
-                match self.settings.sign(query.to_owned(), body.to_vec()).await {
-                    Ok(signed) => signed,
-                    Err(SignFailure::Clock(e)) => return Err(ClientError::Clock(e)),
-                    Err(SignFailure::Other(e)) => return Err(e),
-                }
-            }
-            Err(SignFailure::Other(e)) => return Err(e),
-        };
+        let signed = self
+            .settings
+            .sign_probing(query, body, async || self.probe(template, next).await)
+            .await?;
         let mut request = template.try_clone().ok_or(ClientError::StreamingBody)?;
         let (query, body) = signed;
         request

@@ -10,8 +10,7 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::{
-    BoxError, ClientError, Reaction, Settings, Sign, SignFailure, Weight, headers_of, must_read,
-    react,
+    BoxError, ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read, react,
 };
 use crate::http_request::{SignableBody, apply};
 
@@ -133,14 +132,8 @@ where
     ResB: http_body::Body<Data = Bytes>,
     ResB::Error: Into<BoxError>,
 {
-    let clock = settings.clock();
-    let sent = clock.reading();
-    if let Some(custom) = settings.custom_probe() {
-        let time = custom.await.map_err(ClientError::Probe)?;
-        return Ok(clock
-            .observe(sent, time)
-            .map(drop)
-            .map_err(ClientError::Clock)?);
+    if let Some(answer) = settings.custom_probe().await {
+        return Ok(answer?);
     }
     let mut parts = like.uri.clone().into_parts();
     parts.path_and_query = Some(settings.time_path_str().parse()?);
@@ -152,7 +145,7 @@ where
     }
     let admitted = settings.admit_probe().await?;
     // Read after the governor's wait, so the round trip is only the request's own.
-    let sent = clock.reading();
+    let sent = settings.clock().reading();
     let response = send(inner, request).await.map_err(ClientError::Probe)?;
     let (parts, body) = response.into_parts();
     let body = body
@@ -201,27 +194,17 @@ where
     };
     let mut retried = false;
     loop {
-        if settings.needs_resync()
-            && let Err(e) = probe(&settings, &mut inner, &target).await
-            && settings.clock().now().is_err()
-        {
-            return Err(e);
-        }
+        settings
+            .keep_time(async || probe(&settings, &mut inner, &target).await)
+            .await?;
         let sent = settings.admit(weight).await?;
         let mut attempt = request.clone();
         if sign {
-            let (q, b) = match settings.sign(query.clone(), body.clone()).await {
-                Ok(signed) => signed,
-                Err(SignFailure::Clock(_)) => {
-                    probe(&settings, &mut inner, &target).await?;
-                    match settings.sign(query.clone(), body.clone()).await {
-                        Ok(signed) => signed,
-                        Err(SignFailure::Clock(e)) => return Err(ClientError::Clock(e).into()),
-                        Err(SignFailure::Other(e)) => return Err(e.into()),
-                    }
-                }
-                Err(SignFailure::Other(e)) => return Err(e.into()),
-            };
+            let (q, b) = settings
+                .sign_probing(&query, &body, async || {
+                    probe(&settings, &mut inner, &target).await
+                })
+                .await?;
             apply(&mut attempt, &q, b, settings.signer().api_key()).map_err(ClientError::Sign)?;
         }
         let response = send(&mut inner, attempt).await?;

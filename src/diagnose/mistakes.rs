@@ -147,13 +147,10 @@ static MISTAKES: &[Mistake] = &[
         message: "the signature matches these bytes with the escapes an HTTP client adds undone: raw spaces, quotes, braces or non-ASCII were signed, and the client percent-encoded them on the wire",
         fix: "percent-encode every byte outside A-Z a-z 0-9 - . _ ~ before signing, so the HTTP client has nothing left to change",
         rebuild: |u| {
-            let undone = u.payload(|p| undo_client_escapes(p.segment).unwrap_or_default());
             let undid = u
-                .query
-                .iter()
-                .chain(&u.body)
+                .params()
                 .any(|p| undo_client_escapes(p.segment).is_some_and(|s| s != p.segment));
-            undid.then_some(undone)
+            undid.then(|| u.payload(|p| undo_client_escapes(p.segment).unwrap_or_default()))
         },
         commit: |q, b| commit_with(q, b, encode, leave_to_client),
     },
@@ -162,14 +159,7 @@ static MISTAKES: &[Mistake] = &[
         name: "client-unquoted-tilde",
         message: "the signature matches `~` written as %7E: the HTTP client unquoted the escape of an unreserved character after signing",
         fix: "write `~` raw (it is unreserved) before signing, so the client has nothing to normalize",
-        rebuild: |u| {
-            let any = u
-                .query
-                .iter()
-                .chain(&u.body)
-                .any(|p| p.segment.contains('~'));
-            any.then(|| u.payload(|p| p.segment.replace('~', "%7E")))
-        },
+        rebuild: |u| u.replaced("~", "%7E"),
         commit: |q, b| commit_with(q, b, encode, |s| encode(s).replace('~', "%7E")),
     },
     Mistake {
@@ -241,14 +231,7 @@ static MISTAKES: &[Mistake] = &[
         name: "plus-signed-as-%20",
         message: "the signature matches `+` written as %20, but `+` was sent",
         fix: OTHER_ENCODING_FIX,
-        rebuild: |u| {
-            let any = u
-                .query
-                .iter()
-                .chain(&u.body)
-                .any(|p| p.segment.contains('+'));
-            any.then(|| u.payload(|p| p.segment.replace('+', "%20")))
-        },
+        rebuild: |u| u.replaced("+", "%20"),
         commit: |q, b| commit_with(q, b, form, encode),
     },
     Mistake {
@@ -256,14 +239,7 @@ static MISTAKES: &[Mistake] = &[
         name: "%20-signed-as-plus",
         message: "the signature matches spaces written as `+`, but %20 was sent",
         fix: OTHER_ENCODING_FIX,
-        rebuild: |u| {
-            let any = u
-                .query
-                .iter()
-                .chain(&u.body)
-                .any(|p| p.segment.contains("%20"));
-            any.then(|| u.payload(|p| p.segment.replace("%20", "+")))
-        },
+        rebuild: |u| u.replaced("%20", "+"),
         commit: |q, b| commit_with(q, b, encode, |s| encode(s).replace("%20", "+")),
     },
     Mistake {
@@ -296,7 +272,7 @@ static MISTAKES: &[Mistake] = &[
         message: "the signature covers the parameters sorted by key, but they were sent in another order",
         fix: SORTED_FIX,
         rebuild: |u| {
-            let mut all: Vec<&Param<'_>> = u.query.iter().chain(&u.body).copied().collect();
+            let mut all: Vec<&Param<'_>> = u.params().collect();
             all.sort_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
             Some(join(all.iter().map(|p| p.segment.to_owned())))
         },

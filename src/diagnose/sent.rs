@@ -88,6 +88,19 @@ impl<'p, 'a> Unsigned<'p, 'a> {
         out
     }
 
+    /// Every parameter, the query's then the body's.
+    pub(crate) fn params(&self) -> impl Iterator<Item = &'p Param<'a>> + '_ {
+        self.query.iter().chain(&self.body).copied()
+    }
+
+    /// The payload with every `from` in the sent segments written as `to`; `None` when no
+    /// segment holds `from` (nothing to rebuild).
+    pub(crate) fn replaced(&self, from: &str, to: &str) -> Option<String> {
+        self.params()
+            .any(|p| p.segment.contains(from))
+            .then(|| self.payload(|p| p.segment.replace(from, to)))
+    }
+
     /// The segments as sent: `(query, body)`.
     pub(crate) fn sent(&self) -> (String, String) {
         (

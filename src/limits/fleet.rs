@@ -8,6 +8,7 @@ use std::time::Duration;
 use redis::Script;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use super::governor::wait;
 use super::headers::{Reported, ResponseHeaders, parse_ban_until};
 use super::{Decision, Governor, GovernorConfig, LimitsError, RateLimit};
 use crate::error::Source;
@@ -241,8 +242,6 @@ struct Local {
     seen: Vec<Option<(u64, u64)>>,
     /// Whether the local share has started from `seen` since the store was last reachable.
     share_seeded: bool,
-    hold_until: u64,
-    banned_until: u64,
 }
 
 impl Local {
@@ -295,6 +294,9 @@ pub struct FleetGovernor {
     acquire: Script,
     observe: Script,
     restore: Script,
+    /// Holds and bans this process knows (from Binance or from the store): a governor with no
+    /// limits, so they hold even without the store.
+    holds: Governor,
     /// One restore at a time, so that no two add the same sends.
     restoring: tokio::sync::Mutex<()>,
     local: Mutex<Local>,
@@ -377,6 +379,7 @@ impl FleetGovernor {
             acquire: Script::new(ACQUIRE),
             observe: Script::new(OBSERVE),
             restore: Script::new(RESTORE),
+            holds: Governor::with_config(Vec::new(), config.governor),
             restoring: tokio::sync::Mutex::new(()),
             local: Mutex::new(Local {
                 epoch: String::new(),
@@ -386,8 +389,6 @@ impl FleetGovernor {
                 fallback,
                 seen: vec![None; limits_len],
                 share_seeded: false,
-                hold_until: 0,
-                banned_until: 0,
             }),
         })
     }
@@ -465,23 +466,12 @@ impl FleetGovernor {
             return Ok(Decision::TooHeavy { limit: l.0.limit });
         }
         // Binance's own word, kept here too: a hold or ban holds even without the store.
-        let held = {
-            let local = self.lock();
-            if now_ms < local.banned_until {
-                let until = millis_time(local.banned_until);
-                Some(Decision::Banned { until })
-            } else if now_ms < local.hold_until {
-                let wait = Duration::from_millis(local.hold_until - now_ms);
-                Some(Decision::Wait(wait))
-            } else {
-                None
-            }
-        };
-        if let Some(decision) = held {
+        let held = self.holds.acquire(now, weight, is_order);
+        if held != Decision::Send {
             // Put the hold or ban back for the fleet in case the store lost it (restarted
             // empty); a store that cannot be reached changes nothing here.
             let _ = self.restore(now_ms, true).await;
-            return Ok(decision);
+            return Ok(held);
         }
         // At most: put back what the store lacks, decide, and once more if the store turned
         // out to have lost its data meanwhile (restore, decide, restore, decide).
@@ -534,20 +524,18 @@ impl FleetGovernor {
                 }
                 1 => {
                     self.saw(now_ms, answer.get(2..).unwrap_or_default());
-                    return Ok(Decision::Wait(Duration::from_millis(value.max(1))));
+                    return Ok(Decision::Wait(wait(value)));
                 }
                 2 => {
-                    let mut local = self.lock();
-                    local.banned_until = local.banned_until.max(value);
+                    self.holds.ban_until(value);
                     return Ok(Decision::Banned {
-                        until: millis_time(value),
+                        until: ServerTime::from_millis_clamped(value),
                     });
                 }
                 3 => self.lock().lost_store(),
                 4 => {
-                    let mut local = self.lock();
-                    local.hold_until = local.hold_until.max(now_ms.saturating_add(value));
-                    return Ok(Decision::Wait(Duration::from_millis(value.max(1))));
+                    self.holds.hold_until(now_ms.saturating_add(value));
+                    return Ok(Decision::Wait(wait(value)));
                 }
                 code => return Err(FleetError::UnexpectedReply(code)),
             }
@@ -675,7 +663,7 @@ impl FleetGovernor {
     /// store may have lost).
     async fn restore(&self, now: u64, always: bool) -> Result<(), FleetError> {
         let _one_at_a_time = self.restoring.lock().await;
-        let (epoch, generation, hold, ban, entries) = {
+        let (epoch, generation, entries) = {
             let local = self.lock();
             if !always && !local.needs_restore {
                 return Ok(());
@@ -687,18 +675,9 @@ impl FleetGovernor {
                 .filter(|(_, (_, _, _, end))| *end > now)
                 .map(|(k, (all, unreachable, ttl, _))| (k.clone(), *unreachable, *all, *ttl))
                 .collect();
-            let hold = if local.hold_until > now {
-                local.hold_until
-            } else {
-                0
-            };
-            let ban = if local.banned_until > now {
-                local.banned_until
-            } else {
-                0
-            };
-            (local.epoch.clone(), local.generation, hold, ban, entries)
+            (local.epoch.clone(), local.generation, entries)
         };
+        let (hold, ban) = self.holds.holds_after(now);
         let mut fresh = std::collections::hash_map::RandomState::new().build_hasher();
         fresh.write_u64(now);
         fresh.write_u32(std::process::id());
@@ -746,7 +725,7 @@ impl FleetGovernor {
         headers: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<(), FleetError> {
         let read = ResponseHeaders::read(headers, received);
-        let (hold, ban) = self.hold(received, status, read.retry_after);
+        let (hold, ban) = self.holds.hold(received, status, read.retry_after);
         {
             // Binance's counts are the fleet's too: a local share starts from them.
             let at = sent.as_millis().saturating_sub(self.margin());
@@ -776,39 +755,10 @@ impl FleetGovernor {
         let Some(until) = parse_ban_until(body) else {
             return Ok(false);
         };
-        {
-            let mut local = self.lock();
-            local.banned_until = local.banned_until.max(until.as_millis());
-        }
+        self.holds.ban_until(until.as_millis());
         self.store(received, received, 0, until.as_millis(), &[])
             .await
             .map(|()| true)
-    }
-
-    /// The hold (429) and ban (418) a response means, recorded locally: (hold, ban) ends in ms.
-    fn hold(
-        &self,
-        received: ServerTime,
-        status: u16,
-        retry_after: Option<ServerTime>,
-    ) -> (u64, u64) {
-        let default = match status {
-            429 => self.config.governor.default_retry_after,
-            418 => self.config.governor.default_ban,
-            _ => return (0, 0),
-        };
-        let until = retry_after
-            .filter(|until| *until > received)
-            .unwrap_or_else(|| received.saturating_add(default))
-            .as_millis();
-        let mut local = self.lock();
-        if status == 418 {
-            local.banned_until = local.banned_until.max(until);
-            (0, until)
-        } else {
-            local.hold_until = local.hold_until.max(until);
-            (until, 0)
-        }
     }
 
     async fn store(
@@ -879,8 +829,4 @@ fn raise_seen(seen: &mut Option<(u64, u64)>, window: u64, count: u64) {
         Some((w, c)) if w > window => Some((w, c)),
         _ => Some((window, count)),
     };
-}
-
-fn millis_time(millis: u64) -> ServerTime {
-    ServerTime::clamped(i128::from(millis) * 1000)
 }

@@ -301,7 +301,7 @@ impl Governor {
         // a clock re-estimated backwards) is still held.
         if let Some(until) = state.banned_until.filter(|until| now < *until) {
             return Decision::Banned {
-                until: millis_time(until),
+                until: ServerTime::from_millis_clamped(until),
             };
         }
         if let Some(until) = state.hold_until.filter(|until| now < *until) {
@@ -365,8 +365,7 @@ impl Governor {
         let Some(until) = parse_ban_until(body) else {
             return false;
         };
-        let mut state = self.lock();
-        extend(&mut state.banned_until, until.as_millis());
+        self.ban_until(until.as_millis());
         true
     }
 
@@ -445,24 +444,48 @@ impl Governor {
         Ok(())
     }
 
-    /// Records the hold of a 429 or the ban of a 418.
-    fn hold(&self, received: ServerTime, status: u16, retry_after: Option<ServerTime>) {
+    /// Records the hold of a 429 or the ban of a 418; the (hold, ban) end it recorded, in ms
+    /// (0: none).
+    pub(crate) fn hold(
+        &self,
+        received: ServerTime,
+        status: u16,
+        retry_after: Option<ServerTime>,
+    ) -> (u64, u64) {
         let default = match status {
             429 => self.config.default_retry_after,
             418 => self.config.default_ban,
-            _ => return,
+            _ => return (0, 0),
         };
         let until = retry_after
             .filter(|until| *until > received)
             .unwrap_or_else(|| received.saturating_add(default))
             .as_millis();
-        let mut state = self.lock();
-        let slot = if status == 418 {
-            &mut state.banned_until
+        if status == 418 {
+            self.ban_until(until);
+            (0, until)
         } else {
-            &mut state.hold_until
-        };
-        extend(slot, until);
+            self.hold_until(until);
+            (until, 0)
+        }
+    }
+
+    /// Holds every request until `until` (ms), or longer if already held.
+    pub(crate) fn hold_until(&self, until: u64) {
+        extend(&mut self.lock().hold_until, until);
+    }
+
+    /// Bans every request until `until` (ms), or longer if already banned.
+    pub(crate) fn ban_until(&self, until: u64) {
+        extend(&mut self.lock().banned_until, until);
+    }
+
+    /// The hold and ban ends still in force at `now` (ms; 0: none).
+    #[cfg(feature = "redis")]
+    pub(crate) fn holds_after(&self, now: u64) -> (u64, u64) {
+        let state = self.lock();
+        let after = |slot: Option<u64>| slot.filter(|until| *until > now).unwrap_or(0);
+        (after(state.hold_until), after(state.banned_until))
     }
 
     fn apply(&self, sent: ServerTime, received: ServerTime, reported: &[Reported]) {
@@ -537,10 +560,7 @@ fn extend(slot: &mut Option<u64>, until: u64) {
     *slot = Some(slot.map_or(until, |u| u.max(until)));
 }
 
-fn millis_time(millis: u64) -> ServerTime {
-    ServerTime::clamped(i128::from(millis) * 1000)
-}
-
-fn wait(ms: u64) -> Duration {
+/// A wait of `ms`, at least a millisecond (a `Wait` is never zero).
+pub(crate) fn wait(ms: u64) -> Duration {
     Duration::from_millis(ms.max(1))
 }
