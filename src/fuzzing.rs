@@ -104,15 +104,9 @@ pub const KEYS: &[&str] = &[
 
 /// Joins `pieces` into a value, repeating it up to `repeat` times (long values).
 fn value_of(pieces: &[&str], repeat: usize) -> String {
-    let mut value: String = pieces.concat();
-    if value.is_empty() {
-        value.push('x');
-    }
-    let one = value.clone();
-    for _ in 1..repeat.max(1) {
-        value.push_str(&one);
-    }
-    value
+    let one = pieces.concat();
+    let one = if one.is_empty() { "x" } else { &one };
+    one.repeat(repeat.max(1))
 }
 
 /// Builds valid [`Params`] from generated keys, values and ARRAY flags: pushes each, skipping

@@ -306,6 +306,9 @@ impl Params {
     }
 }
 
+/// The rule a float that is not finite breaks.
+pub(crate) const NOT_FINITE: &str = "is not a finite number; Binance reads decimals only";
+
 /// The text of a value for `key`, checked as every user parameter is; a float that is not
 /// finite (`Display` writes `NaN`, `inf`, `-inf`) is never sent.
 fn value_text(key: &str, value: impl fmt::Display) -> Result<String, Error> {
@@ -315,7 +318,7 @@ fn value_text(key: &str, value: impl fmt::Display) -> Result<String, Error> {
         return Err(Error::NumberFormat {
             key: key.to_owned(),
             value,
-            rule: "is not a finite number; Binance reads decimals only",
+            rule: NOT_FINITE,
         });
     }
     Ok(value)

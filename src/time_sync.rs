@@ -506,7 +506,7 @@ impl TimeSync {
     }
 
     fn prior_ppb(&self) -> i128 {
-        i128::from(self.config.max_drift_ppm) * 1000
+        prior(&self.config).hi
     }
 
     /// The estimate of the server clock at `now`, from the sample that leaves the least

@@ -243,12 +243,7 @@ async fn a_429_holds_the_next_request_and_a_418_is_never_retried() {
             &[("symbol", "BTCUSDT")],
             &[],
         );
-        binance
-            .state
-            .lock()
-            .unwrap()
-            .script
-            .push_back(Scripted::TooMany(1));
+        binance.script(Scripted::TooMany(1));
         let (status, _) = send(transport, &settings, &binance.base, &call)
             .await
             .unwrap();
@@ -265,12 +260,7 @@ async fn a_429_holds_the_next_request_and_a_418_is_never_retried() {
             "{transport:?}: held {held:?} after Retry-After: 1"
         );
 
-        binance
-            .state
-            .lock()
-            .unwrap()
-            .script
-            .push_back(Scripted::Banned(120));
+        binance.script(Scripted::Banned(120));
         let (status, reply) = send(transport, &settings, &binance.base, &call)
             .await
             .unwrap();
@@ -325,12 +315,7 @@ async fn clock_probes_are_governed_too() {
         );
         assert_eq!(used, Some(5), "{transport:?}");
         // Banned: not even a probe goes out.
-        binance
-            .state
-            .lock()
-            .unwrap()
-            .script
-            .push_back(Scripted::Banned(120));
+        binance.script(Scripted::Banned(120));
         assert_eq!(
             send(transport, &settings, &binance.base, &call)
                 .await

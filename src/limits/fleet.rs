@@ -9,7 +9,7 @@ use redis::Script;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::governor::wait;
-use super::headers::{Reported, ResponseHeaders, parse_ban_until};
+use super::headers::{ResponseHeaders, parse_ban_until};
 use super::{Decision, Governor, GovernorConfig, LimitsError, RateLimit};
 use crate::error::Source;
 use crate::server_time::ServerTime;
@@ -222,12 +222,16 @@ impl Limit {
     }
 }
 
-/// What this process sent, per counter: in all (for a store that lost its data), and while
-/// the store was unreachable.
-#[derive(Debug, Default)]
-struct Ledger {
-    /// Counter key → (sent in all, sent while unreachable, ttl, window end in ms).
-    entries: HashMap<String, (u64, u64, u64, u64)>,
+/// What this process sent into one counter: in all (for a store that lost its data), and
+/// while the store was unreachable.
+#[derive(Clone, Copy, Debug)]
+struct Sent {
+    all: u64,
+    unreachable: u64,
+    /// The counter's ttl in the store, ms.
+    ttl: u64,
+    /// When the counter stops mattering (its window and the next are over), ms.
+    end: u64,
 }
 
 #[derive(Debug)]
@@ -236,7 +240,8 @@ struct Local {
     needs_restore: bool,
     /// Raised whenever `needs_restore` is set, so that a restore only clears what it saw.
     generation: u64,
-    ledger: Ledger,
+    /// Counter key → what this process sent into it.
+    ledger: HashMap<String, Sent>,
     fallback: Option<Governor>,
     /// Per limit: the window start and the fleet's count at this process's last decision.
     seen: Vec<Option<(u64, u64)>>,
@@ -385,7 +390,7 @@ impl FleetGovernor {
                 epoch: String::new(),
                 needs_restore: true,
                 generation: 0,
-                ledger: Ledger::default(),
+                ledger: HashMap::new(),
                 fallback,
                 seen: vec![None; limits_len],
                 share_seeded: false,
@@ -628,8 +633,8 @@ impl FleetGovernor {
     fn record(&self, now: u64, costs: &[u64], unreachable: bool) {
         let margin = self.margin();
         let mut local = self.lock();
-        let entries = &mut local.ledger.entries;
-        entries.retain(|_, (_, _, _, end)| *end > now);
+        let ledger = &mut local.ledger;
+        ledger.retain(|_, sent| sent.end > now);
         for (l, &cost) in self.limits.iter().zip(costs) {
             if cost == 0 {
                 continue;
@@ -643,15 +648,15 @@ impl FleetGovernor {
                 touched.push(start.saturating_add(l.len));
             }
             for window in touched {
-                let entry = entries.entry(l.counter(window)).or_insert((
-                    0,
-                    0,
-                    l.ttl(margin),
-                    window.saturating_add(l.len.saturating_mul(2)),
-                ));
-                entry.0 = entry.0.saturating_add(cost);
+                let sent = ledger.entry(l.counter(window)).or_insert(Sent {
+                    all: 0,
+                    unreachable: 0,
+                    ttl: l.ttl(margin),
+                    end: window.saturating_add(l.len.saturating_mul(2)),
+                });
+                sent.all = sent.all.saturating_add(cost);
                 if unreachable {
-                    entry.1 = entry.1.saturating_add(cost);
+                    sent.unreachable = sent.unreachable.saturating_add(cost);
                 }
             }
         }
@@ -668,12 +673,11 @@ impl FleetGovernor {
             if !always && !local.needs_restore {
                 return Ok(());
             }
-            let entries: Vec<(String, u64, u64, u64)> = local
+            let entries: Vec<(String, Sent)> = local
                 .ledger
-                .entries
                 .iter()
-                .filter(|(_, (_, _, _, end))| *end > now)
-                .map(|(k, (all, unreachable, ttl, _))| (k.clone(), *unreachable, *all, *ttl))
+                .filter(|(_, sent)| sent.end > now)
+                .map(|(key, sent)| (key.clone(), *sent))
                 .collect();
             (local.epoch.clone(), local.generation, entries)
         };
@@ -682,7 +686,6 @@ impl FleetGovernor {
         fresh.write_u64(now);
         fresh.write_u32(std::process::id());
         let fresh = format!("{now}-{}-{:016x}", std::process::id(), fresh.finish());
-        let linger = hold.max(ban).saturating_sub(now).saturating_add(60_000);
         let mut invocation = self.restore.prepare_invoke();
         self.epoch_hold_ban(&mut invocation);
         invocation
@@ -690,9 +693,13 @@ impl FleetGovernor {
             .arg(&fresh)
             .arg(hold)
             .arg(ban)
-            .arg(linger);
-        for (key, unreachable, all, ttl) in &entries {
-            invocation.key(key).arg(*unreachable).arg(*all).arg(*ttl);
+            .arg(linger(hold, ban, now));
+        for (key, sent) in &entries {
+            invocation
+                .key(key)
+                .arg(sent.unreachable)
+                .arg(sent.all)
+                .arg(sent.ttl);
         }
         let current: String = self.run(invocation).await?;
         let mut local = self.lock();
@@ -701,9 +708,9 @@ impl FleetGovernor {
             local.needs_restore = false;
         }
         // Only what was put back: sends recorded meanwhile wait for the next restore.
-        for (key, unreachable, _, _) in &entries {
-            if let Some(entry) = local.ledger.entries.get_mut(key) {
-                entry.1 = entry.1.saturating_sub(*unreachable);
+        for (key, put_back) in &entries {
+            if let Some(sent) = local.ledger.get_mut(key) {
+                sent.unreachable = sent.unreachable.saturating_sub(put_back.unreachable);
             }
         }
         Ok(())
@@ -726,20 +733,27 @@ impl FleetGovernor {
     ) -> Result<(), FleetError> {
         let read = ResponseHeaders::read(headers, received);
         let (hold, ban) = self.holds.hold(received, status, read.retry_after);
+        // Each count in the earliest window the request can have been counted in, per limit.
+        let at = sent.as_millis().saturating_sub(self.margin());
+        let counts: Vec<(usize, u64, u64)> = read
+            .reported
+            .iter()
+            .flat_map(|r| {
+                self.limits
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| l.limit.is(r.kind, r.window))
+                    .map(move |(i, l)| (i, at - at % l.len, r.count))
+            })
+            .collect();
         {
             // Binance's counts are the fleet's too: a local share starts from them.
-            let at = sent.as_millis().saturating_sub(self.margin());
             let mut local = self.lock();
-            for r in &read.reported {
-                for (seen, l) in local.seen.iter_mut().zip(&self.limits) {
-                    if l.limit.rate_limit_type == r.kind && Duration::from_millis(l.len) == r.window
-                    {
-                        raise_seen(seen, at - at % l.len, r.count);
-                    }
-                }
+            for &(i, window, count) in &counts {
+                raise_seen(&mut local.seen[i], window, count);
             }
         }
-        let stored = self.store(sent, received, hold, ban, &read.reported).await;
+        let stored = self.store(received, hold, ban, &counts).await;
         match read.first_error {
             Some(e) => Err(e.into()),
             None => stored,
@@ -756,38 +770,34 @@ impl FleetGovernor {
             return Ok(false);
         };
         self.holds.ban_until(until.as_millis());
-        self.store(received, received, 0, until.as_millis(), &[])
+        self.store(received, 0, until.as_millis(), &[])
             .await
             .map(|()| true)
     }
 
+    /// Puts Binance's word in the store: a hold and a ban end (ms, 0: none), and counts per
+    /// (limit, window start).
     async fn store(
         &self,
-        sent: ServerTime,
         received: ServerTime,
         hold: u64,
         ban: u64,
-        reported: &[Reported],
+        counts: &[(usize, u64, u64)],
     ) -> Result<(), FleetError> {
+        if hold == 0 && ban == 0 && counts.is_empty() {
+            return Ok(());
+        }
         let margin = self.margin();
-        let sent_ms = sent.as_millis();
-        let now = received.as_millis();
         let mut invocation = self.observe.prepare_invoke();
         invocation.key(self.key("hold")).key(self.key("ban"));
-        let linger = hold.max(ban).saturating_sub(now).saturating_add(60_000);
-        invocation.arg(hold).arg(ban).arg(linger);
-        for r in reported {
-            for l in self.limits.iter().filter(|l| {
-                l.limit.rate_limit_type == r.kind && Duration::from_millis(l.len) == r.window
-            }) {
-                // The earliest window the request can have been counted in.
-                let at = sent_ms.saturating_sub(margin);
-                invocation.key(l.counter(at - at % l.len));
-                invocation.arg(r.count.min(1 << 53)).arg(l.ttl(margin));
-            }
-        }
-        if hold == 0 && ban == 0 && reported.is_empty() {
-            return Ok(());
+        invocation
+            .arg(hold)
+            .arg(ban)
+            .arg(linger(hold, ban, received.as_millis()));
+        for &(i, window, count) in counts {
+            let l = &self.limits[i];
+            invocation.key(l.counter(window));
+            invocation.arg(count.min(1 << 53)).arg(l.ttl(margin));
         }
         let _: u64 = self.run(invocation).await?;
         Ok(())
@@ -804,11 +814,7 @@ impl FleetGovernor {
         kind: super::RateLimitType,
         window: Duration,
     ) -> Result<Option<u64>, FleetError> {
-        let Some(l) = self
-            .limits
-            .iter()
-            .find(|l| l.limit.rate_limit_type == kind && Duration::from_millis(l.len) == window)
-        else {
+        let Some(l) = self.limits.iter().find(|l| l.limit.is(kind, window)) else {
             return Ok(None);
         };
         let now = now.as_millis();
@@ -820,6 +826,12 @@ impl FleetGovernor {
             .await?;
         Ok(Some(count.unwrap_or(0)))
     }
+}
+
+/// How long the store keeps a hold or ban key (ms): until the later of the two ends, and a
+/// minute more.
+fn linger(hold: u64, ban: u64, now: u64) -> u64 {
+    hold.max(ban).saturating_sub(now).saturating_add(60_000)
 }
 
 /// The fleet's count known for a limit: the latest window's, as a maximum.

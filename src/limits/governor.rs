@@ -497,9 +497,11 @@ impl Governor {
         let margin = state.margin(&self.config);
         let mut needed = 0;
         for r in reported {
-            for counter in state.counters.iter_mut().filter(|c| {
-                c.limit.rate_limit_type == r.kind && Duration::from_millis(c.len) == r.window
-            }) {
+            for counter in state
+                .counters
+                .iter_mut()
+                .filter(|c| c.limit.is(r.kind, r.window))
+            {
                 counter.roll(received);
                 let (window, off_by) = counter.attribute(sent, received, r.count, margin);
                 needed = needed.max(off_by);
@@ -537,12 +539,11 @@ impl Governor {
         window: Duration,
     ) -> Option<u64> {
         let now = now.as_millis();
-        let len = u64::try_from(window.as_millis()).ok()?;
         let state = self.lock();
         state
             .counters
             .iter()
-            .find(|c| c.limit.rate_limit_type == kind && c.len == len)
+            .find(|c| c.limit.is(kind, window))
             .map(|c| {
                 let start = c.start_of(now);
                 if start == c.window_start {

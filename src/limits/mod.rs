@@ -157,6 +157,11 @@ impl RateLimit {
         Duration::from_millis(self.window_millis())
     }
 
+    /// Whether this is the limit of `kind` over `window` (what a reported count names).
+    pub(crate) fn is(&self, kind: RateLimitType, window: Duration) -> bool {
+        self.rate_limit_type == kind && self.window() == window
+    }
+
     /// Binance spot's documented limits (`/api/v3/exchangeInfo`, 2025): request weight 6000
     /// per minute, 100 orders per 10 s, 200000 orders per day, 61000 raw requests per 5 min.
     /// Load the live values with [`parse_rate_limits`] when you can.

@@ -112,7 +112,7 @@ impl Ctx {
 /// digits, optionally a point and 1 to 20 digits.
 fn check_decimal(v: f64, text: &str) -> Result<(), &'static str> {
     if !v.is_finite() {
-        return Err("is not a finite number; Binance reads decimals only");
+        return Err(super::NOT_FINITE);
     }
     let unsigned = text.strip_prefix('-').unwrap_or(text);
     let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, "0"));

@@ -86,6 +86,11 @@ impl Binance {
         wall + self.state.lock().unwrap().offset_ms
     }
 
+    /// Answers the next request (other than `/api/v3/time`) with `answer`.
+    pub fn script(&self, answer: Scripted) {
+        self.state.lock().unwrap().script.push_back(answer);
+    }
+
     /// The requests received for `path`.
     pub fn hits(&self, path: &str) -> Vec<(std::time::Duration, u16)> {
         self.state
