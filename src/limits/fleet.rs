@@ -79,23 +79,34 @@ end
 return counts
 ";
 
-/// Binance's word: holds, bans and reported counts, each kept as a maximum.
-///
-/// KEYS: hold, ban, then one counter per report. ARGV: hold until (0: none), ban until,
-/// hold/ban ttl (ms), then per report: count, ttl (ms).
-const OBSERVE: &str = r"
+/// The Lua helper both scripts below start with: raise a key to a value (with a ttl), never
+/// lower it.
+macro_rules! raise_lua {
+    () => {
+        r"
 local function raise(key, value, ttl)
   if tonumber(value) > tonumber(redis.call('GET', key) or '0') then
     redis.call('SET', key, value, 'PX', ttl)
   end
-end
+end"
+    };
+}
+
+/// Binance's word: holds, bans and reported counts, each kept as a maximum.
+///
+/// KEYS: hold, ban, then one counter per report. ARGV: hold until (0: none), ban until,
+/// hold/ban ttl (ms), then per report: count, ttl (ms).
+const OBSERVE: &str = concat!(
+    raise_lua!(),
+    r"
 if tonumber(ARGV[1]) > 0 then raise(KEYS[1], ARGV[1], ARGV[3]) end
 if tonumber(ARGV[2]) > 0 then raise(KEYS[2], ARGV[2], ARGV[3]) end
 for j = 3, #KEYS do
   raise(KEYS[j], ARGV[4 + 2 * (j - 3)], ARGV[5 + 2 * (j - 3)])
 end
 return 0
-";
+"
+);
 
 /// After an outage or a loss of the store's data: put back what this process sent that the
 /// store does not hold, and the holds and bans it knows. With the epoch this process knew
@@ -106,12 +117,9 @@ return 0
 /// KEYS: epoch, hold, ban, then counters. ARGV: my epoch, a fresh epoch, hold until (ms, 0:
 /// none), ban until, their ttl (ms), then per counter: amount sent while unreachable, amount
 /// sent in all, ttl (ms).
-const RESTORE: &str = r"
-local function raise(key, value, ttl)
-  if tonumber(value) > tonumber(redis.call('GET', key) or '0') then
-    redis.call('SET', key, value, 'PX', ttl)
-  end
-end
+const RESTORE: &str = concat!(
+    raise_lua!(),
+    r"
 local current = redis.call('GET', KEYS[1])
 local lost = current ~= ARGV[1]
 if not current then
@@ -129,7 +137,8 @@ for j = 4, #KEYS do
   end
 end
 return current
-";
+"
+);
 
 /// Windows longer than this (ms) do not count as spent when a local share starts without
 /// knowing what the fleet used in them.
