@@ -133,11 +133,104 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
+/// The six docs parameters, pushed as a bot pushes them.
+fn push_order(params: &mut Params) {
+    params.push("symbol", "LTCBTC").unwrap();
+    params.push("side", "BUY").unwrap();
+    params.push("type", "LIMIT").unwrap();
+    params.push("timeInForce", "GTC").unwrap();
+    params.push("quantity", "1").unwrap();
+    params.push("price", "0.1").unwrap();
+}
+
+/// The whole per-order path against the keyed-HMAC floor over the same final bytes.
+fn per_order(c: &mut Criterion) {
+    let signer = Signer::hmac(API_KEY, SECRET).unwrap();
+    let keyed = <Hmac<Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).unwrap();
+    let ts = Timestamp::from_millis(TS).unwrap();
+    let rw = Some(RecvWindow::from_millis(5000).unwrap());
+    let mut prebuilt = Params::new();
+    push_order(&mut prebuilt);
+    let wire = signer
+        .sign_query(&prebuilt, ts, rw)
+        .unwrap()
+        .payload()
+        .to_owned();
+    let pairs = [
+        ("symbol", "LTCBTC"),
+        ("side", "BUY"),
+        ("type", "LIMIT"),
+        ("timeInForce", "GTC"),
+        ("quantity", "1"),
+        ("price", "0.1"),
+    ];
+
+    // Several interleaved rounds: each ratio is read against the floor of its own round.
+    let mut group = c.benchmark_group("per_order");
+    let mut out = String::with_capacity(1024);
+    let mut reused = Params::new();
+    for round in 0..3 {
+        group.bench_function(format!("floor/{round}"), |b| {
+            b.iter(|| {
+                let mut mac = keyed.clone();
+                mac.update(black_box(wire.as_bytes()));
+                let mut hex = [0u8; 64];
+                hex::encode_to_slice(mac.finalize().into_bytes(), &mut hex).unwrap();
+                black_box(hex)
+            })
+        });
+        group.bench_function(format!("fresh/{round}"), |b| {
+            b.iter(|| {
+                let mut params = Params::new();
+                push_order(&mut params);
+                signer.sign_into(&params, ts, rw, &mut out).unwrap();
+                black_box(out.len())
+            })
+        });
+        group.bench_function(format!("reused/{round}"), |b| {
+            b.iter(|| {
+                reused.clear();
+                push_order(&mut reused);
+                signer.sign_into(&reused, ts, rw, &mut out).unwrap();
+                black_box(out.len())
+            })
+        });
+        group.bench_function(format!("sign_into/{round}"), |b| {
+            b.iter(|| {
+                signer
+                    .sign_into(black_box(&prebuilt), ts, rw, &mut out)
+                    .unwrap();
+                black_box(out.len())
+            })
+        });
+    }
+    group.bench_function("try_from_pairs", |b| {
+        b.iter(|| black_box(Params::try_from_pairs(black_box(pairs)).unwrap()))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("params_scaling");
+    for n in [10usize, 100, 1000] {
+        let keys: Vec<String> = (0..n).map(|i| format!("key{i}")).collect();
+        group.throughput(criterion::Throughput::Elements(n as u64));
+        group.bench_function(format!("push_{n}"), |b| {
+            b.iter(|| {
+                let mut params = Params::new();
+                for (i, key) in keys.iter().enumerate() {
+                    params.push(key, i).unwrap();
+                }
+                black_box(params.len())
+            })
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = bench
+    targets = bench, per_order
 }
 criterion_main!(benches);

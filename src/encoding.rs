@@ -25,6 +25,27 @@ pub const WIRE_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// Whether [`encode`] leaves `text` as it is: every byte is RFC 3986 unreserved
+/// (`A-Z a-z 0-9 - . _ ~`), the complement of [`WIRE_ENCODE_SET`] (a test checks all 256
+/// bytes). Such text has no control character either.
+#[inline]
+pub(crate) fn is_unreserved(text: &str) -> bool {
+    text.bytes().all(|b| UNRESERVED[usize::from(b)])
+}
+
+/// `UNRESERVED[b]`: whether byte `b` is RFC 3986 unreserved.
+const UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        #[allow(clippy::cast_possible_truncation)] // b < 256
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~');
+        b += 1;
+    }
+    table
+};
+
 /// Percent-encodes `text` with [`WIRE_ENCODE_SET`].
 pub fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -229,6 +250,21 @@ mod tests {
             "%20%21%22%23%24%25%26%27%28%29%2A%2B%2C%2F%3A%3B%3D%3F%40%5B%5D"
         );
         assert_eq!(encode("é"), "%C3%A9");
+    }
+
+    #[test]
+    fn unreserved_is_the_complement_of_the_encode_set() {
+        for b in 0..=255u8 {
+            let mut one = [0u8; 4];
+            let text = char::from(b).encode_utf8(&mut one);
+            let single_byte = text.len() == 1;
+            assert_eq!(
+                single_byte && encode(text) == *text,
+                is_unreserved(text),
+                "byte {b:#04x}"
+            );
+        }
+        assert!(!is_unreserved("é"));
     }
 
     #[test]

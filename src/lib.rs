@@ -81,6 +81,7 @@ pub mod limits;
 mod params;
 mod product;
 mod recv_window;
+mod rules;
 mod server_time;
 mod signed;
 mod signer;
@@ -101,7 +102,7 @@ pub use keys::KeyKind;
 pub use limits::{
     Decision, Governor, GovernorConfig, IntervalUnit, LimitsError, RateLimit, RateLimitType,
 };
-pub use params::Params;
+pub use params::{DisplayValue, ParamValue, Params, ValueKind};
 pub use product::{Product, UnknownProduct};
 pub use recv_window::{MAX_RECV_WINDOW_MILLIS, RecvWindow};
 pub use server_time::ServerTime;

@@ -2,13 +2,17 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 
 use serde::Serialize;
 
-use crate::encoding::{decode_pairs, encode_into};
+use crate::encoding::{decode_pairs, encode_into, is_unreserved};
 use crate::error::{Error, Field, Source};
 
 mod serialize;
+mod value;
+
+pub use value::{DisplayValue, ParamValue, ValueKind};
 
 /// Keys the signer sets itself; refused as user parameters.
 pub(crate) const RESERVED_KEYS: [&str; 3] = ["signature", "timestamp", "recvWindow"];
@@ -21,8 +25,8 @@ pub(crate) const RESERVED_KEYS: [&str; 3] = ["signature", "timestamp", "recvWind
 /// reserved keys `signature`, `timestamp` and `recvWindow` (the signer sets them), an empty
 /// value, and control characters in keys or values.
 ///
-/// Values are anything that implements `Display`: `&str`, `String`, integers,
-/// `rust_decimal::Decimal`, ... A key appears once, except for ARRAY parameters that Binance
+/// Values are [`ParamValue`]s: `&str`, `String`, integers, floats, `rust_decimal::Decimal`,
+/// and any `Display` type wrapped in [`DisplayValue`]. A key appears once, except for ARRAY parameters that Binance
 /// takes as a repeated key, added with [`push_repeated`](Self::push_repeated).
 ///
 /// ```
@@ -40,17 +44,169 @@ pub(crate) const RESERVED_KEYS: [&str; 3] = ["signature", "timestamp", "recvWind
 /// assert!(params.push("timestamp", "1").is_err()); // reserved
 /// # Ok::<(), binance_sign::Error>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default)]
 pub struct Params {
-    pairs: Vec<(String, String)>,
-    keys: HashSet<String>,
+    /// The wire form, `k=v&k=v`: what is signed and sent.
     encoded: String,
+    /// The raw text of keys and values that needed percent-encoding (the others are read
+    /// straight out of `encoded`).
+    raw: String,
+    /// Where each pair's key and value are.
+    pairs: Vec<Pair>,
+    /// Hashes of the keys, once there are more than [`INDEX_FROM`] pairs: keeps duplicate
+    /// detection linear in total for long lists. Empty below that.
+    index: KeyIndex,
+}
+
+/// The hashes of a long list's keys. The key hash is SipHash with a per-list random seed
+/// (pasted requests are read into lists, so keys may be hostile); the set stores those hashes
+/// as they are, without hashing them again.
+#[derive(Clone, Default)]
+struct KeyIndex {
+    seed: RandomState,
+    hashes: HashSet<u64, BuildHasherDefault<AlreadyHashed>>,
+}
+
+impl KeyIndex {
+    fn hash(&self, key: &str) -> u64 {
+        self.seed.hash_one(key)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    fn clear(&mut self) {
+        self.hashes.clear();
+    }
+
+    /// The key's hash when the index is in use, else `None`: computed once per push.
+    #[inline(always)]
+    fn lookup(&self, key: &str) -> Option<u64> {
+        (!self.is_empty()).then(|| self.hash(key))
+    }
+}
+
+/// A `Hasher` for values that are hashes already: it keeps the `u64` it is given.
+#[derive(Default)]
+struct AlreadyHashed(u64);
+
+impl Hasher for AlreadyHashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64`s are hashed with it; fold anything else in, to stay a correct hasher.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Below this many pairs, duplicate keys are found by a scan of the keys (faster than hashing
+/// for the handful of parameters an order has).
+const INDEX_FROM: usize = 16;
+
+/// Where a key or value's raw text is: a byte range of `encoded` (nothing needed encoding) or
+/// of `raw`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Text {
+    start: usize,
+    end: usize,
+    in_raw: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Pair {
+    key: Text,
+    value: Text,
+    /// The key's [`tag`], compared before its bytes.
+    tag: u32,
+}
+
+/// What a push computes of its key once: the [`tag`], and the index hash of a long list.
+#[derive(Clone, Copy)]
+struct KeyId {
+    tag: u32,
+    hash: Option<u64>,
+}
+
+/// A cheap fingerprint of a key (its length, first and last bytes): most keys of a list differ
+/// in it, so a duplicate scan rarely compares bytes.
+#[inline(always)]
+fn tag(key: &str) -> u32 {
+    let bytes = key.as_bytes();
+    let edge = |b: Option<&u8>| u32::from(b.copied().unwrap_or(0));
+    #[allow(clippy::cast_possible_truncation)] // only a fingerprint: the low bits suffice
+    let len = bytes.len() as u32;
+    len << 16 | edge(bytes.first()) << 8 | edge(bytes.last())
+}
+
+/// Where the list stood before a push, to put it back if the push is refused.
+#[derive(Clone, Copy)]
+struct Mark {
+    encoded: usize,
+    raw: usize,
+    pairs: usize,
+}
+
+impl PartialEq for Params {
+    fn eq(&self, other: &Self) -> bool {
+        // `=` and `&` inside keys and values are always encoded, so the wire form alone
+        // determines the pairs.
+        self.encoded == other.encoded
+    }
+}
+
+impl Eq for Params {}
+
+impl fmt::Debug for Params {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Params")
+            .field("pairs", &DebugPairs(self))
+            .field("encoded", &self.encoded)
+            .finish()
+    }
+}
+
+struct DebugPairs<'a>(&'a Params);
+
+impl fmt::Debug for DebugPairs<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.iter()).finish()
+    }
 }
 
 impl Params {
-    /// An empty list.
+    /// An empty list. It allocates on the first push; see [`clear`](Self::clear) to reuse one
+    /// list across orders.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Empties the list and keeps its buffers: pushing the next order's parameters into a
+    /// cleared list allocates nothing once the buffers have grown to fit.
+    ///
+    /// ```
+    /// use binance_sign::Params;
+    /// let mut p = Params::new();
+    /// p.push("symbol", "BTCUSDT")?;
+    /// p.clear();
+    /// assert!(p.is_empty());
+    /// p.push("symbol", "ETHUSDT")?; // no longer a duplicate
+    /// assert_eq!(p.encoded(), "symbol=ETHUSDT");
+    /// # Ok::<(), binance_sign::Error>(())
+    /// ```
+    pub fn clear(&mut self) {
+        self.encoded.clear();
+        self.raw.clear();
+        self.pairs.clear();
+        self.index.clear();
     }
 
     /// Builds a list from `(key, value)` pairs, refusing the first invalid one.
@@ -69,7 +225,7 @@ impl Params {
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
-        V: fmt::Display,
+        V: ParamValue,
     {
         let mut params = Self::new();
         for (key, value) in pairs {
@@ -114,8 +270,9 @@ impl Params {
         Self::try_from_pairs(pairs)
     }
 
-    /// Appends one parameter. `value` is anything `Display` writes as the raw text to send
-    /// (`&str`, `String`, integers, `rust_decimal::Decimal`, ...); the crate encodes it.
+    /// Appends one parameter. `value` is a [`ParamValue`] that writes the raw text to send
+    /// (`&str`, `String`, integers, floats, `rust_decimal::Decimal`, [`DisplayValue`], ...);
+    /// the crate encodes it.
     ///
     /// ```
     /// use binance_sign::Params;
@@ -131,13 +288,29 @@ impl Params {
     ///
     /// [`Error::EmptyKey`], [`Error::DuplicateKey`], [`Error::ReservedKey`],
     /// [`Error::EmptyValue`], [`Error::ControlCharacter`], and [`Error::NumberFormat`] for a
-    /// value that prints as `NaN`, `inf` or `-inf`. A refused push leaves the list unchanged.
-    pub fn push(&mut self, key: impl AsRef<str>, value: impl fmt::Display) -> Result<(), Error> {
+    /// value that prints as `NaN`, `inf` or `-inf`, or for an `f32`/`f64` that needs more than
+    /// 20 digits before or after the point (`1e21`, `1e-21`: Binance reads neither). Text is
+    /// never refused for its length. A refused push leaves the list unchanged.
+    ///
+    /// The value is formatted straight into the list's buffer: once the list has grown (see
+    /// [`clear`](Self::clear)), a push allocates nothing.
+    pub fn push<V: ParamValue>(&mut self, key: impl AsRef<str>, value: V) -> Result<(), Error> {
         let key = key.as_ref();
-        let value = value_text(key, value)?;
-        self.check_new_key(key)?;
-        self.push_validated(key, value);
-        Ok(())
+        let plain_key = check_key(key, &RESERVED_KEYS)?;
+        let key_id = self.key_id(key);
+        self.check_new_key(key, key_id)?;
+        let mark = self.mark();
+        let key_text = self.push_key(key, plain_key);
+        match self.push_value::<V>(key, &value) {
+            Ok(value_text) => {
+                self.record(key_id, key_text, value_text);
+                Ok(())
+            }
+            Err(e) => {
+                self.reset(mark);
+                Err(e)
+            }
+        }
     }
 
     /// Appends an ARRAY parameter that Binance takes as a repeated key, one `key=item` per item
@@ -161,32 +334,208 @@ impl Params {
     pub fn push_repeated<I>(&mut self, key: impl AsRef<str>, items: I) -> Result<(), Error>
     where
         I: IntoIterator,
-        I::Item: fmt::Display,
+        I::Item: ParamValue,
     {
         let key = key.as_ref();
-        self.check_new_key(key)?;
-        let values = items
-            .into_iter()
-            .map(|item| value_text(key, item))
-            .collect::<Result<Vec<_>, _>>()?;
-        if values.is_empty() {
+        let plain_key = check_key(key, &RESERVED_KEYS)?;
+        let key_id = self.key_id(key);
+        self.check_new_key(key, key_id)?;
+        let mark = self.mark();
+        let mut first = true;
+        for item in items {
+            let key_text = self.push_key(key, plain_key);
+            match self.push_value::<I::Item>(key, &item) {
+                Ok(value_text) => {
+                    if first {
+                        self.record(key_id, key_text, value_text);
+                        first = false;
+                    } else {
+                        self.pairs.push(Pair {
+                            key: key_text,
+                            value: value_text,
+                            tag: key_id.tag,
+                        });
+                    }
+                }
+                Err(e) => {
+                    self.reset_unrecorded(mark, key);
+                    return Err(e);
+                }
+            }
+        }
+        if first {
             return Err(Error::EmptyValue {
                 key: key.to_owned(),
             });
         }
-        for value in values {
-            self.push_validated(key, value);
-        }
         Ok(())
     }
 
-    fn check_new_key(&self, key: &str) -> Result<(), Error> {
-        if self.keys.contains(key) {
+    #[inline(always)]
+    fn key_id(&self, key: &str) -> KeyId {
+        KeyId {
+            tag: tag(key),
+            hash: self.index.lookup(key),
+        }
+    }
+
+    fn check_new_key(&self, key: &str, id: KeyId) -> Result<(), Error> {
+        if self.contains_id(key, id) {
             return Err(Error::DuplicateKey {
                 key: key.to_owned(),
             });
         }
         Ok(())
+    }
+
+    #[inline(always)]
+    fn mark(&self) -> Mark {
+        Mark {
+            encoded: self.encoded.len(),
+            raw: self.raw.len(),
+            pairs: self.pairs.len(),
+        }
+    }
+
+    /// Puts the list back where `mark` was taken (a refused push leaves it unchanged).
+    fn reset(&mut self, mark: Mark) {
+        self.encoded.truncate(mark.encoded);
+        self.raw.truncate(mark.raw);
+        self.pairs.truncate(mark.pairs);
+    }
+
+    /// As [`reset`](Self::reset), also forgetting `key` if it was recorded since `mark`.
+    fn reset_unrecorded(&mut self, mark: Mark, key: &str) {
+        if self.pairs.len() > mark.pairs && !self.index.is_empty() {
+            let hash = self.index.hash(key);
+            self.index.hashes.remove(&hash);
+        }
+        self.reset(mark);
+        // Going back below the threshold: the index is rebuilt when it is needed again.
+        if self.pairs.len() <= INDEX_FROM {
+            self.index.clear();
+        }
+    }
+
+    /// Appends the separator and the encoded key; returns where the key's raw text is.
+    #[inline(always)]
+    fn push_key(&mut self, key: &str, plain: bool) -> Text {
+        if !self.encoded.is_empty() {
+            self.encoded.push('&');
+        } else if self.encoded.capacity() == 0 {
+            self.encoded.reserve(FIRST_CAPACITY);
+            self.pairs.reserve(8);
+        }
+        let start = self.encoded.len();
+        if !plain {
+            let raw_start = self.raw.len();
+            self.raw.push_str(key);
+            encode_into(key, &mut self.encoded);
+            self.encoded.push('=');
+            Text {
+                start: raw_start,
+                end: self.raw.len(),
+                in_raw: true,
+            }
+        } else {
+            self.encoded.push_str(key);
+            self.encoded.push('=');
+            Text {
+                start,
+                end: start + key.len(),
+                in_raw: false,
+            }
+        }
+    }
+
+    /// Formats `value` at the end of the wire form, checks it, and encodes it in place when it
+    /// needs encoding; returns where its raw text is. On error the caller resets the list.
+    #[inline(always)]
+    fn push_value<V: ParamValue>(&mut self, key: &str, value: &V) -> Result<Text, Error> {
+        let start = self.encoded.len();
+        // Writing to a `String` cannot fail; a `Display` impl that reports an error is refused
+        // below as an empty or partial value would be, never sent.
+        if value.write_param(&mut self.encoded).is_err() {
+            return Err(Error::Unsupported {
+                key: key.to_owned(),
+                what: "a value whose Display implementation failed",
+                hint: "format it to a String first and check it",
+            });
+        }
+        let text = &self.encoded[start..];
+        if text.is_empty() {
+            return Err(Error::EmptyValue {
+                key: key.to_owned(),
+            });
+        }
+        let plain = !needs_encoding(text);
+        if !plain {
+            check_controls(key, Field::Value, text)?;
+        }
+        if V::KIND == ValueKind::Float
+            && let Err(rule) = crate::rules::float_text(text)
+        {
+            return Err(Error::NumberFormat {
+                key: key.to_owned(),
+                value: text.to_owned(),
+                rule,
+            });
+        }
+        if plain {
+            return Ok(Text {
+                start,
+                end: self.encoded.len(),
+                in_raw: false,
+            });
+        }
+        let raw_start = self.raw.len();
+        self.raw.push_str(&self.encoded[start..]);
+        self.encoded.truncate(start);
+        encode_into(&self.raw[raw_start..], &mut self.encoded);
+        Ok(Text {
+            start: raw_start,
+            end: self.raw.len(),
+            in_raw: true,
+        })
+    }
+
+    /// Records a new key's pair (and its hash, once the list is long).
+    #[inline(always)]
+    fn record(&mut self, id: KeyId, key_text: Text, value_text: Text) {
+        self.pairs.push(Pair {
+            key: key_text,
+            value: value_text,
+            tag: id.tag,
+        });
+        match id.hash {
+            Some(hash) => {
+                self.index.hashes.insert(hash);
+            }
+            None if self.pairs.len() > INDEX_FROM => self.rebuild_index(),
+            None => {}
+        }
+    }
+
+    fn rebuild_index(&mut self) {
+        let mut index = std::mem::take(&mut self.index);
+        index.clear();
+        index.hashes.reserve(self.pairs.len() * 2);
+        for (key, _) in self.iter() {
+            let hash = index.hash(key);
+            index.hashes.insert(hash);
+        }
+        self.index = index;
+    }
+
+    #[inline(always)]
+    fn bytes(&self, at: Text) -> &[u8] {
+        let buffer = if at.in_raw { &self.raw } else { &self.encoded };
+        buffer.as_bytes().get(at.start..at.end).unwrap_or_default()
+    }
+
+    fn text(&self, at: Text) -> &str {
+        let buffer = if at.in_raw { &self.raw } else { &self.encoded };
+        buffer.get(at.start..at.end).unwrap_or_default()
     }
 
     /// Appends a list parameter (`symbols`, `orderIdList`, ...) as one compact JSON array of
@@ -250,31 +599,38 @@ impl Params {
 
     /// The (first) value of `key`, if present.
     pub fn get(&self, key: &str) -> Option<&str> {
-        if !self.keys.contains(key) {
-            return None;
-        }
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 
     /// Every value of `key`, in order: one, or several for a repeated ARRAY parameter.
     pub fn get_all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.pairs
-            .iter()
-            .filter(move |(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.iter().filter(move |(k, _)| *k == key).map(|(_, v)| v)
     }
 
     /// Whether `key` is present.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.keys.contains(key)
+        self.contains_id(key, self.key_id(key))
+    }
+
+    #[inline(always)]
+    fn contains_id(&self, key: &str, id: KeyId) -> bool {
+        if let Some(hash) = id.hash
+            && !self.index.hashes.contains(&hash)
+        {
+            return false;
+        }
+        let wanted = id.tag;
+        let key = key.as_bytes();
+        self.pairs
+            .iter()
+            .any(|pair| pair.tag == wanted && self.bytes(pair.key) == key)
     }
 
     /// The parameters in order, as raw (decoded) text.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.pairs
+            .iter()
+            .map(|pair| (self.text(pair.key), self.text(pair.value)))
     }
 
     /// How many `key=value` pairs there are (a repeated key counts once per value).
@@ -291,37 +647,16 @@ impl Params {
     pub fn encoded(&self) -> &str {
         &self.encoded
     }
-
-    fn push_validated(&mut self, key: &str, value: String) {
-        if !self.encoded.is_empty() {
-            self.encoded.push('&');
-        }
-        encode_into(key, &mut self.encoded);
-        self.encoded.push('=');
-        encode_into(&value, &mut self.encoded);
-        if !self.keys.contains(key) {
-            self.keys.insert(key.to_owned());
-        }
-        self.pairs.push((key.to_owned(), value));
-    }
 }
 
-/// The rule a float that is not finite breaks.
-pub(crate) const NOT_FINITE: &str = "is not a finite number; Binance reads decimals only";
+/// What the wire form reserves on the first push: room for a typical order.
+const FIRST_CAPACITY: usize = 192;
 
-/// The text of a value for `key`, checked as every user parameter is; a float that is not
-/// finite (`Display` writes `NaN`, `inf`, `-inf`) is never sent.
-fn value_text(key: &str, value: impl fmt::Display) -> Result<String, Error> {
-    let value = value.to_string();
-    validate_pair(key, &value)?;
-    if matches!(value.as_str(), "NaN" | "inf" | "-inf") {
-        return Err(Error::NumberFormat {
-            key: key.to_owned(),
-            value,
-            rule: NOT_FINITE,
-        });
-    }
-    Ok(value)
+/// Whether `text` has a byte outside RFC 3986 unreserved, which [`encode_into`] escapes (and
+/// which may be a control character).
+#[inline(always)]
+fn needs_encoding(text: &str) -> bool {
+    !is_unreserved(text)
 }
 
 /// The checks every user parameter goes through, whatever the API form.
@@ -338,16 +673,26 @@ pub(crate) fn validate_pair(key: &str, value: &str) -> Result<(), Error> {
 
 /// The checks every user key goes through: not empty, no control characters, not `reserved`.
 pub(crate) fn validate_key(key: &str, reserved: &[&str]) -> Result<(), Error> {
+    check_key(key, reserved).map(drop)
+}
+
+/// [`validate_key`], returning whether the key is plain (all RFC 3986 unreserved, sent as it
+/// is).
+#[inline(always)]
+fn check_key(key: &str, reserved: &[&str]) -> Result<bool, Error> {
     if key.is_empty() {
         return Err(Error::EmptyKey);
     }
-    check_controls(key, Field::Key, key)?;
+    let plain = is_unreserved(key);
+    if !plain {
+        check_controls(key, Field::Key, key)?;
+    }
     if reserved.contains(&key) {
         return Err(Error::ReservedKey {
             key: key.to_owned(),
         });
     }
-    Ok(())
+    Ok(plain)
 }
 
 /// Refuses control characters in `text` (the key or the value of parameter `key`), naming the
@@ -598,5 +943,97 @@ mod tests {
             p.push("qty", f64::INFINITY),
             Err(Error::NumberFormat { .. })
         ));
+    }
+
+    #[test]
+    fn float_rule_applies_to_floats_only() {
+        let mut p = Params::new();
+        for bad in [1e21_f64, 1e-21, -1e21, f64::NAN, f64::INFINITY] {
+            let err = p.push("quantity", bad).unwrap_err();
+            assert!(
+                matches!(&err, Error::NumberFormat { key, .. } if key == "quantity"),
+                "{bad}: {err:?}"
+            );
+        }
+        assert!(matches!(
+            p.push("quantity", 1e30_f32),
+            Err(Error::NumberFormat { .. })
+        ));
+        assert!(matches!(
+            p.push_repeated("prices", [1.5, 1e-21]),
+            Err(Error::NumberFormat { .. })
+        ));
+        assert!(p.is_empty(), "refused pushes leave nothing behind");
+        p.push("newClientOrderId", "1000000000000000000000")
+            .unwrap();
+        p.push("orderId", u128::MAX).unwrap();
+        p.push("quantity", 0.00001_f64).unwrap();
+        p.push("price", -2.5_f32).unwrap();
+        assert_eq!(
+            p.encoded(),
+            "newClientOrderId=1000000000000000000000&orderId=340282366920938463463374607431768211455&quantity=0.00001&price=-2.5"
+        );
+    }
+
+    #[test]
+    fn clear_reuses_and_views_decode() {
+        let mut p = Params::new();
+        p.push("symbol", "１２３４５６").unwrap();
+        p.push("a b", "x&y=z").unwrap();
+        assert_eq!(
+            p.encoded(),
+            "symbol=%EF%BC%91%EF%BC%92%EF%BC%93%EF%BC%94%EF%BC%95%EF%BC%96&a%20b=x%26y%3Dz"
+        );
+        assert_eq!(p.get("symbol"), Some("１２３４５６"));
+        assert_eq!(p.get("a b"), Some("x&y=z"));
+        assert_eq!(
+            p.iter().collect::<Vec<_>>(),
+            [("symbol", "１２３４５６"), ("a b", "x&y=z")]
+        );
+        let capacity = p.encoded.capacity();
+        p.clear();
+        assert!(p.is_empty() && p.encoded().is_empty() && p.get("symbol").is_none());
+        assert_eq!(p.encoded.capacity(), capacity);
+        p.push("symbol", "BTCUSDT").unwrap();
+        assert_eq!(p.encoded(), "symbol=BTCUSDT");
+        assert_eq!(p, Params::try_from_pairs([("symbol", "BTCUSDT")]).unwrap());
+    }
+
+    #[test]
+    fn long_lists_find_duplicates() {
+        let mut p = Params::new();
+        for i in 0..1000 {
+            p.push(format!("k{i}"), i).unwrap();
+        }
+        assert!(!p.index.is_empty());
+        for i in [0, 15, 16, 17, 999] {
+            assert_eq!(
+                p.push(format!("k{i}"), 1),
+                Err(Error::DuplicateKey {
+                    key: format!("k{i}")
+                })
+            );
+            assert_eq!(p.get(&format!("k{i}")), Some(i.to_string().as_str()));
+        }
+        assert!(!p.contains_key("k1000"));
+        // A refused ARRAY push past the threshold forgets its key.
+        assert!(p.push_repeated("asset", ["BTC", ""]).is_err());
+        assert!(!p.contains_key("asset"));
+        p.push_repeated("asset", ["BTC", "USDT"]).unwrap();
+        assert_eq!(p.get_all("asset").collect::<Vec<_>>(), ["BTC", "USDT"]);
+        assert_eq!(p.len(), 1002);
+
+        // Crossing the threshold inside an ARRAY push, then refused: back to a scan.
+        let mut q = Params::new();
+        for i in 0..INDEX_FROM - 1 {
+            q.push(format!("k{i}"), i).unwrap();
+        }
+        assert!(q.push_repeated("asset", ["A", "B", "C", ""]).is_err());
+        assert!(q.index.is_empty() && !q.contains_key("asset"));
+        q.push_repeated("asset", ["A", "B", "C"]).unwrap();
+        q.push("after", 1).unwrap();
+        assert!(!q.index.is_empty());
+        assert!(q.push("asset", "D").is_err());
+        assert!(q.push("k3", "D").is_err());
     }
 }

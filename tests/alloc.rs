@@ -25,6 +25,59 @@ fn order(symbol: &str) -> Params {
 fn main() {
     reuse_path_allocates_nothing();
     println!("test reuse_path_allocates_nothing ... ok");
+    per_order_path_allocates_nothing();
+    println!("test per_order_path_allocates_nothing ... ok");
+    println!("2 passed, 0 failed");
+}
+
+/// What a bot runs per order on one reused list: `clear`, push the order's values (text,
+/// integers, `rust_decimal::Decimal`, floats), sign into a reused buffer.
+fn per_order_path_allocates_nothing() {
+    use rust_decimal::Decimal;
+    let signer = Signer::hmac(
+        "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A",
+        "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j",
+    )
+    .unwrap();
+    let ts = Timestamp::from_millis(1_499_827_319_559).unwrap();
+    let rw = Some(RecvWindow::from_millis(5000).unwrap());
+    let price = Decimal::new(6_512_345, 2);
+    let mut params = Params::new();
+    let mut out = String::with_capacity(1024);
+    let order = |params: &mut Params, i: u64| {
+        params.clear();
+        params.push("symbol", "BTCUSDT").unwrap();
+        params.push("side", "BUY").unwrap();
+        params.push("type", "LIMIT").unwrap();
+        params.push("orderId", 1_000_000 + i).unwrap();
+        params.push("price", price).unwrap();
+        params.push("quantity", 0.00125_f64).unwrap();
+        params.push("newClientOrderId", "bot-１").unwrap();
+    };
+    // Warm: the buffers grow to fit once.
+    order(&mut params, 0);
+    signer.sign_into(&params, ts, rw, &mut out).unwrap();
+    let region = Region::new(GLOBAL);
+    for i in 0..1000 {
+        order(&mut params, i);
+        signer.sign_into(&params, ts, rw, &mut out).unwrap();
+    }
+    let stats = region.change();
+    assert_eq!(
+        (stats.allocations, stats.reallocations),
+        (0, 0),
+        "allocations on the per-order path"
+    );
+    assert_eq!(
+        params.encoded(),
+        "symbol=BTCUSDT&side=BUY&type=LIMIT&orderId=1000999&price=65123.45&quantity=0.00125&newClientOrderId=bot-%EF%BC%91"
+    );
+    let expected = signer.sign_query(&params, ts, rw).unwrap();
+    assert_eq!(
+        out,
+        expected.query(),
+        "the reused list signs the same bytes"
+    );
 }
 
 fn reuse_path_allocates_nothing() {

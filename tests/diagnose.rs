@@ -742,12 +742,27 @@ fn tricky_pairs() -> impl Strategy<Value = Vec<(String, String)>> {
         let mut seen = std::collections::HashSet::new();
         pairs
             .into_iter()
-            .filter(|(k, _)| {
+            .filter(|(k, v)| {
                 !["signature", "timestamp", "recvWindow"].contains(&k.as_str())
+                    && !format_violation(k, v)
                     && seen.insert(k.clone())
             })
             .collect()
     })
+}
+
+/// Values Binance refuses for their format whatever the encoding (a JSON list with spaces, a
+/// decimal parameter that is not a decimal): correctly encoded, they still get an error, so the
+/// encoding tests leave them out.
+fn format_violation(key: &str, value: &str) -> bool {
+    let spaced_list = value.starts_with('[') && value.ends_with(']') && value.contains(' ');
+    let lower = key.to_ascii_lowercase();
+    let decimal_key = [
+        "price", "qty", "quantity", "amount", "volume", "delta", "rate", "percent",
+    ]
+    .iter()
+    .any(|word| lower.contains(word));
+    spaced_list || decimal_key
 }
 
 proptest! {

@@ -86,7 +86,7 @@ impl Ctx {
         text: String,
         role: Role,
     ) -> Result<S::Ok, S::Error> {
-        if let Err(rule) = check_decimal(v, &text) {
+        if let Err(rule) = crate::rules::float_text(&text) {
             return Err(self.fail(Error::NumberFormat {
                 key: self.key(),
                 value: text,
@@ -105,22 +105,6 @@ impl Ctx {
             what,
             hint,
         })
-    }
-}
-
-/// Whether `text` (a float's `Display`) is a decimal Binance reads: an optional `-`, 1 to 20
-/// digits, optionally a point and 1 to 20 digits.
-fn check_decimal(v: f64, text: &str) -> Result<(), &'static str> {
-    if !v.is_finite() {
-        return Err(super::NOT_FINITE);
-    }
-    let unsigned = text.strip_prefix('-').unwrap_or(text);
-    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
-    let digits = |s: &str| (1..=20).contains(&s.len()) && crate::encoding::is_digits(s);
-    if digits(int) && digits(frac) {
-        Ok(())
-    } else {
-        Err("has more than 20 digits before or after the point, which Binance does not read")
     }
 }
 
