@@ -176,4 +176,23 @@ impl ServerClock {
         let now = self.reading();
         self.sync().needs_resync(now)
     }
+
+    /// Binance answered `-1021` to a timestamp from this clock: see
+    /// [`TimeSync::timestamp_rejected`]. The client middleware calls it before its resync probe.
+    pub fn timestamp_rejected(&self) {
+        self.sync().timestamp_rejected();
+    }
+
+    /// How long until the clock next wants a probe (zero when it wants one now); see
+    /// [`TimeSync::next_probe_in`]. A loop that probes by then keeps timestamps available.
+    ///
+    /// ```
+    /// use binance_sign::ServerClock;
+    /// let clock = ServerClock::new();
+    /// assert!(clock.next_probe_in().is_zero()); // no sample yet
+    /// ```
+    pub fn next_probe_in(&self) -> std::time::Duration {
+        let now = self.reading();
+        self.sync().next_probe_in(now)
+    }
 }

@@ -396,7 +396,7 @@ fn wall_steps_are_reported_and_do_not_move_the_estimate() {
 }
 
 #[test]
-fn a_server_clock_step_resets_the_samples() {
+fn a_confirmed_server_clock_step_resets_the_samples() {
     let mut sync = TimeSync::new();
     let at = |ms: u64| ServerTime::from_millis(ms).unwrap();
     sync.observe(
@@ -405,7 +405,8 @@ fn a_server_clock_step_resets_the_samples() {
         LocalReading::from_millis(1_700_000_000_020, 20),
     )
     .unwrap();
-    // 60 s later, the server says 65 s passed: no drift within 500 ppm explains it.
+    // 60 s later, the server says 65 s passed: no drift within 500 ppm explains it. One such
+    // sample is held, not followed.
     let obs = sync
         .observe(
             LocalReading::from_millis(1_700_000_060_000, 60_000),
@@ -413,9 +414,20 @@ fn a_server_clock_step_resets_the_samples() {
             LocalReading::from_millis(1_700_000_060_020, 60_020),
         )
         .unwrap();
-    assert!(obs.reset);
+    assert!(obs.held && !obs.reset);
     let now = LocalReading::from_millis(1_700_000_061_000, 61_000);
-    assert!(sync.estimate(now).unwrap().server.as_millis() > 1_700_000_065_500);
+    assert!(sync.estimate(now).unwrap().server.as_millis() < 1_700_000_062_000);
+    // A later probe agrees with it: the server clock stepped, and the clock follows.
+    let obs = sync
+        .observe(
+            LocalReading::from_millis(1_700_000_070_000, 70_000),
+            at(1_700_000_075_010),
+            LocalReading::from_millis(1_700_000_070_020, 70_020),
+        )
+        .unwrap();
+    assert!(obs.reset && !obs.held);
+    let now = LocalReading::from_millis(1_700_000_071_000, 71_000);
+    assert!(sync.estimate(now).unwrap().server.as_millis() > 1_700_000_075_500);
 }
 
 #[test]

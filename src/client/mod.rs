@@ -415,7 +415,19 @@ pub(crate) enum Reaction {
     Resync,
 }
 
-pub(crate) fn react(status: u16, body: &[u8], retried: bool) -> Reaction {
+impl Settings {
+    /// What to do with a response; on `-1021` the clock is told that Binance refused one of
+    /// its timestamps, so the resync probe is followed even if it disagrees with the estimate.
+    pub(crate) fn react(&self, status: u16, body: &[u8], retried: bool) -> Reaction {
+        let reaction = react(status, body, retried);
+        if reaction == Reaction::Resync {
+            self.inner.clock.timestamp_rejected();
+        }
+        reaction
+    }
+}
+
+fn react(status: u16, body: &[u8], retried: bool) -> Reaction {
     if !retried
         && (400..500).contains(&status)
         && status != 429

@@ -5,7 +5,7 @@ use http::Extensions;
 use reqwest::{Request, Response, ResponseBuilderExt as _};
 use reqwest_middleware::{Middleware, Next, Result};
 
-use super::{ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read, react};
+use super::{ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read};
 use crate::ServerTime;
 use crate::signed::API_KEY_HEADER;
 
@@ -216,7 +216,7 @@ impl Middleware for SigningMiddleware {
             let Some(bytes) = bytes else {
                 return Ok(response);
             };
-            match react(status, &bytes, retried) {
+            match self.settings.react(status, &bytes, retried) {
                 Reaction::Resync => {
                     // The server clock moved: probe now, whatever the clock thinks, and send
                     // once more with a fresh timestamp.

@@ -9,9 +9,7 @@ use http_body_util::{BodyExt as _, Either, Full};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{
-    BoxError, ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read, react,
-};
+use super::{BoxError, ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read};
 use crate::http_request::{SignableBody, apply};
 
 /// The future of a [`SigningService`] call.
@@ -216,7 +214,7 @@ where
         let (parts, body) = response.into_parts();
         let bytes = body.collect().await.map_err(Into::into)?.to_bytes();
         settings.observe(sent, status, headers_of(&parts.headers), Some(&bytes));
-        match react(status, &bytes, retried || !sign) {
+        match settings.react(status, &bytes, retried || !sign) {
             Reaction::Resync => {
                 probe(&settings, &mut inner, &target).await?;
                 retried = true;

@@ -1,0 +1,954 @@
+//! [`TimeSync`]: estimating Binance's clock from round trips to its server-time endpoint, and
+//! handing out timestamps Binance accepts, or refusing when it cannot be sure.
+//!
+//! Most programs want the shared, thread-safe [`ServerClock`](crate::ServerClock), which
+//! wraps a `TimeSync` and the system clocks. `TimeSync` itself is pure: it takes clock readings
+//! as arguments, never reads a clock, sleeps or does I/O, which is what the property tests and
+//! the fuzzer drive.
+//!
+//! # How the estimate is made
+//!
+//! Each probe of `GET /api/v3/time` gives a sample: the server read its clock somewhere between
+//! sending and receiving, so at the local midpoint the server time is `serverTime + 0.5 ms`
+//! (it reports whole milliseconds) within half the round trip (+0.5 ms). Every other
+//! quantisation enters the bound too: readings made with
+//! [`LocalReading::from_millis`] may each be a millisecond early, which moves the midpoint and
+//! the round trip, so such a sample's uncertainty grows by 2 ms. Like NTP's clock filter, the
+//! estimate starts from the sample that leaves the *lowest* uncertainty; averaging would let
+//! one slow probe drag the estimate off.
+//!
+//! # One bad sample moves nothing
+//!
+//! A sample that disagrees with the current estimate by more than both uncertainties (a cached
+//! or proxied `/time` answer, a server that stepped) is *held* as a candidate
+//! ([`Observation::held`]), as NTP's popcorn-spike filter does: the estimate stays. A later,
+//! independent probe that agrees with the candidate (not the same `serverTime` again, which is
+//! what a cache gives) confirms that the server clock stepped, and the clock follows it, back
+//! too: the floor that keeps timestamps from going backwards follows a confirmed step back. A
+//! probe that agrees with the estimate discards the candidate. While a candidate is held, a
+//! timestamp must be accepted under both, or is refused, and a probe is asked for. A sample
+//! further than [`TimeSyncConfig::panic_threshold`] (1 hour) from the estimate is refused with
+//! [`SyncError::BeyondPanicThreshold`]; two more agreeing probes make the clock follow it (a
+//! first sample can be the bad one). Thresholds are measured against the estimate, never the
+//! local wall clock, so a machine whose wall clock is hours off still syncs on its first
+//! sample.
+//!
+//! Between samples, time is measured on the local *monotonic* clock. The server clock runs at a
+//! slightly different rate (drift). Until drift is measured, it is bounded by
+//! [`TimeSyncConfig::max_drift_ppm`] (500 ppm by default), and the uncertainty grows at that
+//! rate. Every pair of samples bounds the drift by `(Δserver ± (u₁ + u₂)) / Δmonotonic`; the
+//! bounds of all kept samples (the oldest, the newest and the most precise, over up to two
+//! hours) are intersected, and once that interval is narrower than the assumed bound the
+//! estimate is extrapolated at its middle and the uncertainty grows only at its half-width. So
+//! periodic samples learn a drift of 500 ppm (or up to twice `max_drift_ppm`) instead of being
+//! overrun by it. Samples that cannot all be true under one plausible drift (the server clock
+//! was stepped, or the machine slept and the monotonic clock stopped) are dropped but for the
+//! newest, which is reported in [`Observation::reset`].
+//!
+//! # The guarantee, and failing safe
+//!
+//! [`TimeSync::timestamp`] returns `estimate − uncertainty − margin`, rounded down, never
+//! earlier than a timestamp handed out before. Before handing it out, it checks it with
+//! [`check_window`] against the estimate for a request that reaches
+//! Binance at any time within [`TimeSyncConfig::max_delay`], with
+//! [`TimeSyncConfig::recv_window`]. If the estimate says Binance could reject it, the call
+//! fails with [`SyncError::ResyncNeeded`] instead: probe the server time again. After a suspend
+//! (the monotonic clock stops while the machine sleeps, so the estimate would lag by the whole
+//! sleep) it fails with [`SyncError::Suspended`], which says how long the machine slept: with
+//! readings that carry the boot-time clock ([`SystemClock`] reads Linux's `CLOCK_BOOTTIME`), the
+//! suspend is measured as the growth of `boot − monotonic`. Without one it fails with
+//! [`SyncError::ClockJump`] when the wall clock ran ahead of the monotonic clock.
+//!
+//! **The bound.** When the server clock's drift against the local monotonic clock stays within
+//! `max_drift_ppm` (or is constant while samples are taken), each sample's one-way delays are at
+//! most 1000 ms, and a request reaches Binance within `max_delay` after `timestamp()`, every
+//! timestamp handed out is accepted. Outside it, `timestamp()` refuses rather than guess,
+//! except for the one case no estimate can see: a drift beyond `max_drift_ppm` with a single
+//! sample. With the defaults (500 ppm, 5000 ms window, 1000 ms delay) a single sample stays
+//! usable for about 30 minutes; [`TimeSync::needs_resync`] asks for a probe well before (every
+//! 5 minutes by default), and [`TimeSync::next_probe_at`] says when that will be, so a loop can
+//! probe ahead of any refusal: probing then, a simulated day at ±500 ppm hands out every
+//! timestamp asked for (`tests/clock_simulation.rs`). The property tests in
+//! `tests/clock_sync.rs` check it: true offsets
+//! in ±1 day, asymmetric delays, slow outlier probes, drift up to 500 ppm with periodic
+//! samples, wall-clock steps, suspends of 10 s and 60 s, and a 6-hour-old sample.
+//!
+//! ```
+//! use binance_sign::{LocalReading, ServerTime, TimeSync};
+//! let mut sync = TimeSync::new();
+//! // A probe sent at local wall 1_700_000_000_000 ms (monotonic 10_000 ms), answered with
+//! // serverTime 1_700_000_002_040 and received 80 ms later.
+//! let sent = LocalReading::from_millis(1_700_000_000_000, 10_000);
+//! let received = LocalReading::from_millis(1_700_000_000_080, 10_080);
+//! let obs = sync.observe(sent, ServerTime::from_millis(1_700_000_002_040)?, received)?;
+//! assert_eq!(obs.offset_micros, 2_000_500); // the local clock is 2 s behind
+//! // Half the round trip, + 0.5 ms (server milliseconds), + 2 ms (millisecond readings), + drift:
+//! assert_eq!(obs.uncertainty.as_micros(), 42_521);
+//! let now = LocalReading::from_millis(1_700_000_001_000, 11_000);
+//! let ts = sync.timestamp(now)?;
+//! // 960 ms after the probe's midpoint, minus the uncertainty and the 1 ms margin:
+//! assert_eq!(ts.as_millis(), 1_700_000_002_955);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::recv_window::RecvWindow;
+use crate::server_time::ServerTime;
+use crate::timestamp::{TimeUnit, Timestamp};
+use crate::window::{WindowVerdict, check_window};
+
+mod reading;
+
+pub use reading::{LocalReading, SystemClock};
+
+/// Why a sample was refused, or why no timestamp can be handed out. A refused sample leaves
+/// the estimate as it was.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SyncError {
+    /// The response was received before the request was sent (monotonic clock).
+    #[error(
+        "negative round trip: received {by:?} before sending; the readings are swapped or not from one clock"
+    )]
+    NegativeRoundTrip {
+        /// By how much.
+        by: Duration,
+    },
+    /// The round trip is longer than the configured maximum: too uncertain to use.
+    #[error("round trip of {round_trip:?} is over the {max:?} limit; retry the probe")]
+    RoundTripTooLong {
+        /// The round trip.
+        round_trip: Duration,
+        /// The limit.
+        max: Duration,
+    },
+    /// The wall clock moved by a different amount than the monotonic clock during the probe.
+    #[error("the wall clock stepped by {step_micros} µs during the probe; retry it")]
+    WallClockSteppedDuringProbe {
+        /// The step, µs (positive: forward).
+        step_micros: i64,
+    },
+    /// The offset is larger than the configured maximum.
+    #[error(
+        "offset of {offset_micros} µs between the local and the server clock is over the {max:?} limit; fix the system clock"
+    )]
+    OffsetTooLarge {
+        /// The offset, µs.
+        offset_micros: i64,
+        /// The limit.
+        max: Duration,
+    },
+    /// No sample has been observed yet.
+    #[error("no server time sample yet; probe the server time first")]
+    NoEstimate,
+    /// The wall clock ran ahead of the monotonic clock since the last sample: the machine
+    /// slept (the monotonic clock stops during suspend) or the wall clock was stepped.
+    #[error(
+        "the wall clock ran {wall_ahead:?} ahead of the monotonic clock since the last sample (the machine slept or the clock was stepped); probe the server time again"
+    )]
+    ClockJump {
+        /// How far ahead.
+        wall_ahead: Duration,
+    },
+    /// The boot-time clock ran ahead of the monotonic clock since the last sample: the machine
+    /// was suspended for `slept` (measured with `CLOCK_BOOTTIME` on Linux).
+    #[error(
+        "the machine was suspended for {slept:?} since the last sample; probe the server time again"
+    )]
+    Suspended {
+        /// How long the machine slept.
+        slept: Duration,
+    },
+    /// The sample is further from the current estimate than
+    /// [`TimeSyncConfig::panic_threshold`]: refused. It is kept as a candidate all the same;
+    /// two later, independent probes that agree with it make the clock follow it (a server
+    /// clock really stepped that far, or the estimate came from a bad first sample).
+    #[error(
+        "the server time in this sample is {off_by_micros} µs from the estimate, past the {threshold:?} panic threshold; refused (two more probes that agree with it are needed)"
+    )]
+    BeyondPanicThreshold {
+        /// `sample − estimate`, µs.
+        off_by_micros: i64,
+        /// The threshold.
+        threshold: Duration,
+    },
+    /// The estimate is too uncertain (old, or from slow probes) to hand out a timestamp Binance
+    /// is sure to accept with the configured `recvWindow`.
+    #[error(
+        "the server time estimate (uncertainty {uncertainty:?}) could get this timestamp rejected ({verdict:?}); probe the server time again"
+    )]
+    ResyncNeeded {
+        /// What [`check_window`] said of the timestamp.
+        verdict: WindowVerdict,
+        /// The estimate's uncertainty.
+        uncertainty: Duration,
+    },
+    /// The estimate gives a timestamp outside the range Binance accepts.
+    #[error("estimated timestamp refused")]
+    Timestamp(#[source] Error),
+    /// A server-time response without a plausible `serverTime`.
+    #[error("not a server-time response with a plausible serverTime: `{body}`")]
+    BadResponse {
+        /// The body (escaped, cut to 100 bytes).
+        body: String,
+    },
+}
+
+/// Reads the `serverTime` (ms) of a `GET /api/v3/time` body (`{"serverTime":1499827319559}`).
+///
+/// ```
+/// use binance_sign::time_sync::parse_server_time;
+/// assert_eq!(parse_server_time(r#"{"serverTime":1499827319559}"#)?.as_millis(), 1499827319559);
+/// assert!(parse_server_time(r#"{"serverTime":0}"#).is_err());
+/// assert!(parse_server_time("<html>").is_err());
+/// # Ok::<(), binance_sign::SyncError>(())
+/// ```
+///
+/// # Errors
+///
+/// [`SyncError::BadResponse`] when the body is not such an object, or the time is not between
+/// 2017 and year 2286.
+pub fn parse_server_time(body: &str) -> Result<ServerTime, SyncError> {
+    #[derive(serde::Deserialize)]
+    struct Time {
+        #[serde(rename = "serverTime")]
+        server_time: u64,
+    }
+    serde_json::from_str::<Time>(body)
+        .ok()
+        .and_then(|t| ServerTime::from_millis(t.server_time).ok())
+        .ok_or_else(|| SyncError::BadResponse {
+            body: crate::error::excerpt(body, 100),
+        })
+}
+
+/// Settings of a [`TimeSync`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeSyncConfig {
+    /// How many samples to keep (1 to 64): the oldest, the newest and the most precise in
+    /// between. Default 16.
+    pub window: usize,
+    /// Samples older than this (but the newest) are dropped: drift is measured over at most
+    /// this span. Default 2 hours.
+    pub max_sample_age: Duration,
+    /// Samples with a longer round trip are refused. Default 10 s.
+    pub max_round_trip: Duration,
+    /// Samples with a larger offset are refused. Default 7 days.
+    pub max_offset: Duration,
+    /// The most the server clock may run fast or slow against the local monotonic clock, in
+    /// parts per million, until drift is measured from samples. Default 500.
+    pub max_drift_ppm: u32,
+    /// Subtracted from every timestamp on top of the uncertainty. Default 1 ms.
+    pub margin: Duration,
+    /// The `recvWindow` requests are sent with. Default 5000 ms (Binance's default).
+    pub recv_window: RecvWindow,
+    /// The longest a request takes from [`TimeSync::timestamp`] to Binance's check (including
+    /// the check just before the matching engine). Default 1000 ms.
+    pub max_delay: Duration,
+    /// [`TimeSync::needs_resync`] asks for a probe when the newest sample is older. Default
+    /// 5 minutes.
+    pub resync_after: Duration,
+    /// How far the wall clock (or, where the readings have one, the boot-time clock) may run
+    /// ahead of the monotonic clock before a suspend is assumed. Default 100 ms.
+    pub jump_tolerance: Duration,
+    /// A sample further than this from the current estimate is refused with
+    /// [`SyncError::BeyondPanicThreshold`] (NTP's panic threshold). Measured against the
+    /// estimate, never the local wall clock: the first sample is taken whatever the wall clock
+    /// says (up to `max_offset`). Default 1 hour.
+    pub panic_threshold: Duration,
+}
+
+impl Default for TimeSyncConfig {
+    fn default() -> Self {
+        Self {
+            window: 16,
+            max_sample_age: Duration::from_secs(2 * 3600),
+            max_round_trip: Duration::from_secs(10),
+            max_offset: Duration::from_secs(7 * 24 * 3600),
+            max_drift_ppm: 500,
+            margin: Duration::from_millis(1),
+            recv_window: RecvWindow::DEFAULT,
+            max_delay: Duration::from_millis(1000),
+            resync_after: Duration::from_secs(300),
+            jump_tolerance: Duration::from_millis(100),
+            panic_threshold: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// What one accepted sample said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Observation {
+    /// `server − local wall clock` from this sample, µs.
+    pub offset_micros: i64,
+    /// Half the round trip, plus half a millisecond and the drift over it.
+    pub uncertainty: Duration,
+    /// How far the wall clock stepped since the previous sample, beyond what the monotonic
+    /// clock and drift explain, if it did, µs.
+    pub wall_step_micros: Option<i64>,
+    /// Whether earlier samples were dropped because they cannot be true together with this one
+    /// (the server clock stepped and a later probe confirmed it, or the machine was suspended).
+    pub reset: bool,
+    /// Whether the sample disagreed with the estimate beyond both their uncertainties and is
+    /// held as a candidate, leaving the estimate as it was: a later, independent probe that
+    /// agrees with it confirms a step of the server clock (the same answer seen twice, as from
+    /// a cache, does not); one that agrees with the estimate discards it. While a candidate is
+    /// held, timestamps must be accepted under both, and [`TimeSync::needs_resync`] asks for
+    /// a probe.
+    pub held: bool,
+}
+
+/// The current estimate of the server clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Estimate {
+    /// The server time now.
+    pub server: ServerTime,
+    /// How far the true server time may be from `server`.
+    pub uncertainty: Duration,
+    /// `server − local wall clock` now, µs.
+    pub offset_micros: i64,
+    /// How old the sample behind the estimate is.
+    pub age: Duration,
+    /// The drift of the server clock against the local monotonic clock used for the estimate,
+    /// in parts per billion (0 until two samples measure it).
+    pub drift_ppb: i64,
+}
+
+/// One probe, at its local midpoint: µs values, `half` is its uncertainty.
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    server_mid: i128,
+    wall_mid: i128,
+    mono_mid: i128,
+    /// The boot-time clock at the midpoint, when the readings have one.
+    boot_mid: Option<i128>,
+    half: i128,
+    /// The `serverTime` as received, ms: the same value twice is the same answer (a cache).
+    server_ms: u64,
+    /// The monotonic clock when the probe was sent and when its answer arrived.
+    sent_mono: i128,
+    received_mono: i128,
+}
+
+/// A sample that disagreed with the estimate, waiting for confirmation.
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    sample: Sample,
+    /// Later, independent probes that must agree with it before the clock follows it.
+    confirmations_needed: u8,
+    /// Past the panic threshold: never used for timestamps while held.
+    panic: bool,
+}
+
+/// The drift of the server clock against the monotonic clock: an interval in ppb.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Drift {
+    lo: i128,
+    hi: i128,
+}
+
+impl Drift {
+    fn center(self) -> i128 {
+        (self.lo + self.hi).div_euclid(2)
+    }
+
+    /// Half the width, rounded up.
+    fn half_width(self) -> i128 {
+        (self.hi - self.lo + 1) / 2
+    }
+}
+
+const PPB: i128 = 1_000_000_000;
+
+/// Estimates the server clock from round-trip samples and hands out accepted timestamps.
+///
+/// See the [module documentation](self) for the method and the guarantee.
+#[derive(Clone, Debug)]
+pub struct TimeSync {
+    config: TimeSyncConfig,
+    samples: VecDeque<Sample>,
+    drift: Drift,
+    last_issued_micros: u64,
+    candidate: Option<Candidate>,
+    /// Binance refused a timestamp from the estimate (`-1021`) since the last sample.
+    disputed: bool,
+}
+
+impl Default for TimeSync {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TimeSync {
+    /// A synchronizer with the default settings.
+    pub fn new() -> Self {
+        Self::with_config(TimeSyncConfig::default())
+    }
+
+    /// A synchronizer with `config`.
+    pub fn with_config(config: TimeSyncConfig) -> Self {
+        let config = TimeSyncConfig {
+            window: config.window.clamp(1, 64),
+            ..config
+        };
+        Self {
+            drift: prior(&config),
+            config,
+            samples: VecDeque::new(),
+            last_issued_micros: 0,
+            candidate: None,
+            disputed: false,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &TimeSyncConfig {
+        &self.config
+    }
+
+    /// Feeds one probe of the server-time endpoint: the local readings just before sending and
+    /// just after receiving, and the `serverTime` it returned.
+    ///
+    /// A sample that disagrees with the current estimate beyond both uncertainties does not
+    /// move it: it is held ([`Observation::held`]) until a later probe confirms or refutes it,
+    /// and one past [`TimeSyncConfig::panic_threshold`] is refused. After a suspend (the
+    /// estimate is void) the new sample replaces the old ones.
+    ///
+    /// # Errors
+    ///
+    /// A [`SyncError`] when the sample is unusable (negative or too long round trip, a wall
+    /// clock step during the probe, an offset over the limit, past the panic threshold); the
+    /// estimate is left alone.
+    pub fn observe(
+        &mut self,
+        sent_at: LocalReading,
+        server_time: ServerTime,
+        received_at: LocalReading,
+    ) -> Result<Observation, SyncError> {
+        let (sample, offset) = self.sample(sent_at, server_time, received_at)?;
+        let wall_step_micros = self.samples.back().and_then(|prev| {
+            let step = (sample.wall_mid - prev.wall_mid) - (sample.mono_mid - prev.mono_mid);
+            let tolerance = 50_000
+                + ppb_of((sample.mono_mid - prev.mono_mid).abs(), self.prior_ppb())
+                + sample.half
+                + prev.half;
+            (step.abs() > tolerance).then(|| clamp_i64(step))
+        });
+        let observation = |reset, held| Observation {
+            offset_micros: clamp_i64(offset),
+            uncertainty: micros(sample.half),
+            wall_step_micros,
+            reset,
+            held,
+        };
+        let disputed = std::mem::take(&mut self.disputed);
+        match self.judge(&sample, sent_at) {
+            Verdict::Disagrees { panic: false, .. } if disputed => {
+                // Binance itself refused the estimate: that is the independent confirmation.
+                self.restart(None, sample);
+                Ok(observation(true, false))
+            }
+            Verdict::Fits => {
+                self.candidate = None;
+                let reset = self.add(sample);
+                Ok(observation(reset, false))
+            }
+            Verdict::Void => {
+                // The estimate cannot be trusted (the machine slept): start again from this.
+                self.samples.clear();
+                self.candidate = None;
+                self.add(sample);
+                Ok(observation(true, false))
+            }
+            Verdict::Disagrees { off_by, panic } => {
+                match self.confirm_candidate(&sample) {
+                    Confirmation::Confirmed => {
+                        let candidate = self.candidate.map(|c| c.sample);
+                        self.restart(candidate, sample);
+                        return Ok(observation(true, false));
+                    }
+                    Confirmation::Agrees => {}
+                    Confirmation::No => {
+                        self.candidate = Some(Candidate {
+                            sample,
+                            confirmations_needed: if panic { 2 } else { 1 },
+                            panic,
+                        });
+                    }
+                }
+                if panic {
+                    Err(SyncError::BeyondPanicThreshold {
+                        off_by_micros: clamp_i64(off_by),
+                        threshold: self.config.panic_threshold,
+                    })
+                } else {
+                    Ok(observation(false, true))
+                }
+            }
+        }
+    }
+
+    /// Checks a probe and makes its sample; also returns `server − wall` at its midpoint.
+    fn sample(
+        &self,
+        sent_at: LocalReading,
+        server_time: ServerTime,
+        received_at: LocalReading,
+    ) -> Result<(Sample, i128), SyncError> {
+        let (sent_mono, received_mono) = (
+            i128::from(sent_at.mono_micros()),
+            i128::from(received_at.mono_micros()),
+        );
+        let rtt = received_mono - sent_mono;
+        if rtt < 0 {
+            return Err(SyncError::NegativeRoundTrip { by: micros(-rtt) });
+        }
+        if rtt > as_micros(self.config.max_round_trip) {
+            return Err(SyncError::RoundTripTooLong {
+                round_trip: micros(rtt),
+                max: self.config.max_round_trip,
+            });
+        }
+        let wall_rtt = i128::from(received_at.wall_micros()) - i128::from(sent_at.wall_micros());
+        let step = wall_rtt - rtt;
+        let resolution = sent_at
+            .resolution_micros()
+            .max(received_at.resolution_micros());
+        if step.abs() > 100_000 + rtt / 100 + 2 * resolution {
+            return Err(SyncError::WallClockSteppedDuringProbe {
+                step_micros: clamp_i64(step),
+            });
+        }
+        // Binance reports whole milliseconds: the server read its clock within [ms, ms + 1).
+        let server_mid = i128::from(server_time.as_micros()) + 500;
+        let wall_mid = i128::from(sent_at.wall_micros()) + wall_rtt / 2;
+        let offset = server_mid - wall_mid;
+        if offset.abs() > as_micros(self.config.max_offset) {
+            return Err(SyncError::OffsetTooLarge {
+                offset_micros: clamp_i64(offset),
+                max: self.config.max_offset,
+            });
+        }
+        let half_rtt = rtt / 2;
+        let boot_mid = match (sent_at.boot_micros(), received_at.boot_micros()) {
+            (Some(a), Some(b)) => Some(i128::from(a) + (i128::from(b) - i128::from(a)) / 2),
+            _ => None,
+        };
+        Ok((
+            Sample {
+                server_mid,
+                wall_mid,
+                mono_mid: sent_mono + half_rtt,
+                boot_mid,
+                // Half the round trip; the server's whole milliseconds (±0.5 ms); the local
+                // readings' own resolution, which moves the midpoint and the round trip by up
+                // to one quantum each; drift over the half round trip; 1 µs of rounding.
+                half: half_rtt + 500 + 2 * resolution + ppb_of(half_rtt, self.prior_ppb()) + 1,
+                server_ms: server_time.as_millis(),
+                sent_mono,
+                received_mono,
+            },
+            offset,
+        ))
+    }
+
+    /// How `sample` stands against the current estimate.
+    fn judge(&self, sample: &Sample, sent_at: LocalReading) -> Verdict {
+        if self.samples.is_empty() {
+            return Verdict::Fits;
+        }
+        if self.continuity(sent_at).is_err() {
+            return Verdict::Void;
+        }
+        let Some((server, uncertainty, _)) = self.project(sample.mono_mid, 0) else {
+            return Verdict::Fits;
+        };
+        let off_by = sample.server_mid - server;
+        if off_by.abs() <= sample.half + uncertainty {
+            Verdict::Fits
+        } else {
+            Verdict::Disagrees {
+                off_by,
+                panic: off_by.abs() > as_micros(self.config.panic_threshold),
+            }
+        }
+    }
+
+    /// Whether `sample` confirms the held candidate: from a later probe, not the same answer,
+    /// and on the candidate's timeline within both uncertainties and the drift bound.
+    fn confirm_candidate(&mut self, sample: &Sample) -> Confirmation {
+        let prior_ppb = self.prior_ppb();
+        let max_age = as_micros(self.config.max_sample_age);
+        let Some(candidate) = self.candidate.as_mut() else {
+            return Confirmation::No;
+        };
+        let c = candidate.sample;
+        let span = sample.mono_mid - c.mono_mid;
+        let independent = sample.sent_mono >= c.received_mono && sample.server_ms != c.server_ms;
+        let agrees = ((sample.server_mid - c.server_mid) - span).abs()
+            <= sample.half + c.half + ppb_of(span.abs(), prior_ppb);
+        if !(independent && agrees && span <= max_age) {
+            return Confirmation::No;
+        }
+        candidate.confirmations_needed = candidate.confirmations_needed.saturating_sub(1);
+        if candidate.confirmations_needed > 0 {
+            // Agreeing, but more are needed: this sample becomes the candidate's newest.
+            candidate.sample = *sample;
+            return Confirmation::Agrees;
+        }
+        Confirmation::Confirmed
+    }
+
+    /// The server clock really moved: restart from `earlier` (the confirmed candidate) and
+    /// `sample`, and let timestamps follow it back if it stepped back.
+    fn restart(&mut self, earlier: Option<Sample>, sample: Sample) {
+        self.samples.clear();
+        self.candidate = None;
+        self.samples.extend(earlier);
+        self.drift = prior(&self.config);
+        self.add(sample);
+        self.last_issued_micros = 0;
+    }
+
+    /// Binance answered `-1021` to a timestamp from this estimate: the next sample that
+    /// disagrees with the estimate (within the panic threshold) is followed at once, Binance's
+    /// refusal being the independent confirmation a held sample waits for.
+    pub fn timestamp_rejected(&mut self) {
+        self.disputed = true;
+    }
+
+    /// Adds a sample that fits, re-measuring drift; returns whether older samples were dropped
+    /// because no plausible drift explains them all.
+    fn add(&mut self, sample: Sample) -> bool {
+        self.samples.push_back(sample);
+        self.evict();
+        let prior = prior(&self.config);
+        let plausible = Drift {
+            lo: prior.lo * 2,
+            hi: prior.hi * 2,
+        };
+        match drift_of(&self.samples, plausible) {
+            Some(measured) => {
+                // Measured drift replaces the assumed bound once it is narrower.
+                self.drift = if measured.half_width() < prior.half_width() {
+                    measured
+                } else {
+                    prior
+                };
+                false
+            }
+            None => {
+                // No single plausible drift explains every sample: keep the newest.
+                self.samples.drain(..self.samples.len() - 1);
+                self.drift = prior;
+                true
+            }
+        }
+    }
+
+    /// Keeps at most `window` samples: drops those older than `max_sample_age` (but the
+    /// newest), then the least precise ones, keeping the oldest and the newest so the drift is
+    /// measured over the longest span.
+    fn evict(&mut self) {
+        let Some(newest) = self.samples.back().copied() else {
+            return;
+        };
+        let max_age = as_micros(self.config.max_sample_age);
+        while self.samples.len() > 1
+            && self
+                .samples
+                .front()
+                .is_some_and(|s| newest.mono_mid - s.mono_mid > max_age)
+        {
+            self.samples.pop_front();
+        }
+        while self.samples.len() > self.config.window {
+            let last = self.samples.len() - 1;
+            let worst = (1..last)
+                .max_by_key(|&i| (self.samples[i].half, std::cmp::Reverse(i)))
+                .unwrap_or(0);
+            self.samples.remove(worst);
+        }
+    }
+
+    fn prior_ppb(&self) -> i128 {
+        prior(&self.config).hi
+    }
+
+    /// Whether the monotonic clock still stands for the time since the newest sample: with
+    /// boot-time readings on both sides, a suspend is measured; without, a wall clock that ran
+    /// ahead of the monotonic clock is taken for one.
+    fn continuity(&self, now: LocalReading) -> Result<(), SyncError> {
+        let Some(newest) = self.samples.back() else {
+            return Err(SyncError::NoEstimate);
+        };
+        let since = i128::from(now.mono_micros()) - newest.mono_mid;
+        let tolerance = as_micros(self.config.jump_tolerance)
+            + ppb_of(since.abs(), self.prior_ppb())
+            + 2 * now.resolution_micros();
+        if let (Some(boot_now), Some(boot_then)) = (now.boot_micros(), newest.boot_mid) {
+            let slept = (i128::from(boot_now) - boot_then) - since;
+            return if slept > tolerance {
+                Err(SyncError::Suspended {
+                    slept: micros(slept),
+                })
+            } else {
+                Ok(())
+            };
+        }
+        let wall_ahead = (i128::from(now.wall_micros()) - newest.wall_mid) - since;
+        if wall_ahead > tolerance {
+            return Err(SyncError::ClockJump {
+                wall_ahead: micros(wall_ahead),
+            });
+        }
+        Ok(())
+    }
+
+    /// The server time at monotonic `mono` from the sample that leaves the least uncertainty:
+    /// `(server, uncertainty, age)`, µs; `extra` is added to the uncertainty.
+    fn project(&self, mono: i128, extra: i128) -> Option<(i128, i128, i128)> {
+        let center = self.drift.center();
+        let spread = self.drift.half_width();
+        self.samples
+            .iter()
+            .map(|s| {
+                let elapsed = mono - s.mono_mid;
+                let server = s.server_mid + elapsed + elapsed * center / PPB;
+                let uncertainty = s.half + ppb_of(elapsed.abs(), spread) + extra;
+                (server, uncertainty, elapsed.abs())
+            })
+            .min_by_key(|(_, uncertainty, _)| *uncertainty)
+    }
+
+    /// The estimate of the server clock at `now`, from the sample that leaves the least
+    /// uncertainty.
+    ///
+    /// # Errors
+    ///
+    /// [`SyncError::NoEstimate`] before the first sample, [`SyncError::Suspended`] (measured)
+    /// or [`SyncError::ClockJump`] (the wall clock ran ahead of the monotonic clock) after a
+    /// suspend since the newest sample.
+    pub fn estimate(&self, now: LocalReading) -> Result<Estimate, SyncError> {
+        self.continuity(now)?;
+        let (server, uncertainty, age) = self
+            .project(i128::from(now.mono_micros()), now.resolution_micros())
+            .ok_or(SyncError::NoEstimate)?;
+        Ok(Estimate {
+            server: ServerTime::clamped(server),
+            uncertainty: micros(uncertainty),
+            offset_micros: clamp_i64(server - i128::from(now.wall_micros())),
+            age: micros(age),
+            drift_ppb: clamp_i64(self.drift.center()),
+        })
+    }
+
+    /// Whether to probe the server again: no usable estimate, a held candidate to confirm or
+    /// refute, the newest sample older than [`TimeSyncConfig::resync_after`], or an
+    /// uncertainty past a quarter of what the window allows. See
+    /// [`next_probe_at`](Self::next_probe_at) for when that will be.
+    pub fn needs_resync(&self, now: LocalReading) -> bool {
+        if self.estimate(now).is_err() {
+            return true;
+        }
+        self.next_probe_at()
+            .is_none_or(|at| now.mono_micros() >= at)
+    }
+
+    /// When, on the monotonic clock of the readings (µs), this clock will next want a probe
+    /// ([`needs_resync`](Self::needs_resync) turns true): at the newest sample plus
+    /// [`TimeSyncConfig::resync_after`], or earlier when the uncertainty will have grown past a
+    /// quarter of what the window allows; now (the newest sample's time) while a candidate is
+    /// held. `None` before the first sample. A suspend or wall-clock jump is only seen at the
+    /// next reading: `needs_resync` checks that too.
+    ///
+    /// Probing by then keeps timestamps available: with the defaults (500 ppm, 5000 ms window,
+    /// 1000 ms delay) a sample is good for refusals-free timestamps for about 30 minutes and
+    /// this asks for a probe every 5.
+    pub fn next_probe_at(&self) -> Option<u64> {
+        let newest = self.samples.back()?;
+        if self.candidate.is_some() {
+            return Some(clamp_u64(newest.mono_mid));
+        }
+        let resync = newest.mono_mid + as_micros(self.config.resync_after);
+        let budget = as_micros(
+            self.config
+                .recv_window
+                .as_duration()
+                .saturating_sub(self.config.max_delay.saturating_add(self.config.margin)),
+        ) / 4;
+        let spread = self.drift.half_width();
+        let grown = self
+            .samples
+            .iter()
+            .map(|s| {
+                if spread <= 0 {
+                    return i128::MAX / 4;
+                }
+                s.mono_mid + ((budget - s.half).max(0) * PPB) / spread
+            })
+            .max()
+            .unwrap_or(resync);
+        Some(clamp_u64(resync.min(grown)))
+    }
+
+    /// How long after `now` the next probe is due ([`next_probe_at`](Self::next_probe_at));
+    /// zero when it is due now, or when there is no usable estimate.
+    pub fn next_probe_in(&self, now: LocalReading) -> Duration {
+        if self.estimate(now).is_err() {
+            return Duration::ZERO;
+        }
+        self.next_probe_at().map_or(Duration::ZERO, |at| {
+            Duration::from_micros(at.saturating_sub(now.mono_micros()))
+        })
+    }
+
+    /// A millisecond `timestamp` for a request sent at `now`; see the
+    /// [module documentation](self) for the guarantee. Never earlier than one handed out
+    /// before, unless the server clock was confirmed to have stepped back.
+    ///
+    /// # Errors
+    ///
+    /// [`SyncError::NoEstimate`], [`SyncError::Suspended`], [`SyncError::ClockJump`], or
+    /// [`SyncError::ResyncNeeded`] when the estimate (or, while one is held, the candidate)
+    /// says Binance could reject the timestamp.
+    pub fn timestamp(&mut self, now: LocalReading) -> Result<Timestamp, SyncError> {
+        self.issue(now, TimeUnit::Millis)
+    }
+
+    /// A microsecond `timestamp` (spot only) for a request sent at `now`.
+    ///
+    /// # Errors
+    ///
+    /// As [`timestamp`](Self::timestamp).
+    pub fn timestamp_micros(&mut self, now: LocalReading) -> Result<Timestamp, SyncError> {
+        self.issue(now, TimeUnit::Micros)
+    }
+
+    /// The server clock as the held candidate (not past the panic threshold) has it at `now`:
+    /// `(server, uncertainty)`, µs, with the assumed drift bound.
+    fn candidate_view(&self, now: LocalReading) -> Option<(i128, i128)> {
+        let candidate = self.candidate.filter(|c| !c.panic)?;
+        let s = candidate.sample;
+        let elapsed = i128::from(now.mono_micros()) - s.mono_mid;
+        Some((
+            s.server_mid + elapsed,
+            s.half + ppb_of(elapsed.abs(), self.prior_ppb()) + now.resolution_micros(),
+        ))
+    }
+
+    fn issue(&mut self, now: LocalReading, unit: TimeUnit) -> Result<Timestamp, SyncError> {
+        let estimate = self.estimate(now)?;
+        let margin = as_micros(self.config.margin);
+        let mut views = vec![(
+            i128::from(estimate.server.as_micros()),
+            as_micros(estimate.uncertainty),
+        )];
+        views.extend(self.candidate_view(now));
+        // The earliest time either view allows: accepted under both, or refused.
+        let safe = views
+            .iter()
+            .map(|(server, uncertainty)| server - uncertainty - margin)
+            .min()
+            .unwrap_or(0);
+        let safe = clamp_u64(safe);
+        let scale = unit.micros();
+        // Rounding up only matters after a microsecond timestamp: it keeps the sequence from
+        // going backwards.
+        let value = (safe - safe % scale)
+            .max(self.last_issued_micros)
+            .div_ceil(scale);
+        let timestamp = Timestamp::new(value, unit).map_err(SyncError::Timestamp)?;
+        // The request reaches Binance at any time within `max_delay`: check the whole span.
+        let half_delay = self.config.max_delay / 2;
+        for (server, uncertainty) in views {
+            let verdict = check_window(
+                timestamp,
+                Some(self.config.recv_window),
+                ServerTime::clamped(server).saturating_add(half_delay),
+                micros(uncertainty).saturating_add(half_delay),
+            );
+            if !verdict.is_accepted() {
+                return Err(SyncError::ResyncNeeded {
+                    verdict,
+                    uncertainty: micros(uncertainty),
+                });
+            }
+        }
+        self.last_issued_micros = timestamp.as_micros();
+        Ok(timestamp)
+    }
+}
+
+/// What a disagreeing sample does to the held candidate.
+enum Confirmation {
+    /// It confirms it: the clock follows.
+    Confirmed,
+    /// It agrees, but more confirmations are needed.
+    Agrees,
+    /// It does not confirm it (or there is none): it becomes the candidate.
+    No,
+}
+
+/// How a new sample stands against the estimate.
+enum Verdict {
+    /// Within both uncertainties (or there is no estimate yet).
+    Fits,
+    /// The estimate is void (the machine slept since the newest sample).
+    Void,
+    /// Further apart than both uncertainties allow; `panic` past the panic threshold.
+    Disagrees { off_by: i128, panic: bool },
+}
+
+/// The drift bound before any measurement.
+fn prior(config: &TimeSyncConfig) -> Drift {
+    let ppb = i128::from(config.max_drift_ppm) * 1000;
+    Drift { lo: -ppb, hi: ppb }
+}
+
+/// The drift interval every pair of samples allows, within `prior`; `None` when they cannot
+/// all be true under one drift.
+fn drift_of(samples: &VecDeque<Sample>, prior: Drift) -> Option<Drift> {
+    let mut drift = prior;
+    for (i, a) in samples.iter().enumerate() {
+        for b in samples.iter().skip(i + 1) {
+            let span = b.mono_mid - a.mono_mid;
+            if span <= 0 {
+                continue;
+            }
+            let excess = (b.server_mid - a.server_mid) - span;
+            let slack = a.half + b.half;
+            drift.lo = drift.lo.max(((excess - slack) * PPB).div_euclid(span));
+            drift.hi = drift.hi.min(-((-(excess + slack) * PPB).div_euclid(span)));
+        }
+    }
+    (drift.lo <= drift.hi).then_some(drift)
+}
+
+/// `micros × ppb / 10⁹`, rounded up.
+fn ppb_of(micros: i128, ppb: i128) -> i128 {
+    let product = micros * ppb;
+    -((-product).div_euclid(PPB))
+}
+
+fn as_micros(d: Duration) -> i128 {
+    i128::try_from(d.as_micros()).unwrap_or(i128::MAX / 4)
+}
+
+fn micros(v: i128) -> Duration {
+    Duration::from_micros(u64::try_from(v.max(0)).unwrap_or(u64::MAX))
+}
+
+fn clamp_u64(v: i128) -> u64 {
+    u64::try_from(v.max(0)).unwrap_or(u64::MAX)
+}
+
+fn clamp_i64(v: i128) -> i64 {
+    i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
+}
