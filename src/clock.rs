@@ -177,10 +177,10 @@ impl ServerClock {
         self.sync().needs_resync(now)
     }
 
-    /// Binance answered `-1021` to a timestamp from this clock: see
-    /// [`TimeSync::timestamp_rejected`]. The client middleware calls it before its resync probe.
-    pub fn timestamp_rejected(&self) {
-        self.sync().timestamp_rejected();
+    /// Whether a sample that disagreed with the estimate is held, waiting for a later probe
+    /// to confirm or refute it; see [`TimeSync::holds_sample`].
+    pub fn holds_sample(&self) -> bool {
+        self.sync().holds_sample()
     }
 
     /// How long until the clock next wants a probe (zero when it wants one now); see

@@ -320,9 +320,10 @@ fn one_bad_sample_does_not_move_the_estimate() {
             after.as_micros().abs_diff(before.as_micros()) < 20_000,
             "case {case}: the estimate moved from {before} to {after}"
         );
+        assert!(sync.holds_sample());
         assert!(
-            sync.needs_resync(world.reading(t)),
-            "a held sample asks for a probe"
+            sync.needs_resync(world.reading(t + 1_100_000)),
+            "a held sample asks for a probe within a second"
         );
         // Requests right after the bad sample, then the bot goes on probing as asked.
         let mut tally = Tally::default();
@@ -369,6 +370,10 @@ fn the_same_cached_answer_twice_is_not_a_confirmation() {
     assert!(!sync.needs_resync(world.reading(t)));
     tally.request(&world, &mut sync, t, 0);
     assert_eq!(tally.rejected, 0);
+    assert!(
+        tally.issued >= 1,
+        "handed out again after the good probe: {tally:?}"
+    );
     tally.report("cached answer seen twice");
 }
 
@@ -562,34 +567,150 @@ fn millisecond_edges_never_exceed_the_stated_uncertainty() {
     assert!(cases > 10_000, "{cases}");
 }
 
-/// Binance's own `-1021` is the confirmation: after `timestamp_rejected`, the resync probe that
-/// disagrees with the estimate is followed at once (as the client middleware does), but a
-/// sample past the panic threshold still is not.
+/// After a real step, probes that overlap the held one (concurrent tasks each probing) agree
+/// with it but confirm nothing; the first probe sent after the held one was answered does,
+/// and the clock follows. Nothing rejected meanwhile.
 #[test]
-fn a_minus_1021_lets_the_next_probe_move_the_clock() {
-    let mut rng = Rng(77);
-    let mut world = World::new(30.0);
+fn overlapping_probes_still_confirm_a_real_step() {
+    let mut rng = Rng(31);
+    let mut world = World::new(-75.0);
     let mut sync = TimeSync::new();
     let (t, _) = run(&world, &mut sync, world.t0, 5, &mut rng, |_, _| None);
-    world.server_steps.push((t, 8_000_000));
-    let ts = sync.timestamp(world.reading(t)).unwrap();
-    assert!(
-        !binance_accepts(ts, world.server_ms(t)),
-        "the step makes it expire"
-    );
-    sync.timestamp_rejected();
-    let (t, obs) = world.probe(&mut sync, t, 4_000, 4_000, None);
-    assert!(obs.unwrap().reset);
-    let ts = sync.timestamp(world.reading(t)).unwrap();
-    assert!(binance_accepts(ts, world.server_ms(t + MAX_DELAY)));
+    world.server_steps.push((t, -20_000_000));
+    let mut tally = Tally::default();
+    let mut reset_at = None;
+    // A probe starts every 50 ms and takes 100 ms: each overlaps the previous one.
+    for k in 0..20 {
+        let start = t + k * 50_000;
+        let (_, result) = world.probe(&mut sync, start, 50_000, 50_000, None);
+        if result.unwrap().reset {
+            reset_at.get_or_insert(k);
+        }
+        tally.request(&world, &mut sync, start + 100_000, MAX_DELAY);
+    }
+    assert!(matches!(reset_at, Some(k) if k <= 3), "{reset_at:?}");
+    assert_eq!(tally.rejected, 0);
+    tally.report("overlapping probes after a -20 s step");
+}
 
-    sync.timestamp_rejected();
-    let (_, far) = world.probe(
+/// The same cached answer twice in quick succession (two probes 3 ms apart, which would
+/// agree in time) is no confirmation: only a different answer from a later probe is.
+#[test]
+fn a_repeated_answer_in_quick_succession_confirms_nothing() {
+    let mut rng = Rng(8);
+    let world = World::new(0.0);
+    let mut sync = TimeSync::new();
+    let (t, _) = run(&world, &mut sync, world.t0, 5, &mut rng, |_, _| None);
+    let stale = world.server_ms(t) - 9_000;
+    let (t, first) = world.probe(&mut sync, t, 1_000, 1_000, Some(stale));
+    assert!(first.unwrap().held);
+    let (t, second) = world.probe(&mut sync, t + 1_000, 500, 500, Some(stale));
+    let second = second.unwrap();
+    assert!(
+        !second.reset,
+        "the same answer again moved the clock: {second:?}"
+    );
+    let mut tally = Tally::default();
+    tally.request(&world, &mut sync, t, MAX_DELAY);
+    assert_eq!(tally.rejected, 0);
+}
+
+/// A first sample 6 days ahead hands out (rejected) timestamps; the machine then sleeps, and
+/// good probes come back: the clock recovers, the floor that keeps timestamps from going
+/// backwards following it, and `needs_resync` stays true while it cannot hand one out.
+#[test]
+fn a_days_off_first_sample_recovers_across_a_suspend() {
+    let mut world = World::new(0.0);
+    let mut sync = TimeSync::new();
+    let days = 6 * 86_400_000;
+    let t = world.t0;
+    let (t, first) = world.probe(&mut sync, t, 3_000, 3_000, Some(world.server_ms(t) + days));
+    first.unwrap();
+    sync.timestamp(world.reading(t)).unwrap();
+    world.sleeps.push((t, 10_000_000));
+    let mut t = t + 10_100_000;
+    let mut recovered = None;
+    for k in 0..6 {
+        assert!(sync.needs_resync(world.reading(t)) || sync.timestamp(world.reading(t)).is_ok());
+        t = world.probe(&mut sync, t, 3_000, 3_000, None).0 + 1_500_000;
+        if let Ok(ts) = sync.timestamp(world.reading(t)) {
+            assert!(
+                binance_accepts(ts, world.server_ms(t + MAX_DELAY)),
+                "probe {k}"
+            );
+            recovered.get_or_insert(k);
+        }
+    }
+    assert!(matches!(recovered, Some(k) if k <= 3), "{recovered:?}");
+}
+
+/// Right after a measured suspend the estimate is carried across the sleep: a good probe
+/// restores it at once, a cached answer 20 s off is held, one days off is refused.
+#[test]
+fn after_a_suspend_a_bad_answer_is_still_judged() {
+    let mut rng = Rng(17);
+    let mut world = World::new(60.0);
+    let mut sync = TimeSync::new();
+    let (t, _) = run(&world, &mut sync, world.t0, 5, &mut rng, |_, _| None);
+    world.sleeps.push((t, 10_000_000));
+    let t = t + 10_050_000;
+    let (t, far) = world.probe(
         &mut sync,
         t,
-        4_000,
-        4_000,
-        Some(world.server_ms(t) + 86_400_000),
+        3_000,
+        3_000,
+        Some(world.server_ms(t) + 6 * 86_400_000),
     );
-    assert!(matches!(far, Err(SyncError::BeyondPanicThreshold { .. })));
+    assert!(
+        matches!(far, Err(SyncError::BeyondPanicThreshold { .. })),
+        "{far:?}"
+    );
+    let (t, stale) = world.probe(
+        &mut sync,
+        t + 1_000,
+        3_000,
+        3_000,
+        Some(world.server_ms(t) - 20_000),
+    );
+    assert!(stale.unwrap().held);
+    assert!(
+        sync.timestamp(world.reading(t)).is_err(),
+        "nothing handed out yet"
+    );
+    let (t, good) = world.probe(&mut sync, t + 1_000, 3_000, 3_000, None);
+    let good = good.unwrap();
+    assert!(good.reset && !good.held, "{good:?}");
+    let ts = sync.timestamp(world.reading(t)).unwrap();
+    assert!(binance_accepts(ts, world.server_ms(t + MAX_DELAY)));
+}
+
+/// With `resync_after` out of the way (a day), `next_probe_at` asks for probes as the
+/// uncertainty grows: at 500 ppm every timestamp is still handed out, with far fewer probes
+/// than every 5 minutes.
+#[test]
+fn next_probe_at_follows_the_uncertainty() {
+    let config = TimeSyncConfig {
+        resync_after: Duration::from_secs(86_400),
+        ..TimeSyncConfig::default()
+    };
+    let world = World::new(500.0);
+    let mut sync = TimeSync::with_config(config);
+    let mut rng = Rng(3);
+    let mut tally = Tally::default();
+    let mut t = world.t0;
+    let mut probes = 0;
+    while t < world.t0 + 6 * 3_600_000_000 {
+        if sync.next_probe_in(world.reading(t)).is_zero() {
+            t = world.probe(&mut sync, t, 20_000, 40_000, None).0;
+            probes += 1;
+        }
+        t += rng.between(500_000, 8_000_000);
+        tally.request(&world, &mut sync, t, rng.between(0, MAX_DELAY));
+    }
+    assert_eq!(tally.rejected, 0);
+    assert_eq!(tally.issued, tally.asked, "{tally:?}");
+    assert!((2..36).contains(&probes), "{probes} probes in 6 hours");
+    tally.report(&format!(
+        "uncertainty-driven probes ({probes} in 6 h), 500 ppm"
+    ));
 }

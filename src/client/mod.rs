@@ -256,6 +256,19 @@ impl Settings {
         Some(answer)
     }
 
+    /// After a `-1021` and its resync probe: whether to probe once more. When the clock holds
+    /// the answer as a candidate (it disagrees with the estimate: the server clock stepped), a
+    /// second, independent answer can confirm it; this waits a few milliseconds first (the same
+    /// `serverTime` again confirms nothing) and allows at most two more probes.
+    pub(crate) async fn probe_again_after_resync(&self, extra: &mut u8) -> bool {
+        if *extra >= 2 || !self.inner.clock.holds_sample() {
+            return false;
+        }
+        *extra += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        true
+    }
+
     /// Probes (with `probe`) when the clock asks for it; a failed probe only matters when the
     /// clock has no usable estimate left.
     pub(crate) async fn keep_time<E>(
@@ -415,19 +428,7 @@ pub(crate) enum Reaction {
     Resync,
 }
 
-impl Settings {
-    /// What to do with a response; on `-1021` the clock is told that Binance refused one of
-    /// its timestamps, so the resync probe is followed even if it disagrees with the estimate.
-    pub(crate) fn react(&self, status: u16, body: &[u8], retried: bool) -> Reaction {
-        let reaction = react(status, body, retried);
-        if reaction == Reaction::Resync {
-            self.inner.clock.timestamp_rejected();
-        }
-        reaction
-    }
-}
-
-fn react(status: u16, body: &[u8], retried: bool) -> Reaction {
+pub(crate) fn react(status: u16, body: &[u8], retried: bool) -> Reaction {
     if !retried
         && (400..500).contains(&status)
         && status != 429

@@ -5,7 +5,7 @@ use http::Extensions;
 use reqwest::{Request, Response, ResponseBuilderExt as _};
 use reqwest_middleware::{Middleware, Next, Result};
 
-use super::{ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read};
+use super::{ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read, react};
 use crate::ServerTime;
 use crate::signed::API_KEY_HEADER;
 
@@ -216,11 +216,15 @@ impl Middleware for SigningMiddleware {
             let Some(bytes) = bytes else {
                 return Ok(response);
             };
-            match self.settings.react(status, &bytes, retried) {
+            match react(status, &bytes, retried) {
                 Reaction::Resync => {
                     // The server clock moved: probe now, whatever the clock thinks, and send
                     // once more with a fresh timestamp.
                     self.probe(&req, &next).await.map_err(fail)?;
+                    let mut extra = 0;
+                    while self.settings.probe_again_after_resync(&mut extra).await {
+                        self.probe(&req, &next).await.map_err(fail)?;
+                    }
                     retried = true;
                 }
                 Reaction::Return => return Ok(response),

@@ -9,7 +9,9 @@ use http_body_util::{BodyExt as _, Either, Full};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{BoxError, ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read};
+use super::{
+    BoxError, ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read, react,
+};
 use crate::http_request::{SignableBody, apply};
 
 /// The future of a [`SigningService`] call.
@@ -214,9 +216,13 @@ where
         let (parts, body) = response.into_parts();
         let bytes = body.collect().await.map_err(Into::into)?.to_bytes();
         settings.observe(sent, status, headers_of(&parts.headers), Some(&bytes));
-        match settings.react(status, &bytes, retried || !sign) {
+        match react(status, &bytes, retried || !sign) {
             Reaction::Resync => {
                 probe(&settings, &mut inner, &target).await?;
+                let mut extra = 0;
+                while settings.probe_again_after_resync(&mut extra).await {
+                    probe(&settings, &mut inner, &target).await?;
+                }
                 retried = true;
             }
             Reaction::Return => {

@@ -56,8 +56,11 @@
 //! (the monotonic clock stops while the machine sleeps, so the estimate would lag by the whole
 //! sleep) it fails with [`SyncError::Suspended`], which says how long the machine slept: with
 //! readings that carry the boot-time clock ([`SystemClock`] reads Linux's `CLOCK_BOOTTIME`), the
-//! suspend is measured as the growth of `boot − monotonic`. Without one it fails with
-//! [`SyncError::ClockJump`] when the wall clock ran ahead of the monotonic clock.
+//! suspend is measured as the growth of `boot − monotonic`, and the next probe is judged
+//! against the estimate carried across the measured sleep (a stale answer after waking is still
+//! held or refused; a good one restores the clock at once). Without one it fails with
+//! [`SyncError::ClockJump`] when the wall clock ran ahead of the monotonic clock, and the sleep
+//! shows as a probe that disagrees with the estimate, which a second probe confirms.
 //!
 //! **The bound.** When the server clock's drift against the local monotonic clock stays within
 //! `max_drift_ppm` (or is constant while samples are taken), each sample's one-way delays are at
@@ -285,7 +288,8 @@ impl Default for TimeSyncConfig {
 pub struct Observation {
     /// `server − local wall clock` from this sample, µs.
     pub offset_micros: i64,
-    /// Half the round trip, plus half a millisecond and the drift over it.
+    /// Half the round trip, plus half a millisecond (Binance's whole milliseconds), twice the
+    /// local readings' resolution, and the drift over the half round trip.
     pub uncertainty: Duration,
     /// How far the wall clock stepped since the previous sample, beyond what the monotonic
     /// clock and drift explain, if it did, µs.
@@ -365,6 +369,9 @@ impl Drift {
 
 const PPB: i128 = 1_000_000_000;
 
+/// While a sample is held, the next probe is due this long after it.
+const HELD_RECHECK: Duration = Duration::from_secs(1);
+
 /// Estimates the server clock from round-trip samples and hands out accepted timestamps.
 ///
 /// See the [module documentation](self) for the method and the guarantee.
@@ -375,8 +382,6 @@ pub struct TimeSync {
     drift: Drift,
     last_issued_micros: u64,
     candidate: Option<Candidate>,
-    /// Binance refused a timestamp from the estimate (`-1021`) since the last sample.
-    disputed: bool,
 }
 
 impl Default for TimeSync {
@@ -403,7 +408,6 @@ impl TimeSync {
             samples: VecDeque::new(),
             last_issued_micros: 0,
             candidate: None,
-            disputed: false,
         }
     }
 
@@ -447,23 +451,16 @@ impl TimeSync {
             reset,
             held,
         };
-        let disputed = std::mem::take(&mut self.disputed);
         match self.judge(&sample, sent_at) {
-            Verdict::Disagrees { panic: false, .. } if disputed => {
-                // Binance itself refused the estimate: that is the independent confirmation.
-                self.restart(None, sample);
-                Ok(observation(true, false))
-            }
             Verdict::Fits => {
                 self.candidate = None;
                 let reset = self.add(sample);
                 Ok(observation(reset, false))
             }
-            Verdict::Void => {
-                // The estimate cannot be trusted (the machine slept): start again from this.
-                self.samples.clear();
-                self.candidate = None;
-                self.add(sample);
+            Verdict::FitsAcrossSuspend => {
+                // The machine slept (measured): the sample agrees with the estimate carried
+                // across the sleep, but the monotonic timeline broke; start again from it.
+                self.restart(None, sample);
                 Ok(observation(true, false))
             }
             Verdict::Disagrees { off_by, panic } => {
@@ -558,20 +555,43 @@ impl TimeSync {
         ))
     }
 
-    /// How `sample` stands against the current estimate.
+    /// How `sample` stands against the current estimate. After a suspend measured with the
+    /// boot-time clock, the estimate is carried across the sleep (its uncertainty widened by
+    /// the drift bound over it); without a boot-time clock, a wall-clock jump says nothing the
+    /// sample cannot: it is judged on the monotonic timeline, and a sleep shows as a
+    /// disagreement to be confirmed.
     fn judge(&self, sample: &Sample, sent_at: LocalReading) -> Verdict {
         if self.samples.is_empty() {
-            return Verdict::Fits;
+            return if self.candidate.is_some() {
+                // Nothing to compare with but a held sample: it must be confirmed.
+                Verdict::Disagrees {
+                    off_by: 0,
+                    panic: false,
+                }
+            } else {
+                Verdict::Fits
+            };
         }
-        if self.continuity(sent_at).is_err() {
-            return Verdict::Void;
-        }
-        let Some((server, uncertainty, _)) = self.project(sample.mono_mid, 0) else {
+        let slept = match self.continuity(sent_at) {
+            Err(SyncError::Suspended { slept }) => Some(as_micros(slept)),
+            _ => None,
+        };
+        let (shift, widen) = slept.map_or((0, 0), |slept| {
+            (
+                slept,
+                ppb_of(slept, 2 * self.prior_ppb()) + as_micros(self.config.jump_tolerance),
+            )
+        });
+        let Some((server, uncertainty, _)) = self.project(sample.mono_mid + shift, widen) else {
             return Verdict::Fits;
         };
         let off_by = sample.server_mid - server;
         if off_by.abs() <= sample.half + uncertainty {
-            Verdict::Fits
+            if slept.is_some() {
+                Verdict::FitsAcrossSuspend
+            } else {
+                Verdict::Fits
+            }
         } else {
             Verdict::Disagrees {
                 off_by,
@@ -590,11 +610,17 @@ impl TimeSync {
         };
         let c = candidate.sample;
         let span = sample.mono_mid - c.mono_mid;
-        let independent = sample.sent_mono >= c.received_mono && sample.server_ms != c.server_ms;
         let agrees = ((sample.server_mid - c.server_mid) - span).abs()
-            <= sample.half + c.half + ppb_of(span.abs(), prior_ppb);
-        if !(independent && agrees && span <= max_age) {
+            <= sample.half + c.half + ppb_of(span.abs(), prior_ppb)
+            && span <= max_age;
+        if !agrees {
             return Confirmation::No;
+        }
+        // A probe that overlapped the held one, or the same answer again (a cache): it agrees,
+        // but confirms nothing; the held sample stays as it is.
+        let independent = sample.sent_mono >= c.received_mono && sample.server_ms != c.server_ms;
+        if !independent {
+            return Confirmation::Agrees;
         }
         candidate.confirmations_needed = candidate.confirmations_needed.saturating_sub(1);
         if candidate.confirmations_needed > 0 {
@@ -614,13 +640,6 @@ impl TimeSync {
         self.drift = prior(&self.config);
         self.add(sample);
         self.last_issued_micros = 0;
-    }
-
-    /// Binance answered `-1021` to a timestamp from this estimate: the next sample that
-    /// disagrees with the estimate (within the panic threshold) is followed at once, Binance's
-    /// refusal being the independent confirmation a held sample waits for.
-    pub fn timestamp_rejected(&mut self) {
-        self.disputed = true;
     }
 
     /// Adds a sample that fits, re-measuring drift; returns whether older samples were dropped
@@ -644,9 +663,11 @@ impl TimeSync {
                 false
             }
             None => {
-                // No single plausible drift explains every sample: keep the newest.
+                // No single plausible drift explains every sample: keep the newest, and let
+                // timestamps follow it.
                 self.samples.drain(..self.samples.len() - 1);
                 self.drift = prior;
+                self.last_issued_micros = 0;
                 true
             }
         }
@@ -684,7 +705,7 @@ impl TimeSync {
     /// Whether the monotonic clock still stands for the time since the newest sample: with
     /// boot-time readings on both sides, a suspend is measured; without, a wall clock that ran
     /// ahead of the monotonic clock is taken for one.
-    fn continuity(&self, now: LocalReading) -> Result<(), SyncError> {
+    fn continuity(&self, now: LocalReading) -> Result<i128, SyncError> {
         let Some(newest) = self.samples.back() else {
             return Err(SyncError::NoEstimate);
         };
@@ -699,7 +720,8 @@ impl TimeSync {
                     slept: micros(slept),
                 })
             } else {
-                Ok(())
+                // A sleep too short to refuse over is still time the monotonic clock missed.
+                Ok(slept.max(0))
             };
         }
         let wall_ahead = (i128::from(now.wall_micros()) - newest.wall_mid) - since;
@@ -708,7 +730,7 @@ impl TimeSync {
                 wall_ahead: micros(wall_ahead),
             });
         }
-        Ok(())
+        Ok(0)
     }
 
     /// The server time at monotonic `mono` from the sample that leaves the least uncertainty:
@@ -736,9 +758,12 @@ impl TimeSync {
     /// or [`SyncError::ClockJump`] (the wall clock ran ahead of the monotonic clock) after a
     /// suspend since the newest sample.
     pub fn estimate(&self, now: LocalReading) -> Result<Estimate, SyncError> {
-        self.continuity(now)?;
+        let slept = self.continuity(now)?;
         let (server, uncertainty, age) = self
-            .project(i128::from(now.mono_micros()), now.resolution_micros())
+            .project(
+                i128::from(now.mono_micros()) + slept,
+                now.resolution_micros() + slept,
+            )
             .ok_or(SyncError::NoEstimate)?;
         Ok(Estimate {
             server: ServerTime::clamped(server),
@@ -773,8 +798,12 @@ impl TimeSync {
     /// this asks for a probe every 5.
     pub fn next_probe_at(&self) -> Option<u64> {
         let newest = self.samples.back()?;
-        if self.candidate.is_some() {
-            return Some(clamp_u64(newest.mono_mid));
+        if let Some(candidate) = &self.candidate {
+            // Confirm or refute it with a later probe, soon, but not in a tight loop (a cache
+            // that keeps answering the same stale time).
+            return Some(clamp_u64(
+                candidate.sample.received_mono + as_micros(HELD_RECHECK),
+            ));
         }
         let resync = newest.mono_mid + as_micros(self.config.resync_after);
         let budget = as_micros(
@@ -796,6 +825,13 @@ impl TimeSync {
             .max()
             .unwrap_or(resync);
         Some(clamp_u64(resync.min(grown)))
+    }
+
+    /// Whether a sample that disagreed with the estimate is held ([`Observation::held`], or
+    /// refused past the panic threshold), waiting for a later, independent probe to confirm or
+    /// refute it.
+    pub fn holds_sample(&self) -> bool {
+        self.candidate.is_some()
     }
 
     /// How long after `now` the next probe is due ([`next_probe_at`](Self::next_probe_at));
@@ -865,14 +901,17 @@ impl TimeSync {
             .max(self.last_issued_micros)
             .div_ceil(scale);
         let timestamp = Timestamp::new(value, unit).map_err(SyncError::Timestamp)?;
-        // The request reaches Binance at any time within `max_delay`: check the whole span.
+        // The request reaches Binance at any time within `max_delay`: check the whole span,
+        // with the drift over it (at the widest plausible rate) and a millisecond for Binance
+        // comparing whole milliseconds.
         let half_delay = self.config.max_delay / 2;
+        let slack = ppb_of(as_micros(self.config.max_delay), 2 * self.prior_ppb()) + 1000;
         for (server, uncertainty) in views {
             let verdict = check_window(
                 timestamp,
                 Some(self.config.recv_window),
                 ServerTime::clamped(server).saturating_add(half_delay),
-                micros(uncertainty).saturating_add(half_delay),
+                micros(uncertainty + slack).saturating_add(half_delay),
             );
             if !verdict.is_accepted() {
                 return Err(SyncError::ResyncNeeded {
@@ -890,9 +929,10 @@ impl TimeSync {
 enum Confirmation {
     /// It confirms it: the clock follows.
     Confirmed,
-    /// It agrees, but more confirmations are needed.
+    /// It agrees but is not enough (more confirmations are needed, or it is not independent):
+    /// the candidate stays.
     Agrees,
-    /// It does not confirm it (or there is none): it becomes the candidate.
+    /// It does not agree with it (or there is none): it becomes the candidate.
     No,
 }
 
@@ -900,8 +940,8 @@ enum Confirmation {
 enum Verdict {
     /// Within both uncertainties (or there is no estimate yet).
     Fits,
-    /// The estimate is void (the machine slept since the newest sample).
-    Void,
+    /// Within both uncertainties of the estimate carried across a measured suspend.
+    FitsAcrossSuspend,
     /// Further apart than both uncertainties allow; `panic` past the panic threshold.
     Disagrees { off_by: i128, panic: bool },
 }

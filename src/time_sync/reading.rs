@@ -146,7 +146,20 @@ mod tests {
         assert_eq!(a.resolution(), Duration::from_micros(1));
         if cfg!(any(target_os = "linux", target_os = "android")) {
             let (ba, bb) = (a.boot_micros().unwrap(), b.boot_micros().unwrap());
-            assert!(bb >= ba);
+            // Awake, the boot-time clock runs with the monotonic clock.
+            let (boot, mono) = (bb - ba, b.mono_micros() - a.mono_micros());
+            assert!(
+                boot.abs_diff(mono) < 50_000,
+                "boot {boot} µs, mono {mono} µs"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+            let c = clock.now();
+            let boot = c.boot_micros().unwrap() - bb;
+            let mono = c.mono_micros() - b.mono_micros();
+            assert!(
+                boot >= 20_000 && boot.abs_diff(mono) < 50_000,
+                "{boot} {mono}"
+            );
         } else {
             assert_eq!(a.boot_micros(), None);
         }
