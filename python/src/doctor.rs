@@ -1,0 +1,220 @@
+//! `diagnose` (the -1022 doctor) and `check` (the encoder oracle), with the same codes and
+//! severities as the CLI's JSON.
+
+use std::borrow::Cow;
+
+use binance_sign::check::{Expect, Kind, Verdict, check as rust_check, verdict_line};
+use binance_sign::diagnose::{Api, Diagnosis, Input, Pasted};
+use binance_sign::{Product, ServerTime, Signer as RustSigner};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyDict, PyList};
+
+use crate::errors::{DoctorError, KeyMaterialError, ParamsError, sign_error};
+use crate::signer::Signer;
+
+/// Inputs at least this long are read with the GIL released, so other Python threads run.
+const DETACH_FROM: usize = 4096;
+
+fn findings<'py>(py: Python<'py>, diagnosis: &Diagnosis) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for f in &diagnosis.findings {
+        let d = PyDict::new(py);
+        d.set_item("code", f.code.as_str())?;
+        d.set_item("severity", f.severity.to_string())?;
+        d.set_item("message", &f.message)?;
+        d.set_item("fix", &f.fix)?;
+        d.set_item("confirmed", f.confirmed)?;
+        list.append(d)?;
+    }
+    Ok(list)
+}
+
+fn verdict<'py>(py: Python<'py>, verdict: &Verdict) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("ok", verdict.ok)?;
+    let list = PyList::empty(py);
+    for f in &verdict.findings {
+        let item = PyDict::new(py);
+        item.set_item("code", f.code.as_str())?;
+        item.set_item("key", f.key.as_deref())?;
+        item.set_item("message", &f.message)?;
+        list.append(item)?;
+    }
+    d.set_item("findings", list)?;
+    Ok(d)
+}
+
+/// Tells why Binance refused a request (`-1022` and friends): pass what was sent as `query`
+/// and `body`, or the whole pasted request (`curl` line, raw HTTP, URL) as `request`, or the
+/// WebSocket `params` JSON as `websocket`; and the key it was signed with (`secret`, or `pem`
+/// with an optional `passphrase`). Returns the findings, most likely first, each a dict with
+/// `code`, `severity` (`error` or `warning`), `message`, `fix` and `confirmed`.
+#[pyfunction]
+#[pyo3(signature = (query=None, body=None, request=None, websocket=None, secret=None, pem=None, passphrase=None, server_time=None, error_code=None, product=None, api_key=None))]
+#[allow(clippy::too_many_arguments)] // Python keyword arguments
+pub(crate) fn diagnose<'py>(
+    py: Python<'py>,
+    query: Option<&str>,
+    body: Option<&str>,
+    request: Option<&str>,
+    websocket: Option<&str>,
+    secret: Option<&str>,
+    pem: Option<&str>,
+    passphrase: Option<&str>,
+    server_time: Option<u64>,
+    error_code: Option<i64>,
+    product: Option<&str>,
+    api_key: Option<&str>,
+) -> PyResult<Bound<'py, PyList>> {
+    let signer = match (secret, pem) {
+        (Some(secret), None) => RustSigner::hmac_without_api_key(secret),
+        (None, Some(pem)) => {
+            RustSigner::from_pem_without_api_key(pem, passphrase.map(str::as_bytes))
+        }
+        _ => {
+            return Err(KeyMaterialError::new_err(
+                "diagnose needs the key the request was signed with: secret=... or pem=... (one of them)",
+            ));
+        }
+    }
+    .map_err(sign_error)?;
+    let form = match (request, websocket, query, body) {
+        (Some(text), None, None, None) => Form::Pasted(text),
+        (None, Some(params), None, None) => Form::WebSocket(params),
+        (None, None, query, body) if query.is_some() || body.is_some() => {
+            Form::Rest(query.unwrap_or_default(), body.unwrap_or_default())
+        }
+        _ => {
+            return Err(DoctorError::new_err(
+                "give what was sent: query= and/or body=, or request= (a pasted curl line or HTTP request), or websocket= (the params JSON)",
+            ));
+        }
+    };
+    let server_time = server_time
+        .map(ServerTime::from_millis)
+        .transpose()
+        .map_err(sign_error)?;
+    let product = product
+        .map(str::parse::<Product>)
+        .transpose()
+        .map_err(|e| ParamsError::new_err(e.to_string()))?;
+    // Reading the paste and diagnosing it: with the GIL released for large inputs.
+    let run = || -> Result<Diagnosis, binance_sign::Error> {
+        let pasted = match form {
+            Form::Pasted(text) => Pasted::parse(text)?,
+            Form::WebSocket(params) => {
+                let mut pasted = Pasted::default();
+                params.trim().clone_into(&mut pasted.query);
+                pasted
+            }
+            Form::Rest(query, body) => Pasted::query_and_body(query, body),
+        };
+        let mut input = Input::pasted(&pasted);
+        if matches!(form, Form::WebSocket(_)) {
+            input.api = Api::WebSocket;
+        }
+        if input.api_key.is_none() {
+            input.api_key = api_key;
+        }
+        input.server_time = server_time;
+        input.error_code = error_code;
+        input.product = product;
+        signer.diagnose(&input)
+    };
+    let size = request.map_or(0, str::len)
+        + websocket.map_or(0, str::len)
+        + query.map_or(0, str::len)
+        + body.map_or(0, str::len);
+    let diagnosis = if size >= DETACH_FROM {
+        py.detach(run)
+    } else {
+        run()
+    }
+    .map_err(sign_error)?;
+    findings(py, &diagnosis)
+}
+
+/// What was given to diagnose.
+#[derive(Clone, Copy)]
+enum Form<'a> {
+    Pasted(&'a str),
+    WebSocket(&'a str),
+    Rest(&'a str, &'a str),
+}
+
+/// One expectation: `(key, value)` or `(key, value, kind)`, kind `text`, `decimal` or `json`.
+fn expectation(item: &Bound<'_, PyAny>) -> PyResult<(PyBackedStr, PyBackedStr, Kind)> {
+    let bad = || {
+        ParamsError::new_err(
+            "an expectation is (key, value) or (key, value, kind) with kind text, decimal or json",
+        )
+    };
+    let len = item.len().map_err(|_| bad())?;
+    let key: PyBackedStr = item
+        .get_item(0)
+        .and_then(|k| k.extract())
+        .map_err(|_| bad())?;
+    let value: PyBackedStr = item
+        .get_item(1)
+        .and_then(|v| v.extract())
+        .map_err(|_| bad())?;
+    let kind = match len {
+        2 => Kind::Text,
+        3 => {
+            let kind: PyBackedStr = item.get_item(2)?.extract().map_err(|_| bad())?;
+            Kind::parse(&kind).ok_or_else(bad)?
+        }
+        _ => return Err(bad()),
+    };
+    Ok((key, value, kind))
+}
+
+/// The oracle: do `query` and `body` carry exactly the `expect`ed parameters, and will Binance
+/// accept them? With a `signer`, the signature is checked too. Returns `{"ok": bool,
+/// "findings": [{"code", "key", "message"}]}`, the same codes as `binance-sign check --jsonl`.
+#[pyfunction]
+#[pyo3(signature = (expect, query, body="", signer=None))]
+pub(crate) fn check<'py>(
+    py: Python<'py>,
+    expect: &Bound<'py, PyAny>,
+    query: &str,
+    body: &str,
+    signer: Option<&Signer>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let owned = expect
+        .try_iter()?
+        .map(|item| expectation(&item?))
+        .collect::<PyResult<Vec<_>>>()?;
+    let expected: Vec<Expect<'_>> = owned
+        .iter()
+        .map(|(key, value, kind)| {
+            Expect::new(Cow::Borrowed(&**key), Cow::Borrowed(&**value), *kind)
+        })
+        .collect();
+    let signer = signer.map(|s| &s.inner);
+    let result = if query.len() + body.len() >= DETACH_FROM {
+        py.detach(|| rust_check(&expected, query, body, signer))
+    } else {
+        rust_check(&expected, query, body, signer)
+    };
+    verdict(py, &result)
+}
+
+/// The oracle on one JSON line of the `check --jsonl` protocol (`{"expect": [...], "query":
+/// "...", "body": "..."}`): the same verdict as the command, in process.
+#[pyfunction]
+#[pyo3(signature = (line, signer=None))]
+pub(crate) fn check_jsonl_line<'py>(
+    py: Python<'py>,
+    line: &str,
+    signer: Option<&Signer>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let signer = signer.map(|s| &s.inner);
+    let result = if line.len() >= DETACH_FROM {
+        py.detach(|| verdict_line(line, signer))
+    } else {
+        verdict_line(line, signer)
+    };
+    verdict(py, &result)
+}

@@ -1,0 +1,148 @@
+//! The exception hierarchy: one base class, `binance_sign.Error`, and one subclass per layer.
+//! Messages are the Rust errors' own (they name the parameter and the rule, never a secret).
+
+use binance_sign::limits::LimitsError;
+use binance_sign::{Error as SignError, SyncError};
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+
+create_exception!(
+    binance_sign,
+    Error,
+    PyException,
+    "Every error binance_sign raises."
+);
+create_exception!(
+    binance_sign,
+    ParamsError,
+    Error,
+    "A parameter was refused: empty or duplicate key, reserved key, empty value, control character, a number Binance cannot read, a value of an unsupported type."
+);
+create_exception!(
+    binance_sign,
+    WireError,
+    Error,
+    "A pre-encoded query or body is malformed (bad escape, unsafe byte, missing timestamp)."
+);
+create_exception!(
+    binance_sign,
+    KeyMaterialError,
+    Error,
+    "A secret, API key or PEM key was refused, or the key cannot do what was asked."
+);
+create_exception!(
+    binance_sign,
+    VerifyError,
+    Error,
+    "A signature is missing, misplaced, malformed or does not match the bytes."
+);
+create_exception!(
+    binance_sign,
+    TimeError,
+    Error,
+    "A timestamp, recvWindow or product rule was broken."
+);
+create_exception!(
+    binance_sign,
+    ClockError,
+    Error,
+    "The server clock cannot give a timestamp Binance will accept: probe /api/v3/time. `kind` names why."
+);
+create_exception!(
+    binance_sign,
+    LimitsError_,
+    Error,
+    "Rate-limit data (exchangeInfo, headers) could not be read."
+);
+create_exception!(
+    binance_sign,
+    DoctorError,
+    Error,
+    "A pasted request or WebSocket params could not be read."
+);
+
+/// The Python exception for a crate error, by layer.
+pub(crate) fn sign_error(e: SignError) -> PyErr {
+    use SignError as E;
+    let message = e.to_string();
+    match e {
+        E::EmptyKey
+        | E::DuplicateKey { .. }
+        | E::ReservedKey { .. }
+        | E::EmptyValue { .. }
+        | E::ControlCharacter { .. }
+        | E::NumberFormat { .. }
+        | E::Unsupported { .. }
+        | E::Serialize { .. } => ParamsError::new_err(message),
+        E::InvalidEscape { .. }
+        | E::InvalidUtf8 { .. }
+        | E::MalformedWire { .. }
+        | E::MissingTimestamp
+        | E::AlreadySigned { .. }
+        | E::FixFieldSeparator { .. } => WireError::new_err(message),
+        E::InvalidSecret(_)
+        | E::InvalidApiKey(_)
+        | E::InvalidKey { .. }
+        | E::SigningFailed { .. }
+        | E::MissingApiKey { .. }
+        | E::WrongKeyKind { .. } => KeyMaterialError::new_err(message),
+        E::MissingSignature
+        | E::SignatureNotLast(_)
+        | E::SignatureFormat(_)
+        | E::SignatureMismatch => VerifyError::new_err(message),
+        E::TimestampOutOfRange { .. }
+        | E::ServerTimeOutOfRange { .. }
+        | E::MalformedTimestamp { .. }
+        | E::RecvWindowInvalid { .. }
+        | E::ProductRule { .. } => TimeError::new_err(message),
+        E::Clock(_) => ClockError::new_err(message),
+        E::PastedRequest { .. } | E::MalformedJson { .. } | E::InvalidUrl { .. } => {
+            DoctorError::new_err(message)
+        }
+        _ => Error::new_err(message),
+    }
+}
+
+/// A `ClockError` whose `kind` attribute names the refusal (`no-estimate`, `resync-needed`,
+/// `suspended`, `clock-jump`, `beyond-panic-threshold`, ...).
+pub(crate) fn sync_error(py: Python<'_>, e: &SyncError) -> PyErr {
+    let kind = match e {
+        SyncError::NegativeRoundTrip { .. } => "negative-round-trip",
+        SyncError::RoundTripTooLong { .. } => "round-trip-too-long",
+        SyncError::WallClockSteppedDuringProbe { .. } => "wall-clock-stepped",
+        SyncError::OffsetTooLarge { .. } => "offset-too-large",
+        SyncError::NoEstimate => "no-estimate",
+        SyncError::ClockJump { .. } => "clock-jump",
+        SyncError::Suspended { .. } => "suspended",
+        SyncError::BeyondPanicThreshold { .. } => "beyond-panic-threshold",
+        SyncError::ResyncNeeded { .. } => "resync-needed",
+        SyncError::Timestamp(_) => "timestamp",
+        SyncError::BadResponse { .. } => "bad-response",
+        _ => "other",
+    };
+    let err = ClockError::new_err(e.to_string());
+    // Setting an attribute on a fresh exception instance cannot fail in practice; if it does,
+    // the exception is raised without it.
+    let _ = err.value(py).setattr("kind", kind);
+    err
+}
+
+pub(crate) fn limits_error(e: &LimitsError) -> PyErr {
+    LimitsError_::new_err(e.to_string())
+}
+
+/// Registers the exception classes.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("Error", py.get_type::<Error>())?;
+    m.add("ParamsError", py.get_type::<ParamsError>())?;
+    m.add("WireError", py.get_type::<WireError>())?;
+    m.add("KeyMaterialError", py.get_type::<KeyMaterialError>())?;
+    m.add("VerifyError", py.get_type::<VerifyError>())?;
+    m.add("TimeError", py.get_type::<TimeError>())?;
+    m.add("ClockError", py.get_type::<ClockError>())?;
+    m.add("LimitsError", py.get_type::<LimitsError_>())?;
+    m.add("DoctorError", py.get_type::<DoctorError>())?;
+    Ok(())
+}
