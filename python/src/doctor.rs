@@ -30,9 +30,7 @@ fn findings<'py>(py: Python<'py>, diagnosis: &Diagnosis) -> PyResult<Bound<'py, 
     Ok(list)
 }
 
-fn verdict<'py>(py: Python<'py>, verdict: &Verdict) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("ok", verdict.ok)?;
+fn verdict_findings<'py>(py: Python<'py>, verdict: &Verdict) -> PyResult<Bound<'py, PyList>> {
     let list = PyList::empty(py);
     for f in &verdict.findings {
         let item = PyDict::new(py);
@@ -41,7 +39,13 @@ fn verdict<'py>(py: Python<'py>, verdict: &Verdict) -> PyResult<Bound<'py, PyDic
         item.set_item("message", &f.message)?;
         list.append(item)?;
     }
-    d.set_item("findings", list)?;
+    Ok(list)
+}
+
+fn verdict<'py>(py: Python<'py>, verdict: &Verdict) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("ok", verdict.ok)?;
+    d.set_item("findings", verdict_findings(py, verdict)?)?;
     Ok(d)
 }
 
@@ -217,4 +221,91 @@ pub(crate) fn check_jsonl_line<'py>(
         verdict_line(line, signer)
     };
     verdict(py, &result)
+}
+
+/// One verdict of [`check_batch`]: `ok`, and `findings` (built as dicts when read).
+#[pyclass(frozen, module = "binance_sign", name = "Verdict")]
+pub(crate) struct BatchVerdict {
+    inner: Verdict,
+}
+
+#[pymethods]
+impl BatchVerdict {
+    /// Whether the bytes carry exactly what was meant and Binance will accept them.
+    #[getter]
+    fn ok(&self) -> bool {
+        self.inner.ok
+    }
+
+    /// The findings, each `{"code", "key", "message"}`.
+    #[getter]
+    fn findings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        verdict_findings(py, &self.inner)
+    }
+
+    /// The same dict `check` returns.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        verdict(py, &self.inner)
+    }
+
+    fn __repr__(&self) -> String {
+        let codes: Vec<&str> = self
+            .inner
+            .findings
+            .iter()
+            .map(|f| f.code.as_str())
+            .collect();
+        format!("Verdict(ok={}, codes={codes:?})", self.inner.ok)
+    }
+}
+
+/// The oracle on many lines of the `check --jsonl` protocol at once: parsed and checked in
+/// Rust with the GIL released, on every core. Returns one `Verdict` per line, in order, with
+/// the codes of `binance-sign check --jsonl` (a line that cannot be read gets `bad-input`).
+#[pyfunction]
+#[pyo3(signature = (lines, signer=None))]
+pub(crate) fn check_batch(
+    py: Python<'_>,
+    lines: &Bound<'_, PyAny>,
+    signer: Option<&Signer>,
+) -> PyResult<Vec<BatchVerdict>> {
+    let lines = lines
+        .try_iter()?
+        .map(|line| line?.extract::<PyBackedStr>())
+        .collect::<PyResult<Vec<_>>>()?;
+    let signer = signer.map(|s| &s.inner);
+    let verdicts = py.detach(|| {
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let chunk = lines.len().div_ceil(threads).max(256);
+        if lines.len() <= chunk {
+            return lines.iter().map(|l| verdict_line(l, signer)).collect();
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = lines
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|l| verdict_line(l, signer))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            // A checking thread that panicked is a bug; its lines get no verdict rather than
+            // a wrong one, and the caller sees the count mismatch.
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect::<Vec<_>>()
+        })
+    });
+    if verdicts.len() != lines.len() {
+        return Err(crate::errors::Error::new_err(
+            "check_batch: a checking thread failed; no verdicts returned",
+        ));
+    }
+    Ok(verdicts
+        .into_iter()
+        .map(|inner| BatchVerdict { inner })
+        .collect())
 }

@@ -26,6 +26,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(doctor::diagnose, m)?)?;
     m.add_function(wrap_pyfunction!(doctor::check, m)?)?;
     m.add_function(wrap_pyfunction!(doctor::check_jsonl_line, m)?)?;
+    m.add_function(wrap_pyfunction!(doctor::check_batch, m)?)?;
+    m.add_class::<doctor::BatchVerdict>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -32,7 +32,7 @@ def test_diagnose_names_the_mistake(spot):
     raw = req.query.replace("a%20b%40example.com", "a b@example.com")
     findings = diagnose(query=raw, secret=SECRET)
     assert findings[0]["severity"] == "error"
-    assert {f["code"] for f in findings} & {"signed-raw-sent-encoded", "client-reencoded", "signed-encoded-sent-raw"}
+    assert {f["code"] for f in findings} & {"signed-decoded-payload", "client-reencoded"}
     assert set(findings[0]) == {"code", "severity", "message", "fix", "confirmed"}
 
 
@@ -114,6 +114,9 @@ def test_check_agrees_with_the_cli_on_a_corpus():
         assert a == b, line
     direct = [check([tuple(e) for e in json.loads(line)["expect"]], json.loads(line)["query"]) for line in lines]
     assert direct == in_process
+    batch = binance_sign.check_batch(lines + ["not json"])
+    assert [v.to_dict() for v in batch[:-1]] == from_cli
+    assert [f["code"] for f in batch[-1].findings] == ["bad-input"] and not batch[-1].ok
     assert 0 < sum(v["ok"] for v in in_process) < len(in_process), "the corpus has passes and failures"
 
 
