@@ -41,10 +41,25 @@
 //!
 //! # Features
 //!
-//! The default build is HMAC-SHA256 and Ed25519 (`ed25519`). Opt in to `rsa` for RSA keys and
-//! `http` for `http::Request` conversion (the `http` crate is re-exported as
-//! `binance_sign::http`). The `binance-sign` command is the separate `binance-sign-cli`
-//! package.
+//! HMAC-SHA256 is always there; everything else is a feature.
+//!
+//! | feature | default | what it adds | pick it when |
+//! |---|---|---|---|
+//! | `ed25519` | yes | Ed25519 keys from PKCS#8 PEM, encrypted too ([`Signer::ed25519_pem`]) | your API key is Ed25519, or you use the WebSocket `session.logon` |
+//! | `rust_decimal` | yes | `rust_decimal::Decimal` as a [`ParamValue`] | your bot keeps prices as `Decimal` |
+//! | `rsa` | no | RSA keys, RSASSA-PKCS1-v1_5 SHA-256 (`Signer::rsa_pem`) | your API key is RSA |
+//! | `http` | no | `SignedRequest::to_http`, `Signer::sign_http`, `Governor::observe_http`; re-exports `http` | you build `http::Request`s yourself |
+//! | `reqwest-middleware` | no | `client::SigningMiddleware` (sign, keep the clock, -1021 retry, 429/418 holds) | your bot uses reqwest |
+//! | `tower` | no | `client::SigningLayer` / `SigningService`, the same for hyper and tower | your bot uses hyper or tower |
+//! | `redis` | no | `limits::FleetGovernor`: limits shared by processes through Redis | several processes share one account or IP |
+//! | `arbitrary` | no | `Arbitrary` for [`Params`] and the tricky values of `fuzzing` | you fuzz with cargo-fuzz |
+//! | `proptest` | no | `proptest` strategies in `fuzzing` | you write property tests |
+//!
+//! The `client` module is there only with `reqwest-middleware` or `tower` (a build without
+//! them says "could not find `client`"), `limits::FleetGovernor` only with `redis`. The
+//! `binance-sign` command is the separate `binance-sign-cli` package; Python is the
+//! `binance-sign` package in `python/`. The guides in `docs/` (linked from the README) go
+//! deeper, with every example tested.
 //!
 //! # Time
 //!
@@ -118,3 +133,24 @@ pub use window::{MAX_AHEAD, WindowVerdict, check_window};
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The guides' examples (`docs/*.md`), run as doctests so none goes stale.
+#[cfg(doctest)]
+mod guides {
+    #[doc = include_str!("../docs/signing.md")]
+    pub struct Signing;
+    #[doc = include_str!("../docs/cli.md")]
+    pub struct Cli;
+    #[doc = include_str!("../docs/doctor.md")]
+    pub struct Doctor;
+    #[doc = include_str!("../docs/clock.md")]
+    pub struct Clock;
+    #[doc = include_str!("../docs/rate-limits.md")]
+    pub struct RateLimits;
+    #[doc = include_str!("../docs/clients.md")]
+    pub struct Clients;
+    #[doc = include_str!("../docs/oracle.md")]
+    pub struct Oracle;
+    #[doc = include_str!("../docs/performance.md")]
+    pub struct Performance;
+}

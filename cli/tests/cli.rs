@@ -582,3 +582,82 @@ fn check_one_request_and_json_lines() {
         }
     }
 }
+
+#[test]
+fn each_subcommand_shows_only_its_own_options() {
+    let cases: [(&str, &[&str], &[&str]); 5] = [
+        (
+            "sign",
+            &[
+                "--secret-env",
+                "--key-file",
+                "--product",
+                "--timestamp",
+                "--split-at",
+            ],
+            &["--api-key-env", "--expect", "--server-time"],
+        ),
+        (
+            "verify",
+            &["--secret-env", "--key-file", "--request", "--product"],
+            &["--api-key-env", "--timestamp", "--expect"],
+        ),
+        (
+            "diagnose",
+            &["--secret-env", "--api-key-env", "--server-time", "--ws"],
+            &["--timestamp", "--expect", "--split-at"],
+        ),
+        (
+            "check",
+            &["--secret-env", "--key-file", "--expect", "--jsonl"],
+            &["--api-key-env", "--product", "--timestamp"],
+        ),
+        (
+            "ws",
+            &["--secret-env", "--api-key-env", "--product", "--timestamp"],
+            &["--expect", "--split-at", "--server-time"],
+        ),
+    ];
+    for (command, shown, hidden) in cases {
+        let help = run(&[command, "--help"], &[]).stdout;
+        for flag in shown {
+            assert!(
+                help.contains(flag),
+                "{command} --help lacks {flag}:\n{help}"
+            );
+        }
+        for flag in hidden {
+            assert!(
+                !help.contains(flag),
+                "{command} --help shows {flag}:\n{help}"
+            );
+        }
+    }
+}
+
+#[test]
+fn refusals_name_the_flag_that_fixes_them() {
+    let env = [("BINANCE_API_SECRET", SECRET), ("BINANCE_API_KEY", KEY)];
+    for (args, flag) in [
+        (&["sign", "timestamp=1"][..], "--timestamp"),
+        (&["sign", "recvWindow=5000"][..], "--recv-window"),
+        (&["sign", "--split-at", "3", "a=1"][..], "--split-at"),
+        (&["sign", "--timestamp", "12", "a=1"][..], "--timestamp"),
+        (&["ws", "order.test", "apiKey=x"][..], "--api-key-env"),
+        (
+            &["check", "--expect", "noequals", "--query", "a=1"][..],
+            "--expect",
+        ),
+        (&["verify"][..], "--query"),
+    ] {
+        let r = run(args, &env);
+        assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains(flag), "{args:?}: {}", r.stderr);
+    }
+    let r = run(&["sign", "a=1"], &[]);
+    assert!(
+        r.stderr.contains("--secret-env") && r.stderr.contains("--key-file"),
+        "{}",
+        r.stderr
+    );
+}

@@ -2,6 +2,28 @@
 //! ([`SigningMiddleware`], feature `reqwest-middleware`) and a `tower` layer ([`SigningLayer`],
 //! feature `tower`), sharing one set of [`Settings`].
 //!
+//! ```no_run
+//! # #[cfg(feature = "reqwest-middleware")]
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use binance_sign::client::{Settings, SigningMiddleware, Weight};
+//! use binance_sign::{Governor, RateLimit, ServerClock, Signer};
+//! let settings = Settings::new(Signer::hmac("api-key", "secret")?, ServerClock::new())
+//!     .governor(Arc::new(Governor::new(RateLimit::spot_defaults())))
+//!     .sign_paths(["/api/v3/order"]);
+//! let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+//!     .with(SigningMiddleware::new(settings))
+//!     .build();
+//! let response = client
+//!     .post("https://testnet.binance.vision/api/v3/order/test")
+//!     .form(&[("symbol", "BTCUSDT"), ("side", "BUY"), ("type", "MARKET"), ("quantity", "0.001")])
+//!     .with_extension(Weight::order(1))
+//!     .send()
+//!     .await?;
+//! # let _ = response;
+//! # Ok(()) }
+//! ```
+//!
 //! Both do what every wrapper otherwise writes by hand, around each request they are told to
 //! sign (marked with the [`Sign`] extension, or under a configured path):
 //!

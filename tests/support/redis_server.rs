@@ -41,9 +41,7 @@ impl Redis {
             ])
             .stdout(Stdio::null())
             .spawn()
-            .expect(
-                "redis-server must be installed (apt-get install redis-server; .ci/run does it)",
-            );
+            .unwrap_or_else(|e| missing(&e));
         self.child = Some(child);
         for _ in 0..200 {
             if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
@@ -84,4 +82,16 @@ impl Drop for Redis {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The one message for a machine without `redis-server`: printed once, then each fleet test
+/// fails pointing to it.
+fn missing(error: &std::io::Error) -> ! {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        eprintln!(
+            "\n*** The fleet governor tests need a real redis-server, and starting one failed: {error}.\n*** Install it with `sudo apt-get install redis-server` (what `bash .ci/run` does), then run the tests again.\n"
+        );
+    });
+    panic!("redis-server is not installed: `sudo apt-get install redis-server` (see above)");
 }
