@@ -81,6 +81,7 @@ fn micros(d: Duration) -> u64 {
 }
 
 fn server_time(ms: u64) -> PyResult<ServerTime> {
+    // Out of Binance's range: the sample is refused as a clock error.
     ServerTime::from_millis(ms).map_err(sign_error)
 }
 

@@ -8,9 +8,9 @@ use binance_sign::diagnose::{Api, Diagnosis, Input, Pasted};
 use binance_sign::{Product, ServerTime, Signer as RustSigner};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
-use crate::errors::{DoctorError, KeyMaterialError, ParamsError, sign_error};
+use crate::errors::{DoctorError, KeyMaterialError, ParamsError, secret_text, sign_error};
 use crate::signer::Signer;
 
 /// Inputs at least this long are read with the GIL released, so other Python threads run.
@@ -63,18 +63,22 @@ pub(crate) fn diagnose<'py>(
     body: Option<&str>,
     request: Option<&str>,
     websocket: Option<&str>,
-    secret: Option<&str>,
-    pem: Option<&str>,
-    passphrase: Option<&str>,
+    secret: Option<&Bound<'py, PyString>>,
+    pem: Option<&Bound<'py, PyString>>,
+    passphrase: Option<&Bound<'py, PyString>>,
     server_time: Option<u64>,
     error_code: Option<i64>,
     product: Option<&str>,
     api_key: Option<&str>,
 ) -> PyResult<Bound<'py, PyList>> {
     let signer = match (secret, pem) {
-        (Some(secret), None) => RustSigner::hmac_without_api_key(secret),
+        (Some(secret), None) => RustSigner::hmac_without_api_key(&*secret_text(secret, "secret")?),
         (None, Some(pem)) => {
-            RustSigner::from_pem_without_api_key(pem, passphrase.map(str::as_bytes))
+            let passphrase = passphrase.map(|p| secret_text(p, "passphrase")).transpose()?;
+            RustSigner::from_pem_without_api_key(
+                &secret_text(pem, "PEM key")?,
+                passphrase.as_deref().map(str::as_bytes),
+            )
         }
         _ => {
             return Err(KeyMaterialError::new_err(
@@ -154,6 +158,9 @@ fn expectation(item: &Bound<'_, PyAny>) -> PyResult<(PyBackedStr, PyBackedStr, K
             "an expectation is (key, value) or (key, value, kind) with kind text, decimal or json",
         )
     };
+    if !(item.is_instance_of::<PyTuple>() || item.is_instance_of::<PyList>()) {
+        return Err(bad());
+    }
     let len = item.len().map_err(|_| bad())?;
     let key: PyBackedStr = item
         .get_item(0)

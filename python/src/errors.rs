@@ -1,7 +1,7 @@
 //! The exception hierarchy: one base class, `binance_sign.Error`, and one subclass per layer.
 //! Messages are the Rust errors' own (they name the parameter and the rule, never a secret).
 
-use binance_sign::limits::LimitsError;
+use binance_sign::limits::LimitsError as RustLimitsError;
 use binance_sign::{Error as SignError, SyncError};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -51,7 +51,7 @@ create_exception!(
 );
 create_exception!(
     binance_sign,
-    LimitsError_,
+    LimitsError,
     Error,
     "Rate-limit data (exchangeInfo, headers) could not be read."
 );
@@ -91,8 +91,14 @@ pub(crate) fn sign_error(e: SignError) -> PyErr {
         | E::SignatureNotLast(_)
         | E::SignatureFormat(_)
         | E::SignatureMismatch => VerifyError::new_err(message),
+        E::ServerTimeOutOfRange { .. } => {
+            let err = ClockError::new_err(message);
+            Python::attach(|py| {
+                let _ = err.value(py).setattr("kind", "server-time-out-of-range");
+            });
+            err
+        }
         E::TimestampOutOfRange { .. }
-        | E::ServerTimeOutOfRange { .. }
         | E::MalformedTimestamp { .. }
         | E::RecvWindowInvalid { .. }
         | E::ProductRule { .. } => TimeError::new_err(message),
@@ -128,8 +134,8 @@ pub(crate) fn sync_error(py: Python<'_>, e: &SyncError) -> PyErr {
     err
 }
 
-pub(crate) fn limits_error(e: &LimitsError) -> PyErr {
-    LimitsError_::new_err(e.to_string())
+pub(crate) fn limits_error(e: &RustLimitsError) -> PyErr {
+    LimitsError::new_err(e.to_string())
 }
 
 /// Registers the exception classes.
@@ -142,7 +148,38 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("VerifyError", py.get_type::<VerifyError>())?;
     m.add("TimeError", py.get_type::<TimeError>())?;
     m.add("ClockError", py.get_type::<ClockError>())?;
-    m.add("LimitsError", py.get_type::<LimitsError_>())?;
+    m.add("LimitsError", py.get_type::<LimitsError>())?;
     m.add("DoctorError", py.get_type::<DoctorError>())?;
     Ok(())
+}
+
+/// A secret, PEM or passphrase argument as text, refused without echoing it (a lone surrogate,
+/// as `os.environ` gives for undecodable bytes, would otherwise put the whole value in a
+/// `UnicodeEncodeError`).
+pub(crate) fn secret_text<'a>(
+    value: &'a Bound<'_, pyo3::types::PyString>,
+    what: &str,
+) -> PyResult<std::borrow::Cow<'a, str>> {
+    value.to_cow().map_err(|_| {
+        KeyMaterialError::new_err(format!(
+            "the {what} is not valid text (it holds a lone surrogate, as undecodable bytes from the environment do)"
+        ))
+    })
+}
+
+/// A non-negative integer argument, or a typed error naming it (never `OverflowError`).
+pub(crate) fn whole(value: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
+    if value.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(ParamsError::new_err(format!(
+            "{what}: a bool is not a number"
+        )));
+    }
+    value.extract::<u64>().map_err(|_| {
+        ParamsError::new_err(format!(
+            "{what}: expected a whole number from 0 to 18446744073709551615, got {}",
+            value
+                .repr()
+                .map_or_else(|_| "?".to_owned(), |r| crate::values::short(&r.to_string()))
+        ))
+    })
 }

@@ -112,16 +112,21 @@ impl Governor {
         &self,
         py: Python<'_>,
         clock: &ServerClock,
-        weight: u32,
+        weight: &Bound<'_, PyAny>,
         is_order: bool,
     ) -> PyResult<Decision> {
+        let weight = u32::try_from(crate::errors::whole(weight, "weight")?)
+            .map_err(|_| crate::errors::ParamsError::new_err("weight: over 4294967295"))?;
         let now = clock.inner.now().map_err(|e| sync_error(py, &e))?;
         Ok(self.inner.acquire(now, weight, is_order).into())
     }
 
     /// Learns from a response: its status and headers (a dict, or `requests`' and `httpx`'
     /// headers: anything with `items()`). `sent_ms` is the server time when the request was
-    /// sent (the clock's `now_ms()` then); received is now, on `clock`.
+    /// sent (the clock's `now_ms()` then); received is now, on `clock`, which must have an
+    /// estimate (`ClockError` otherwise: probe the server time first). Returns `None`, or the
+    /// text of a header it could not read (a malformed `Retry-After` still holds, for the
+    /// default time): everything readable has been applied either way.
     #[pyo3(signature = (clock, status, headers, sent_ms=None))]
     fn observe(
         &self,
@@ -130,7 +135,7 @@ impl Governor {
         status: u16,
         headers: &Bound<'_, PyAny>,
         sent_ms: Option<u64>,
-    ) -> PyResult<()> {
+    ) -> PyResult<Option<String>> {
         let received = clock.inner.now().map_err(|e| sync_error(py, &e))?;
         let sent = match sent_ms {
             Some(ms) => ServerTime::from_millis(ms).map_err(sign_error)?,
@@ -141,14 +146,16 @@ impl Governor {
             let (name, value): (PyBackedStr, PyBackedStr) = item?.extract()?;
             pairs.push((name, value));
         }
-        self.inner
+        Ok(self
+            .inner
             .observe(
                 sent,
                 received,
                 status,
                 pairs.iter().map(|(n, v)| (&**n, &**v)),
             )
-            .map_err(|e| limits_error(&e))
+            .err()
+            .map(|e| e.to_string()))
     }
 
     /// Learns a ban's end from a `-1003` body; returns whether it named one.

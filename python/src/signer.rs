@@ -3,9 +3,9 @@
 use binance_sign::ws::WsParams;
 use binance_sign::{KeyKind, Params, SignedRequest as RustSigned, Signer as RustSigner};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
+use pyo3::types::{PyBool, PyInt, PyString};
 
-use crate::errors::{ParamsError, sign_error};
+use crate::errors::{ParamsError, secret_text, sign_error};
 use crate::values::{read_params, recv_window, timestamp};
 
 /// Signs Binance requests with one API key and its key material (HMAC-SHA256, Ed25519 or
@@ -78,7 +78,7 @@ impl Signer {
         &self,
         py: Python<'_>,
         params: &Bound<'_, PyAny>,
-        ts: u64,
+        ts: &Bound<'_, PyAny>,
         rw: Option<&Bound<'_, PyAny>>,
         body: bool,
     ) -> PyResult<SignedRequest> {
@@ -101,8 +101,9 @@ impl Signer {
     /// An HMAC-SHA256 signer. The secret is refused (without being shown) when it is empty,
     /// has surrounding whitespace, a line break, quotes, or equals the API key.
     #[staticmethod]
-    fn hmac(api_key: &str, secret: &str) -> PyResult<Self> {
-        RustSigner::hmac(api_key, secret)
+    fn hmac(api_key: &str, secret: &Bound<'_, PyString>) -> PyResult<Self> {
+        let secret = secret_text(secret, "secret")?;
+        RustSigner::hmac(api_key, &*secret)
             .map(|inner| Self { inner })
             .map_err(sign_error)
     }
@@ -111,8 +112,16 @@ impl Signer {
     /// encrypted when `passphrase` is given.
     #[staticmethod]
     #[pyo3(signature = (api_key, pem, passphrase=None))]
-    fn from_pem(api_key: &str, pem: &str, passphrase: Option<&str>) -> PyResult<Self> {
-        RustSigner::from_pem(api_key, pem, passphrase.map(str::as_bytes))
+    fn from_pem(
+        api_key: &str,
+        pem: &Bound<'_, PyString>,
+        passphrase: Option<&Bound<'_, PyString>>,
+    ) -> PyResult<Self> {
+        let pem = secret_text(pem, "PEM key")?;
+        let passphrase = passphrase
+            .map(|p| secret_text(p, "passphrase"))
+            .transpose()?;
+        RustSigner::from_pem(api_key, &pem, passphrase.as_deref().map(str::as_bytes))
             .map(|inner| Self { inner })
             .map_err(sign_error)
     }
@@ -140,7 +149,7 @@ impl Signer {
         &self,
         py: Python<'_>,
         params: &Bound<'_, PyAny>,
-        timestamp: u64,
+        timestamp: &Bound<'_, PyAny>,
         recv_window: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<SignedRequest> {
         self.sign_with(py, params, timestamp, recv_window, false)
@@ -152,7 +161,7 @@ impl Signer {
         &self,
         py: Python<'_>,
         params: &Bound<'_, PyAny>,
-        timestamp: u64,
+        timestamp: &Bound<'_, PyAny>,
         recv_window: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<SignedRequest> {
         self.sign_with(py, params, timestamp, recv_window, true)
@@ -165,7 +174,7 @@ impl Signer {
         py: Python<'_>,
         query_params: &Bound<'_, PyAny>,
         body_params: &Bound<'_, PyAny>,
-        timestamp: u64,
+        timestamp: &Bound<'_, PyAny>,
         recv_window: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<SignedRequest> {
         let (mut query, mut body) = (Params::new(), Params::new());
@@ -176,6 +185,14 @@ impl Signer {
             recv_window_of(recv_window)?,
         );
         let signed = self.run(py, |s| s.sign_split(&query, &body, ts, rw))?;
+        Ok(SignedRequest { inner: signed })
+    }
+
+    /// Signs a query and body another encoder produced, after checking they are well-formed
+    /// and safe to send as they are (they must hold `timestamp`); raises `WireError`.
+    #[pyo3(signature = (query, body=""))]
+    fn sign_encoded(&self, py: Python<'_>, query: &str, body: &str) -> PyResult<SignedRequest> {
+        let signed = self.run(py, |s| s.sign_encoded(query, body))?;
         Ok(SignedRequest { inner: signed })
     }
 
@@ -191,14 +208,13 @@ impl Signer {
     fn sign_ws(
         &self,
         py: Python<'_>,
-        params: &Bound<'_, PyDict>,
-        timestamp: u64,
+        params: &Bound<'_, PyAny>,
+        timestamp: &Bound<'_, PyAny>,
         recv_window: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Py<PyAny>> {
         let mut ws = WsParams::new();
-        for (key, value) in params.iter() {
-            let key: String = key.extract()?;
-            ws.insert(&key, json_value(&key, &value)?)
+        for (key, value) in crate::values::items(params)? {
+            ws.insert(&*key, json_value(&key, &value)?)
                 .map_err(sign_error)?;
         }
         let (ts, rw) = (
@@ -218,7 +234,9 @@ fn recv_window_of(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<binance_s
     recv_window(value)
 }
 
-/// A WebSocket parameter value as JSON.
+/// A WebSocket parameter value as JSON: text, an int, a bool, or a `Decimal` (as plain
+/// decimal text). Floats are refused: the signed payload holds the number's text, and Python's
+/// `json` would write another (`1e-07` for `1e-7`).
 fn json_value(key: &str, value: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
     if let Ok(text) = value.cast::<PyString>() {
         return Ok(serde_json::Value::String(text.to_cow()?.into_owned()));
@@ -227,19 +245,30 @@ fn json_value(key: &str, value: &Bound<'_, PyAny>) -> PyResult<serde_json::Value
         return Ok(serde_json::Value::Bool(value.extract()?));
     }
     if value.is_instance_of::<PyInt>() {
-        return Ok(serde_json::Value::Number(value.extract::<i64>()?.into()));
+        let n: i64 = value.extract().map_err(|_| {
+            ParamsError::new_err(format!(
+                "parameter `{key}`: an int beyond 64 bits; pass it as text"
+            ))
+        })?;
+        return Ok(serde_json::Value::Number(n.into()));
     }
-    if let Ok(f) = value.cast::<PyFloat>() {
-        return serde_json::Number::from_f64(f.value())
-            .map(serde_json::Value::Number)
-            .ok_or_else(|| {
-                ParamsError::new_err(format!("parameter `{key}`: not a finite number"))
-            });
+    let decimal = value.py().import("decimal")?.getattr("Decimal")?;
+    if value.is_instance(&decimal)? {
+        if !value.call_method0("is_finite")?.extract::<bool>()? {
+            return Err(ParamsError::new_err(format!(
+                "parameter `{key}`: not a finite number"
+            )));
+        }
+        let text = decimal.call_method1("__format__", (value, "f"))?;
+        return Ok(serde_json::Value::String(text.extract()?));
     }
-    // Decimal and anything else: its text (WebSocket values are sent as written).
-    Ok(serde_json::Value::String(
-        value.str()?.to_cow()?.into_owned(),
-    ))
+    let what = value
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+    Err(ParamsError::new_err(format!(
+        "parameter `{key}`: a {what} is not a WebSocket parameter value here; use str, int, bool or decimal.Decimal (a float would be sent as other text than signed)"
+    )))
 }
 
 /// A JSON value as Python objects (through the `json` module: exact and simple).

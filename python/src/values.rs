@@ -6,7 +6,7 @@ use binance_sign::{Params, RecvWindow, Timestamp};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString, PyType};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 
 use crate::errors::{ParamsError, sign_error};
 
@@ -21,6 +21,7 @@ pub(crate) struct JsonList {
 impl JsonList {
     #[new]
     fn new(items: &Bound<'_, PyAny>) -> PyResult<Self> {
+        refuse_text("json_list", items)?;
         let mut values = Vec::new();
         for item in items.try_iter()? {
             let item = item?;
@@ -31,7 +32,15 @@ impl JsonList {
             } else if let Ok(text) = item.cast::<PyString>() {
                 serde_json::Value::String(text.to_cow()?.into_owned())
             } else if item.is_instance_of::<PyInt>() {
-                serde_json::Value::Number(item.extract::<i64>()?.into())
+                serde_json::Value::Number(
+                    item.extract::<i64>()
+                        .map_err(|_| {
+                            ParamsError::new_err(
+                                "json_list: an int beyond 64 bits; pass it as text",
+                            )
+                        })?
+                        .into(),
+                )
             } else {
                 return Err(ParamsError::new_err(format!(
                     "json_list: items are str or int, not {}",
@@ -70,6 +79,7 @@ pub(crate) struct Repeated {
 impl Repeated {
     #[new]
     fn new(items: &Bound<'_, PyAny>) -> PyResult<Self> {
+        refuse_text("repeated", items)?;
         let items = items
             .try_iter()?
             .map(|item| item.map(Bound::unbind))
@@ -84,6 +94,26 @@ impl Repeated {
             .map(|i| i.bind(py).repr().map(|r| r.to_string()))
             .collect::<PyResult<Vec<_>>>()?;
         Ok(format!("repeated([{}])", items.join(", ")))
+    }
+}
+
+/// A `str` or `bytes` where a list is wanted is refused (iterating it would split it into
+/// characters).
+fn refuse_text(what: &str, items: &Bound<'_, PyAny>) -> PyResult<()> {
+    if items.is_instance_of::<PyString>() || items.is_instance_of::<PyBytes>() {
+        return Err(ParamsError::new_err(format!(
+            "{what}: give a list of items, not one {}",
+            type_name(items)
+        )));
+    }
+    Ok(())
+}
+
+/// At most 60 characters of `text`, for messages.
+pub(crate) fn short(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text.to_owned(),
     }
 }
 
@@ -109,9 +139,13 @@ fn push_scalar(params: &mut Params, key: &str, value: &Bound<'_, PyAny>) -> PyRe
             "parameter `{key}`: a bool is refused (Binance's flags are text such as \"true\" or \"TRUE\", per endpoint); pass the text the endpoint documents"
         )));
     } else if value.is_instance_of::<PyInt>() {
-        match value.extract::<i64>() {
+        match value.extract::<i128>() {
             Ok(n) => params.push(key, n),
-            Err(_) => params.push(key, value.str()?.to_cow()?),
+            Err(_) => {
+                return Err(ParamsError::new_err(format!(
+                    "parameter `{key}`: an int of more than 38 digits is no number Binance reads"
+                )));
+            }
         }
     } else if let Ok(f) = value.cast::<PyFloat>() {
         params.push(key, f.value())
@@ -122,9 +156,7 @@ fn push_scalar(params: &mut Params, key: &str, value: &Bound<'_, PyAny>) -> PyRe
                 value.str()?
             )));
         }
-        // `format(d, "f")`: plain decimal, never `1E-7`.
-        let text = value.call_method1("__format__", ("f",))?;
-        params.push(key, text.cast::<PyString>()?.to_cow()?)
+        params.push(key, plain_decimal(value)?)
     } else if let Ok(text) = value.cast::<PyString>() {
         params.push(key, text.to_cow()?)
     } else {
@@ -134,6 +166,13 @@ fn push_scalar(params: &mut Params, key: &str, value: &Bound<'_, PyAny>) -> PyRe
         )));
     };
     result.map_err(sign_error)
+}
+
+/// A `decimal.Decimal` as plain decimal text (`format(d, "f")`: never `1E-7`).
+fn plain_decimal(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let decimal = decimal_type(value.py())?;
+    let text = decimal.call_method1("__format__", (value, "f"))?;
+    Ok(text.cast::<PyString>()?.to_cow()?.into_owned())
 }
 
 /// Appends one `(key, value)`.
@@ -162,35 +201,70 @@ fn push_value(params: &mut Params, key: &str, value: &Bound<'_, PyAny>) -> PyRes
     push_scalar(params, key, value)
 }
 
-/// Reads a dict or an iterable of `(key, value)` pairs into `params` (cleared first).
+/// The `(key, value)` items of a parameter source: a dict or any other mapping (its
+/// `items()`, taken as a list first, so a value that changes the mapping cannot break the
+/// iteration), or an iterable of `(key, value)` tuples or two-item lists.
+pub(crate) fn items<'py>(
+    source: &Bound<'py, PyAny>,
+) -> PyResult<Vec<(PyBackedStr, Bound<'py, PyAny>)>> {
+    let bad_key = |key: &Bound<'_, PyAny>| {
+        ParamsError::new_err(format!("parameter keys are str, not {}", type_name(key)))
+    };
+    let pairs: Bound<'py, PyAny> = if let Ok(dict) = source.cast::<PyDict>() {
+        dict.items().into_any()
+    } else if source.is_instance(mapping_type(source.py())?)? {
+        PyList::new(
+            source.py(),
+            source
+                .call_method0("items")?
+                .try_iter()?
+                .collect::<PyResult<Vec<_>>>()?,
+        )?
+        .into_any()
+    } else if source.is_instance_of::<PyString>() || source.is_instance_of::<PyBytes>() {
+        return Err(ParamsError::new_err(
+            "parameters are a dict or a list of (key, value) pairs, not text",
+        ));
+    } else {
+        source.clone()
+    };
+    let mut out = Vec::new();
+    for pair in pairs.try_iter()? {
+        let pair = pair?;
+        let two = (pair.is_instance_of::<PyTuple>() || pair.is_instance_of::<PyList>())
+            && pair.len()? == 2;
+        if !two {
+            return Err(ParamsError::new_err(format!(
+                "parameters are a dict or a list of (key, value) pairs, not {}",
+                type_name(&pair)
+            )));
+        }
+        let key = pair.get_item(0)?;
+        let key: PyBackedStr = key.extract().map_err(|_| bad_key(&key))?;
+        out.push((key, pair.get_item(1)?));
+    }
+    Ok(out)
+}
+
+/// `collections.abc.Mapping`, imported once.
+fn mapping_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    static MAPPING: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    MAPPING.import(py, "collections.abc", "Mapping")
+}
+
+/// Reads a dict (or mapping) or an iterable of `(key, value)` pairs into `params` (cleared
+/// first).
 pub(crate) fn read_params(params: &mut Params, source: &Bound<'_, PyAny>) -> PyResult<()> {
     params.clear();
-    if let Ok(dict) = source.cast::<PyDict>() {
-        for (key, value) in dict.iter() {
-            let key: PyBackedStr = key.extract().map_err(|_| {
-                ParamsError::new_err(format!("parameter keys are str, not {}", type_name(&key)))
-            })?;
-            push_value(params, &key, &value)?;
-        }
-        return Ok(());
-    }
-    let bad = || {
-        ParamsError::new_err("parameters are a dict or a list of (key, value) pairs with str keys")
-    };
-    for pair in source.try_iter()? {
-        let pair = pair?;
-        // A tuple, or any other sequence of two (a list from JSON).
-        if pair.len().map_err(|_| bad())? != 2 {
-            return Err(bad());
-        }
-        let key: PyBackedStr = pair.get_item(0)?.extract().map_err(|_| bad())?;
-        push_value(params, &key, &pair.get_item(1)?)?;
+    for (key, value) in items(source)? {
+        push_value(params, &key, &value)?;
     }
     Ok(())
 }
 
 /// A timestamp: an int of milliseconds (13 digits) or, on spot, microseconds (16 digits).
-pub(crate) fn timestamp(value: u64) -> PyResult<Timestamp> {
+pub(crate) fn timestamp(value: &Bound<'_, PyAny>) -> PyResult<Timestamp> {
+    let value = crate::errors::whole(value, "timestamp")?;
     if value >= 1_000_000_000_000_000 {
         Timestamp::from_micros(value)
     } else {
@@ -209,13 +283,14 @@ pub(crate) fn recv_window(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<R
         return Err(ParamsError::new_err("recv_window: a bool is not a window"));
     }
     if value.is_instance_of::<PyInt>() {
-        return RecvWindow::from_millis(value.extract()?)
+        return RecvWindow::from_millis(crate::errors::whole(value, "recv_window")?)
             .map(Some)
             .map_err(sign_error);
     }
-    let text = value.str()?;
-    text.to_cow()?
-        .parse::<RecvWindow>()
-        .map(Some)
-        .map_err(sign_error)
+    let text = if value.is_instance(decimal_type(value.py())?)? {
+        plain_decimal(value)?
+    } else {
+        value.str()?.to_cow()?.into_owned()
+    };
+    text.parse::<RecvWindow>().map(Some).map_err(sign_error)
 }

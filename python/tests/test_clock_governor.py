@@ -60,7 +60,7 @@ def test_governor_takes_time_only_from_the_clock():
     heavy = governor.acquire(clock, 7000, False)
     assert heavy.kind == "too-heavy" and not heavy.send and heavy.limit
     # A 429 with Retry-After holds every request after it.
-    governor.observe(clock, 429, {"Retry-After": "30", "X-MBX-USED-WEIGHT-1M": "6000"})
+    assert governor.observe(clock, 429, {"Retry-After": "30", "X-MBX-USED-WEIGHT-1M": "6000"}) is None
     wait = governor.acquire(clock, 1, False)
     assert wait.kind == "wait" and 25 < wait.wait <= 31
     # A ban named in a -1003 body.
@@ -84,5 +84,13 @@ def test_governor_reads_exchange_info_and_headers_objects():
 
     governor.observe(clock, 200, Headers())
     assert governor.acquire(clock, 1, True).kind == "wait"
-    with pytest.raises(binance_sign.LimitsError):
+    with pytest.raises(binance_sign.LimitsError) as e:
         Governor("{not json")
+    assert type(e.value).__name__ == "LimitsError"
+    # An unreadable Retry-After still holds (for the default) and is reported, not raised.
+    held = Governor()
+    problem = held.observe(clock, 429, {"Retry-After": "soon"})
+    assert problem and "Retry-After" in problem
+    assert held.acquire(clock, 1, False).kind == "wait"
+    with pytest.raises(binance_sign.ParamsError):
+        held.acquire(clock, -1, False)

@@ -74,7 +74,7 @@ def test_reserved_and_duplicate_keys(spot):
         spot.sign_query({"timestamp": 1}, TS)
     with pytest.raises(ParamsError, match="twice"):
         spot.sign_query([("symbol", "A"), ("symbol", "B")], TS)
-    with pytest.raises(ParamsError, match="str keys"):
+    with pytest.raises(ParamsError, match="pairs"):
         spot.sign_query([("symbol",)], TS)
 
 
@@ -109,3 +109,34 @@ def test_microsecond_timestamps(spot):
     assert "timestamp=1700000000000123&" in spot.sign_query({"a": 1}, 1700000000000123).query
     with pytest.raises(binance_sign.TimeError):
         spot.sign_query({"a": 1}, 12)
+
+
+def test_what_is_not_a_parameter_list_is_refused(spot):
+    from types import MappingProxyType
+
+    assert query(spot, MappingProxyType({"symbol": "BTCUSDT"})) == "symbol=BTCUSDT"
+    for bad in (["ab", "cd"], "ab", [("a", 1, 2)], [{"a": 1}]):
+        with pytest.raises(ParamsError):
+            spot.sign_query(bad, TS)
+    for wrapper in (json_list, repeated):
+        with pytest.raises(ParamsError, match="not one str"):
+            wrapper("BTC")
+
+
+def test_numbers_out_of_range_are_typed_errors(spot):
+    with pytest.raises(ParamsError, match="38 digits"):
+        spot.sign_query({"orderId": 10**40}, TS)
+    for bad in (-1, 2**70, True):
+        with pytest.raises(binance_sign.Error):
+            spot.sign_query({"a": 1}, bad)
+        with pytest.raises(binance_sign.Error):
+            spot.sign_query({"a": 1}, TS, bad if bad is not True else True)
+    assert "recvWindow=5000&" in spot.sign_query({"a": 1}, TS, Decimal("5E+3")).query
+
+
+def test_websocket_values(spot):
+    signed = spot.sign_ws({"symbol": "BTCUSDT", "quantity": Decimal("1E-7"), "limit": 5, "flag": True}, TS)
+    assert signed["quantity"] == "0.0000001" and signed["limit"] == 5 and signed["flag"] is True
+    for bad in (0.1, None, [1], {"a": 1}):
+        with pytest.raises(ParamsError):
+            spot.sign_ws({"x": bad}, TS)
