@@ -112,16 +112,23 @@ impl Key {
             };
             let passphrase = passphrase.as_ref().map(|p| p.as_bytes());
             match &api_key {
-                Some(key) => Signer::from_pem(key.as_str(), &pem, passphrase)?,
-                None => Signer::from_pem_without_api_key(&pem, passphrase)?,
+                Some(key) => Signer::from_pem(key.as_str(), &pem, passphrase),
+                None => Signer::from_pem_without_api_key(&pem, passphrase),
             }
+            .map_err(|e| Fail(format!("--key-file {}: {e}", path.display())))?
         } else {
             let Some(secret) = secret_var(&self.secret_env) else {
                 return Ok(None);
             };
+            let named = |e| {
+                Fail(format!(
+                    "{} (--secret-env): {e}",
+                    env_name(&self.secret_env, DEFAULT_SECRET_ENV, "--secret-env")
+                ))
+            };
             match &api_key {
-                Some(key) => Signer::hmac(key.as_str(), secret.as_str())?,
-                None => Signer::hmac_without_api_key(secret.as_str())?,
+                Some(key) => Signer::hmac(key.as_str(), secret.as_str()).map_err(named)?,
+                None => Signer::hmac_without_api_key(secret.as_str()).map_err(named)?,
             }
         };
         Ok(Some(match product {

@@ -36,7 +36,7 @@ struct Cli {
 #[derive(Args, Debug)]
 struct Request {
     /// The query string as sent: alone, with a leading `?`, or as a full URL (surrounding
-    /// whitespace and line breaks are trimmed); with --ws, the WebSocket params JSON.
+    /// whitespace and line breaks are trimmed).
     #[arg(long, default_value = "")]
     query: String,
     /// The form body as sent.
@@ -67,7 +67,7 @@ enum Command {
 #[derive(Args, Debug)]
 struct SignArgs {
     /// Timestamp in milliseconds (default: the system clock).
-    #[arg(long, conflicts_with = "timestamp_us")]
+    #[arg(long, conflicts_with = "timestamp_us", value_name = "MS")]
     timestamp: Option<u64>,
     /// Timestamp in microseconds (spot only).
     #[arg(long, value_name = "US")]
@@ -113,7 +113,7 @@ struct DiagnoseArgs {
     /// The error code Binance answered, e.g. -1022.
     #[arg(long, allow_hyphen_values = true, value_name = "N")]
     error_code: Option<i64>,
-    /// The request went to the WebSocket API (--query holds the params JSON).
+    /// The request went to the WebSocket API: --query holds its params JSON.
     #[arg(long, conflicts_with = "request")]
     ws: bool,
     /// Print {"valid","findings":[{"code","severity","message","fix","confirmed"}],"stripped"} as JSON.
@@ -163,7 +163,7 @@ struct WsArgs {
     /// The method, e.g. order.place.
     method: String,
     /// Timestamp in milliseconds (default: the system clock).
-    #[arg(long)]
+    #[arg(long, value_name = "MS")]
     timestamp: Option<u64>,
     /// recvWindow in milliseconds.
     #[arg(long, value_name = "MS")]
@@ -217,6 +217,21 @@ fn exit(ok: bool) -> ExitCode {
     }
 }
 
+/// A library refusal of `sign` or `ws`, with the flag that fixes it where one does.
+fn flagged(e: Error) -> Fail {
+    match &e {
+        Error::ProductRule { .. } => Fail(format!(
+            "{e} (the rule of --product; pass --timestamp MS, or a whole --recv-window)"
+        )),
+        Error::TimestampOutOfRange { .. } => Fail(format!("--timestamp: {e}")),
+        Error::RecvWindowInvalid { .. } => Fail(format!("--recv-window: {e}")),
+        Error::DuplicateKey { key } => Fail(format!(
+            "parameter `{key}` is given twice; Binance rejects duplicates (-1101): give it once"
+        )),
+        _ => Fail::from(e),
+    }
+}
+
 /// A key the signer sets, given as a parameter: the flag that sets it instead.
 fn reserved(key: &str, flags: &[(&str, &str)]) -> Result<(), Fail> {
     match flags.iter().find(|(k, _)| *k == key) {
@@ -252,16 +267,16 @@ fn sign(args: &SignArgs) -> Result<ExitCode, Fail> {
             )));
         }
         Some(n) => {
-            let query = Params::try_from_pairs(pairs[..n].iter().cloned())?;
-            let body = Params::try_from_pairs(pairs[n..].iter().cloned())?;
-            signer.sign_split(&query, &body, ts, rw)?
+            let query = Params::try_from_pairs(pairs[..n].iter().cloned()).map_err(flagged)?;
+            let body = Params::try_from_pairs(pairs[n..].iter().cloned()).map_err(flagged)?;
+            signer.sign_split(&query, &body, ts, rw).map_err(flagged)?
         }
         None => {
-            let all = Params::try_from_pairs(pairs)?;
+            let all = Params::try_from_pairs(pairs).map_err(flagged)?;
             if args.body {
-                signer.sign_body(&all, ts, rw)?
+                signer.sign_body(&all, ts, rw).map_err(flagged)?
             } else {
-                signer.sign_query(&all, ts, rw)?
+                signer.sign_query(&all, ts, rw).map_err(flagged)?
             }
         }
     };
@@ -325,10 +340,17 @@ fn diagnose(args: &DiagnoseArgs) -> Result<ExitCode, Fail> {
         input.api_key = env_api_key.as_ref().map(|k| k.as_str());
     }
     input.api = if args.ws { Api::WebSocket } else { Api::Rest };
-    input.server_time = args.server_time.map(ServerTime::from_millis).transpose()?;
+    input.server_time = args
+        .server_time
+        .map(ServerTime::from_millis)
+        .transpose()
+        .map_err(|e| Fail(format!("--server-time: {e}")))?;
     input.error_code = args.error_code;
     input.product = args.product.product;
-    let diagnosis = signer.diagnose(&input)?;
+    let diagnosis = signer.diagnose(&input).map_err(|e| match e {
+        Error::MalformedJson(_) => Fail(format!("--query (the WebSocket params JSON): {e}")),
+        e => Fail::from(e),
+    })?;
     if args.json {
         println!("{}", serde_json::to_string(&diagnosis).unwrap_or_default());
     } else {
@@ -369,6 +391,11 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fail> {
         let stdout = std::io::stdout().lock();
         serve_jsonl(stdin, stdout, signer).map_err(|e| Fail(format!("check --jsonl: {e}")))?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if args.query.is_empty() && args.body.is_empty() {
+        return Err(Fail(
+            "give what the encoder produced: --query and/or --body (or --jsonl for many)".into(),
+        ));
     }
     let mut expected = Vec::new();
     for (list, kind, flag) in [
@@ -413,9 +440,9 @@ fn ws(args: &WsArgs) -> Result<ExitCode, Fail> {
     let (ts, rw) = (timestamp_arg(args.timestamp, None)?, args.recv_window);
     let mut ws_params = WsParams::new();
     for (k, v) in pairs {
-        ws_params.insert(k, v)?;
+        ws_params.insert(k, v).map_err(flagged)?;
     }
-    let signed = signer.sign_ws(&ws_params, ts, rw)?;
+    let signed = signer.sign_ws(&ws_params, ts, rw).map_err(flagged)?;
     println!("{}", signed.to_request(args.id.as_str(), &args.method));
     Ok(ExitCode::SUCCESS)
 }
@@ -437,7 +464,7 @@ fn pasted(request: &Request) -> Result<Pasted, Fail> {
         std::fs::File::open(path).and_then(|mut f| f.read_to_string(&mut text))
     };
     read.map_err(|e| Fail(format!("cannot read --request {}: {e}", path.display())))?;
-    Ok(Pasted::parse(&text)?)
+    Pasted::parse(&text).map_err(|e| Fail(format!("--request {}: {e}", path.display())))
 }
 
 fn timestamp_arg(millis: Option<u64>, micros: Option<u64>) -> Result<Timestamp, Fail> {

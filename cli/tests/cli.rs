@@ -649,6 +649,28 @@ fn refusals_name_the_flag_that_fixes_them() {
             "--expect",
         ),
         (&["verify"][..], "--query"),
+        (
+            &[
+                "sign",
+                "--product",
+                "usdm-futures",
+                "--timestamp-us",
+                "1700000000000000",
+                "a=1",
+            ][..],
+            "--product",
+        ),
+        (
+            &["diagnose", "--server-time", "1", "--query", "a=1"][..],
+            "--server-time",
+        ),
+        (&["diagnose", "--ws", "--query", "notjson"][..], "--query"),
+        (
+            &["sign", "--key-file", "/nonexistent.pem", "a=1"][..],
+            "--key-file",
+        ),
+        (&["check", "--expect", "a=1"][..], "--query"),
+        (&["sign", "a=1", "a=2"][..], "twice"),
     ] {
         let r = run(args, &env);
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);

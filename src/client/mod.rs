@@ -24,6 +24,21 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The same settings wrap a hyper (or any tower) client with the layer:
+//!
+//! ```no_run
+//! # #[cfg(feature = "tower")]
+//! # fn client<S>(hyper_client: S) -> Result<(), Box<dyn std::error::Error>> {
+//! use binance_sign::client::{Settings, SigningLayer};
+//! use binance_sign::{ServerClock, Signer};
+//! use tower_layer::Layer;
+//! let settings = Settings::new(Signer::hmac("api-key", "secret")?, ServerClock::new())
+//!     .sign_paths(["/api/v3/order"]);
+//! let service = SigningLayer::new(settings).layer(hyper_client);
+//! # let _ = service;
+//! # Ok(()) }
+//! ```
+//!
 //! Both do what every wrapper otherwise writes by hand, around each request they are told to
 //! sign (marked with the [`Sign`] extension, or under a configured path):
 //!

@@ -89,7 +89,10 @@ impl Drop for Redis {
 fn missing(error: &std::io::Error) -> ! {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        eprintln!(
+        // Straight to the terminal, not through the test harness's capture: shown once, first.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
             "\n*** The fleet governor tests need a real redis-server, and starting one failed: {error}.\n*** Install it with `sudo apt-get install redis-server` (what `bash .ci/run` does), then run the tests again.\n"
         );
     });
