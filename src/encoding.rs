@@ -95,38 +95,17 @@ pub(crate) fn decode_cow(
     if !text.contains(['%', '+']) {
         return Ok(Cow::Borrowed(text));
     }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hi = bytes.get(i + 1).and_then(|b| hex_value(*b));
-                let lo = bytes.get(i + 2).and_then(|b| hex_value(*b));
-                match (hi, lo) {
-                    (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
-                    _ => {
-                        let end = (i + 3).min(bytes.len());
-                        return Err(Error::InvalidEscape {
-                            part,
-                            position: offset + i,
-                            found: String::from_utf8_lossy(&bytes[i..end])
-                                .escape_default()
-                                .to_string(),
-                        });
-                    }
-                }
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
+    let mut out = Vec::with_capacity(text.len());
+    if let Err(at) = decode_bytes(text, &mut out) {
+        let bytes = text.as_bytes();
+        let end = (at + 3).min(bytes.len());
+        return Err(Error::InvalidEscape {
+            part,
+            position: offset + at,
+            found: String::from_utf8_lossy(&bytes[at..end])
+                .escape_default()
+                .to_string(),
+        });
     }
     String::from_utf8(out)
         .map(Cow::Owned)
@@ -135,6 +114,41 @@ pub(crate) fn decode_cow(
             position: offset,
             text: crate::error::excerpt(text, 64),
         })
+}
+
+/// Appends the form decoding of `text` (`%XX` escapes, `+` as a space) to `out`, as bytes (the
+/// caller checks they are UTF-8); `Err` with the byte offset of a `%` not followed by two hex
+/// digits. The one decoder [`decode`] and the `check` oracle share.
+pub(crate) fn decode_bytes(text: &str, out: &mut Vec<u8>) -> Result<(), usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' => {
+                let hi = bytes.get(i + 1).and_then(|b| hex_value(*b));
+                let lo = bytes.get(i + 2).and_then(|b| hex_value(*b));
+                match (hi, lo) {
+                    (Some(hi), Some(lo)) => out.push(hi << 4 | lo),
+                    _ => return Err(i),
+                }
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            _ => {
+                // A run of plain bytes is copied at once.
+                let run = bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'%' || b == b'+')
+                    .map_or(bytes.len(), |n| i + n);
+                out.extend_from_slice(&bytes[i..run]);
+                i = run;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Bytes HTTP clients (`url`/reqwest, Python `requests`) percent-encode in a query string

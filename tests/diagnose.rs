@@ -738,17 +738,19 @@ fn tricky_text() -> impl Strategy<Value = String> {
 }
 
 fn tricky_pairs() -> impl Strategy<Value = Vec<(String, String)>> {
-    proptest::collection::vec(("[a-zA-Z][a-zA-Z0-9]{0,7}", tricky_text()), 1..6).prop_map(|pairs| {
-        let mut seen = std::collections::HashSet::new();
-        pairs
-            .into_iter()
-            .filter(|(k, v)| {
-                !["signature", "timestamp", "recvWindow"].contains(&k.as_str())
-                    && !format_violation(k, v)
-                    && seen.insert(k.clone())
-            })
-            .collect()
-    })
+    proptest::collection::vec(("[a-zA-Z][a-zA-Z0-9]{0,7}", tricky_text()), 1..6)
+        .prop_map(|pairs| {
+            let mut seen = std::collections::HashSet::new();
+            pairs
+                .into_iter()
+                .filter(|(k, v)| {
+                    !["signature", "timestamp", "recvWindow"].contains(&k.as_str())
+                        && !format_violation(k, v)
+                        && seen.insert(k.clone())
+                })
+                .collect::<Vec<_>>()
+        })
+        .prop_filter("at least one parameter", |pairs| !pairs.is_empty())
 }
 
 /// Values Binance refuses for their format whatever the encoding (a JSON list with spaces, a

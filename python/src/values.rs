@@ -256,6 +256,17 @@ fn mapping_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
 /// first).
 pub(crate) fn read_params(params: &mut Params, source: &Bound<'_, PyAny>) -> PyResult<()> {
     params.clear();
+    if let Ok(dict) = source.cast_exact::<PyDict>() {
+        // The common case, without building (key, value) tuples: a shallow copy first, so a
+        // value whose conversion changes the dict cannot break the iteration.
+        for (key, value) in dict.copy()?.iter() {
+            let key: PyBackedStr = key.extract().map_err(|_| {
+                ParamsError::new_err(format!("parameter keys are str, not {}", type_name(&key)))
+            })?;
+            push_value(params, &key, &value)?;
+        }
+        return Ok(());
+    }
     for (key, value) in items(source)? {
         push_value(params, &key, &value)?;
     }

@@ -28,7 +28,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::codes::finding_codes;
-use crate::encoding::{client_encodes, decode_cow};
+use crate::encoding::client_encodes;
 use crate::error::excerpt;
 use crate::signer::Signer;
 
@@ -158,8 +158,47 @@ pub struct Verdict {
 /// One parameter as sent, decoded.
 struct Sent<'a> {
     in_body: bool,
-    key: Cow<'a, str>,
-    value: Cow<'a, str>,
+    key: &'a str,
+    value: &'a str,
+}
+
+/// A decoded key or value: its wire text when decoding changes nothing, else a range of the
+/// request's decoding buffer (checked to be UTF-8 when decoded).
+#[derive(Clone, Copy)]
+enum Span<'a> {
+    Wire(&'a str),
+    Decoded(usize, usize),
+}
+
+impl<'a> Span<'a> {
+    fn text<'b>(self, arena: &'b [u8]) -> &'b str
+    where
+        'a: 'b,
+    {
+        match self {
+            Span::Wire(text) => text,
+            Span::Decoded(start, end) => arena
+                .get(start..end)
+                .and_then(|b| std::str::from_utf8(b).ok())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Decodes `text` as Binance reads a form component; `None` for a bad escape or bytes that are
+/// not UTF-8.
+fn decoded<'a>(text: &'a str, arena: &mut Vec<u8>) -> Option<Span<'a>> {
+    if !text.contains(['%', '+']) {
+        return Some(Span::Wire(text));
+    }
+    let start = arena.len();
+    if crate::encoding::decode_bytes(text, arena).is_err()
+        || std::str::from_utf8(&arena[start..]).is_err()
+    {
+        arena.truncate(start);
+        return None;
+    }
+    Some(Span::Decoded(start, arena.len()))
 }
 
 /// Checks the bytes an encoder produced for `expected`; see the [module documentation](self).
@@ -187,12 +226,15 @@ pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&S
             ),
         ));
     }
-    let mut sent: Vec<Sent<'_>> = Vec::new();
+    // Decoded keys and values that differ from their wire text go into one buffer (one
+    // allocation per request, not one per parameter); the others are read in place.
+    let mut arena: Vec<u8> = Vec::new();
+    let mut spans: Vec<(bool, Span<'_>, Span<'_>)> = Vec::new();
     for (text, in_body) in [(query, false), (body, true)] {
         for segment in text.split('&').filter(|s| !s.is_empty()) {
             let (raw_key, raw_value) = segment.split_once('=').unwrap_or((segment, ""));
-            match (decode_cow(raw_key, None, 0).ok(), decode_cow(raw_value, None, 0).ok()) {
-                (Some(key), Some(value)) => sent.push(Sent { in_body, key, value }),
+            match (decoded(raw_key, &mut arena), decoded(raw_value, &mut arena)) {
+                (Some(key), Some(value)) => spans.push((in_body, key, value)),
                 _ => findings.push(Finding::new(
                     Code::MalformedEscape,
                     Some(raw_key),
@@ -201,7 +243,15 @@ pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&S
             }
         }
     }
-    let actual = KeyIndex::new(sent.iter().map(|p| p.key.as_ref()).collect());
+    let sent: Vec<Sent<'_>> = spans
+        .into_iter()
+        .map(|(in_body, key, value)| Sent {
+            in_body,
+            key: key.text(&arena),
+            value: value.text(&arena),
+        })
+        .collect();
+    let actual = KeyIndex::new(sent.iter().map(|p| p.key).collect());
     let wanted = KeyIndex::new(expected.iter().map(|e| e.key.as_ref()).collect());
     // Expected keys in the order first listed.
     for (index, e) in expected.iter().enumerate() {
@@ -226,11 +276,11 @@ pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&S
             ));
         }
         for (want, got) in wanted.indices(key).zip(actual.indices(key)) {
-            compare(&expected[want], &sent[got].value, &mut findings);
+            compare(&expected[want], sent[got].value, &mut findings);
         }
     }
     for (i, p) in sent.iter().enumerate() {
-        let key = p.key.as_ref();
+        let key = p.key;
         if p.value.is_empty() {
             findings.push(Finding::new(
                 Code::EmptyValue,
@@ -248,7 +298,7 @@ pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&S
                 format!(
                     "`{}={}` was sent but not expected",
                     excerpt(key, 40),
-                    excerpt(&p.value, 60)
+                    excerpt(p.value, 60)
                 ),
             ));
         }
@@ -421,8 +471,8 @@ fn compare(want: &Expect<'_>, actual: &str, findings: &mut Vec<Finding>) {
 
 /// A decimal as (negative, significant digits, power of ten): `-0.00120` is
 /// `(true, "12", -4)`; zero is `(false, "0", 0)`. `None` when `text` is not a plain decimal
-/// (`exponent` allows `1.2e-5` forms).
-fn canonical_decimal(text: &str, exponent: bool) -> Option<(bool, String, i64)> {
+/// (`exponent` allows `1.2e-5` forms). The digits are read in place, never copied.
+fn canonical_decimal(text: &str, exponent: bool) -> Option<Canonical<'_>> {
     let (negative, unsigned) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (
@@ -440,18 +490,68 @@ fn canonical_decimal(text: &str, exponent: bool) -> Option<(bool, String, i64)> 
     if int.is_empty() || !digits_ok(int) || !digits_ok(frac) || mantissa.ends_with('.') {
         return None;
     }
-    let mut digits: String = int.chars().chain(frac.chars()).collect();
-    let mut power = power.checked_sub(i64::try_from(frac.len()).ok()?)?;
-    let trimmed = digits.trim_start_matches('0').len();
-    digits.drain(..digits.len() - trimmed);
-    while digits.ends_with('0') {
-        digits.pop();
-        power = power.checked_add(1)?;
+    // Significant digits: int ‖ frac without the leading and trailing zeros.
+    let all = || int.bytes().chain(frac.bytes());
+    let total = int.len() + frac.len();
+    let leading = all().take_while(|&b| b == b'0').count();
+    if leading == total {
+        return Some(Canonical {
+            negative: false,
+            int: "",
+            frac: "",
+            skip: 0,
+            len: 0,
+            power: 0,
+        });
     }
-    if digits.is_empty() {
-        return Some((false, "0".to_owned(), 0));
+    let trailing = int
+        .bytes()
+        .chain(frac.bytes())
+        .rev()
+        .take_while(|&b| b == b'0')
+        .count();
+    let power = power
+        .checked_sub(i64::try_from(frac.len()).ok()?)?
+        .checked_add(i64::try_from(trailing).ok()?)?;
+    Some(Canonical {
+        negative,
+        int,
+        frac,
+        skip: leading,
+        len: total - leading - trailing,
+        power,
+    })
+}
+
+/// A decimal read in place: the significant digits are `len` digits of `int ‖ frac` after
+/// `skip`, times ten to the `power`. Zero has no digits and is never negative.
+#[derive(Clone, Copy, Debug)]
+struct Canonical<'a> {
+    negative: bool,
+    int: &'a str,
+    frac: &'a str,
+    skip: usize,
+    len: usize,
+    power: i64,
+}
+
+impl Canonical<'_> {
+    fn digits(&self) -> impl Iterator<Item = u8> + '_ {
+        self.int
+            .bytes()
+            .chain(self.frac.bytes())
+            .skip(self.skip)
+            .take(self.len)
     }
-    Some((negative, digits, power))
+}
+
+impl PartialEq for Canonical<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.negative == other.negative
+            && self.power == other.power
+            && self.len == other.len
+            && self.digits().eq(other.digits())
+    }
 }
 
 #[cfg(test)]
@@ -461,15 +561,30 @@ mod tests {
     #[test]
     fn decimals_compare_numerically() {
         let c = |s, e| canonical_decimal(s, e);
-        assert_eq!(c("0.00120", false), Some((false, "12".into(), -4)));
+        let twelve = c("0.00120", false).unwrap();
+        assert_eq!(
+            (
+                twelve.negative,
+                twelve.digits().collect::<Vec<_>>(),
+                twelve.power
+            ),
+            (false, b"12".to_vec(), -4)
+        );
         assert_eq!(c("-0.0012", false), c("-1.2e-3", true));
         assert_eq!(c("0", false), c("-0.000", false));
-        assert_eq!(c("100", false), Some((false, "1".into(), 2)));
+        let hundred = c("100", false).unwrap();
+        assert_eq!(
+            (hundred.digits().collect::<Vec<_>>(), hundred.power),
+            (b"1".to_vec(), 2)
+        );
+        assert_eq!(c("100", false), c("1e2", true));
+        assert_ne!(c("100", false), c("10", false));
+        assert_ne!(c("-1", false), c("1", false));
         for bad in [
             "1e-5", ".5", "5.", "", "-", "1,5", "0x10", "NaN", "+1", "1.2.3",
         ] {
-            assert_eq!(c(bad, false), None, "{bad}");
+            assert!(c(bad, false).is_none(), "{bad}");
         }
-        assert_eq!(c("1e999999999999999999999", true), None);
+        assert!(c("1e999999999999999999999", true).is_none());
     }
 }
