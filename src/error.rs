@@ -175,6 +175,8 @@ pub enum KeyProblem {
     },
     /// The key kind needs a cargo feature of this crate that is off.
     FeatureDisabled(KeyKind),
+    /// An encrypted PEM key, and the `encrypted-pem` feature is off.
+    EncryptedPemDisabled,
 }
 
 impl fmt::Display for KeyProblem {
@@ -218,6 +220,9 @@ impl fmt::Display for KeyProblem {
                 f,
                 "{kind} keys need the `{}` cargo feature of binance-sign",
                 kind.feature()
+            ),
+            KeyProblem::EncryptedPemDisabled => f.write_str(
+                "this PEM key is encrypted: turn on the `encrypted-pem` cargo feature of binance-sign, or decrypt it first (`openssl pkcs8 -in key.pem -out plain.pem`)",
             ),
         }
     }

@@ -45,7 +45,8 @@
 //!
 //! | feature | default | what it adds | pick it when |
 //! |---|---|---|---|
-//! | `ed25519` | yes | Ed25519 keys from PKCS#8 PEM, encrypted too ([`Signer::ed25519_pem`]) | your API key is Ed25519, or you use the WebSocket `session.logon` |
+//! | `ed25519` | yes | Ed25519 keys from PKCS#8 PEM ([`Signer::ed25519_pem`]) | your API key is Ed25519, or you use the WebSocket `session.logon` |
+//! | `encrypted-pem` | no | encrypted PKCS#8 PEM keys (PBKDF2 or scrypt, AES) | your key file has a passphrase |
 //! | `rust_decimal` | yes | `rust_decimal::Decimal` as a [`ParamValue`] | your bot keeps prices as `Decimal` |
 //! | `rsa` | no | RSA keys, RSASSA-PKCS1-v1_5 SHA-256 (`Signer::rsa_pem`) | your API key is RSA |
 //! | `http` | no | `SignedRequest::to_http`, `Signer::sign_http`, `Governor::observe_http`; re-exports `http` | you build `http::Request`s yourself |

@@ -174,14 +174,14 @@ impl Signer {
     }
 
     /// An Ed25519 signer from an encrypted PKCS#8 PEM (`-----BEGIN ENCRYPTED PRIVATE KEY-----`,
-    /// PBES2 with PBKDF2 or scrypt and AES).
+    /// PBES2 with PBKDF2 or scrypt and AES; feature `encrypted-pem`).
     ///
     /// # Errors
     ///
     /// As [`ed25519_pem`](Self::ed25519_pem), and [`Error::InvalidKey`] with
     /// [`KeyProblem::Decrypt`](crate::KeyProblem::Decrypt) for a wrong passphrase.
-    #[cfg(feature = "ed25519")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "ed25519")))]
+    #[cfg(all(feature = "ed25519", feature = "encrypted-pem"))]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "ed25519", feature = "encrypted-pem"))))]
     pub fn ed25519_pem_encrypted(
         api_key: impl AsRef<str>,
         pem: &str,
@@ -217,8 +217,8 @@ impl Signer {
     ///
     /// As [`rsa_pem`](Self::rsa_pem), and [`Error::InvalidKey`] with
     /// [`KeyProblem::Decrypt`](crate::KeyProblem::Decrypt) for a wrong passphrase.
-    #[cfg(feature = "rsa")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
+    #[cfg(all(feature = "rsa", feature = "encrypted-pem"))]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "rsa", feature = "encrypted-pem"))))]
     pub fn rsa_pem_encrypted(
         api_key: impl AsRef<str>,
         pem: &str,

@@ -2,7 +2,7 @@
 #![cfg(all(feature = "ed25519", feature = "rsa"))]
 
 use binance_sign::fix::FixLogon;
-use binance_sign::{Error, KeyKind, Params, Signer, Timestamp};
+use binance_sign::{Error, KeyKind, Signer, Timestamp};
 
 const ED25519: &str = include_str!("data/ed25519-binance-docs.pem");
 const ED25519_ENCRYPTED: &str = include_str!("data/ed25519-encrypted.pem");
@@ -79,6 +79,19 @@ fn refusals_are_typed_and_clear() {
 }
 
 #[test]
+#[cfg(not(feature = "encrypted-pem"))]
+fn encrypted_pkcs8_needs_its_feature() {
+    let msg = invalid_key(Signer::from_pem(
+        "k",
+        ED25519_ENCRYPTED,
+        Some(b"correct-horse"),
+    ));
+    assert!(msg.contains("encrypted-pem"), "{msg}");
+    let _ = RSA_2048_ENCRYPTED;
+}
+
+#[test]
+#[cfg(feature = "encrypted-pem")]
 fn encrypted_pkcs8() {
     let msg = invalid_key(Signer::ed25519_pem("k", ED25519_ENCRYPTED));
     assert!(msg.contains("passphrase"), "{msg}");
@@ -92,8 +105,12 @@ fn encrypted_pkcs8() {
     let decrypted = Signer::ed25519_pem_encrypted("k", ED25519_ENCRYPTED, "correct-horse").unwrap();
     let ts = Timestamp::from_millis(1_700_000_000_000).unwrap();
     assert_eq!(
-        plain.sign_query(&Params::new(), ts, None).unwrap(),
-        decrypted.sign_query(&Params::new(), ts, None).unwrap()
+        plain
+            .sign_query(&binance_sign::Params::new(), ts, None)
+            .unwrap(),
+        decrypted
+            .sign_query(&binance_sign::Params::new(), ts, None)
+            .unwrap()
     );
     let rsa = Signer::rsa_pem_encrypted("k", RSA_2048_ENCRYPTED, b"correct-horse").unwrap();
     assert_eq!(rsa.key_kind(), KeyKind::Rsa);

@@ -1,7 +1,7 @@
 //! Reading PKCS#8 PEM private keys, and telling their kind from the algorithm identifier.
 
 use pkcs8::der::{Decode, pem::decode_vec};
-use pkcs8::{EncryptedPrivateKeyInfoRef, ObjectIdentifier, PrivateKeyInfoRef};
+use pkcs8::{ObjectIdentifier, PrivateKeyInfoRef};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, KeyProblem, Source};
@@ -41,17 +41,7 @@ pub(crate) fn read(pem: &str, passphrase: Option<&[u8]>) -> Result<PrivateKeyDer
     let der = Zeroizing::new(der);
     let der = match label {
         "PRIVATE KEY" => der,
-        "ENCRYPTED PRIVATE KEY" => {
-            let Some(passphrase) = passphrase else {
-                return Err(invalid(KeyProblem::NeedsPassphrase));
-            };
-            let info = EncryptedPrivateKeyInfoRef::from_der(&der)
-                .map_err(|e| invalid_from(KeyProblem::MalformedEncrypted, e))?;
-            let doc = info
-                .decrypt(passphrase)
-                .map_err(|e| invalid_from(KeyProblem::Decrypt, e))?;
-            Zeroizing::new(doc.as_bytes().to_vec())
-        }
+        "ENCRYPTED PRIVATE KEY" => decrypt(&der, passphrase)?,
         "RSA PRIVATE KEY" => return Err(invalid(KeyProblem::Pkcs1)),
         "PUBLIC KEY" => return Err(invalid(KeyProblem::PublicKey)),
         other => {
@@ -69,6 +59,35 @@ pub(crate) fn read(pem: &str, passphrase: Option<&[u8]>) -> Result<PrivateKeyDer
     };
     Ok(PrivateKeyDer { der, kind })
 }
+
+/// Decrypts an encrypted PKCS#8 key (feature `encrypted-pem`).
+#[cfg(feature = "encrypted-pem")]
+fn decrypt(der: &[u8], passphrase: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, Error> {
+    let Some(passphrase) = passphrase else {
+        return Err(invalid(KeyProblem::NeedsPassphrase));
+    };
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der)
+        .map_err(|e| invalid_from(KeyProblem::MalformedEncrypted, e))?;
+    let doc = info
+        .decrypt(passphrase)
+        .map_err(|e| invalid_from(KeyProblem::Decrypt, e))?;
+    Ok(Zeroizing::new(doc.as_bytes().to_vec()))
+}
+
+/// Without `encrypted-pem`, an encrypted key is refused, naming the feature.
+#[cfg(not(feature = "encrypted-pem"))]
+fn decrypt(_: &[u8], _: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, Error> {
+    Err(invalid(KeyProblem::EncryptedPemDisabled))
+}
+
+// The key schedules `encrypted-pem` builds from a passphrase are wiped on drop: this fails to
+// compile if the `zeroize` features of `aes` and `cbc` are ever lost.
+#[cfg(feature = "encrypted-pem")]
+const _: fn() = || {
+    fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    wiped_on_drop::<aes::Aes256>();
+    wiped_on_drop::<cbc::Decryptor<aes::Aes256>>();
+};
 
 /// Checks that `key` holds the kind the caller asked for.
 pub(crate) fn expect(key: &PrivateKeyDer, wanted: KeyKind) -> Result<(), Error> {
