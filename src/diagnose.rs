@@ -56,6 +56,7 @@ pub use paste::Pasted;
 
 /// Which API the request went to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum Api {
     /// REST: query string and form body.
     #[default]
@@ -153,6 +154,7 @@ impl<'a> Input<'a> {
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Severity {
     /// Binance refuses the request (or checks other bytes than were signed).
     Error,

@@ -10,6 +10,7 @@ use crate::timestamp::TimeUnit;
 
 /// Which part of a request a wire-level problem was found in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Part {
     /// The query string (after `?`).
     Query,
@@ -28,6 +29,7 @@ impl fmt::Display for Part {
 
 /// Which half of a `key=value` parameter a problem is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Field {
     /// The key.
     Key,

@@ -11,6 +11,7 @@ pub const MAX_TIMESTAMP_MILLIS: u64 = 9_999_999_999_999;
 
 /// The unit of a [`Timestamp`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TimeUnit {
     /// Milliseconds since the Unix epoch (every product).
     Millis,

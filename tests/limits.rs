@@ -621,7 +621,7 @@ fn exchange_info_rate_limits() {
         {"rateLimitType":"REQUEST_WEIGHT","interval":"MINUTE","intervalNum":1,"limit":6000},
         {"rateLimitType":"ORDERS","interval":"SECOND","intervalNum":10,"limit":100},
         {"rateLimitType":"ORDERS","interval":"DAY","intervalNum":1,"limit":200000},
-        {"rateLimitType":"RAW_REQUESTS","interval":"MINUTE","intervalNum":5,"limit":61000}],"symbols":[]}"#;
+        {"rateLimitType":"RAW_REQUESTS","interval":"MINUTE","intervalNum":5,"limit":300000}],"symbols":[]}"#;
     assert_eq!(parse_rate_limits(json).unwrap(), RateLimit::spot_defaults());
     assert!(parse_rate_limits("{}").is_err());
     assert!(

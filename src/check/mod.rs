@@ -38,6 +38,7 @@ pub use jsonl::{Stats, serve_jsonl, verdict_line};
 
 /// How an expected value is compared with what was sent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Kind {
     /// The exact text, after decoding.
     #[default]

@@ -21,74 +21,13 @@ use crate::server_time::ServerTime;
 ///
 /// KEYS: epoch, hold, ban, then per limit: previous, current and next window's counter.
 /// ARGV: my epoch, now (ms), margin (ms), n, then per limit: length, budget, cost, ttl (ms).
-const ACQUIRE: &str = r"
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {3, 0} end
-local now = tonumber(ARGV[2])
-local ban = tonumber(redis.call('GET', KEYS[3]) or '0')
-if now < ban then return {2, ban} end
-local hold = tonumber(redis.call('GET', KEYS[2]) or '0')
-if now < hold then return {4, hold - now} end
-local margin = tonumber(ARGV[3])
-local n = tonumber(ARGV[4])
-local wait = 0
-local counts = {0, 0}
-for i = 0, n - 1 do
-  local len = tonumber(ARGV[5 + 4 * i])
-  local budget = tonumber(ARGV[6 + 4 * i])
-  local cost = tonumber(ARGV[7 + 4 * i])
-  local start = now - (now % len)
-  local cur = tonumber(redis.call('GET', KEYS[5 + 3 * i]) or '0')
-  counts[3 + i] = cur
-  if cost > 0 then
-    if cur + cost > budget then
-      wait = math.max(wait, start + len + margin - now)
-    end
-    if now < start + margin then
-      local prev = tonumber(redis.call('GET', KEYS[4 + 3 * i]) or '0')
-      if prev + cost > budget then wait = math.max(wait, start + margin - now) end
-    end
-    if now >= start + len - margin then
-      local nxt = tonumber(redis.call('GET', KEYS[6 + 3 * i]) or '0')
-      if nxt + cost > budget then wait = math.max(wait, start + 2 * len + margin - now) end
-    end
-  end
-end
-if wait > 0 then
-  counts[1] = 1
-  counts[2] = wait
-  return counts
-end
-for i = 0, n - 1 do
-  local len = tonumber(ARGV[5 + 4 * i])
-  local cost = tonumber(ARGV[7 + 4 * i])
-  local ttl = tonumber(ARGV[8 + 4 * i])
-  if cost > 0 then
-    local start = now - (now % len)
-    counts[3 + i] = redis.call('INCRBY', KEYS[5 + 3 * i], cost)
-    redis.call('PEXPIRE', KEYS[5 + 3 * i], ttl)
-    if now < start + margin then
-      redis.call('INCRBY', KEYS[4 + 3 * i], cost)
-      redis.call('PEXPIRE', KEYS[4 + 3 * i], ttl)
-    end
-    if now >= start + len - margin then
-      redis.call('INCRBY', KEYS[6 + 3 * i], cost)
-      redis.call('PEXPIRE', KEYS[6 + 3 * i], ttl)
-    end
-  end
-end
-return counts
-";
+const ACQUIRE: &str = include_str!("lua/acquire.lua");
 
-/// The Lua helper both scripts below start with: raise a key to a value (with a ttl), never
-/// lower it.
+/// The Lua helper both scripts below start with (`lua/raise.lua`): raise a key to a value
+/// (with a ttl), never lower it.
 macro_rules! raise_lua {
     () => {
-        r"
-local function raise(key, value, ttl)
-  if tonumber(value) > tonumber(redis.call('GET', key) or '0') then
-    redis.call('SET', key, value, 'PX', ttl)
-  end
-end"
+        include_str!("lua/raise.lua")
     };
 }
 
@@ -96,17 +35,7 @@ end"
 ///
 /// KEYS: hold, ban, then one counter per report. ARGV: hold until (0: none), ban until,
 /// hold/ban ttl (ms), then per report: count, ttl (ms).
-const OBSERVE: &str = concat!(
-    raise_lua!(),
-    r"
-if tonumber(ARGV[1]) > 0 then raise(KEYS[1], ARGV[1], ARGV[3]) end
-if tonumber(ARGV[2]) > 0 then raise(KEYS[2], ARGV[2], ARGV[3]) end
-for j = 3, #KEYS do
-  raise(KEYS[j], ARGV[4 + 2 * (j - 3)], ARGV[5 + 2 * (j - 3)])
-end
-return 0
-"
-);
+const OBSERVE: &str = concat!(raise_lua!(), include_str!("lua/observe.lua"));
 
 /// After an outage or a loss of the store's data: put back what this process sent that the
 /// store does not hold, and the holds and bans it knows. With the epoch this process knew
@@ -117,28 +46,7 @@ return 0
 /// KEYS: epoch, hold, ban, then counters. ARGV: my epoch, a fresh epoch, hold until (ms, 0:
 /// none), ban until, their ttl (ms), then per counter: amount sent while unreachable, amount
 /// sent in all, ttl (ms).
-const RESTORE: &str = concat!(
-    raise_lua!(),
-    r"
-local current = redis.call('GET', KEYS[1])
-local lost = current ~= ARGV[1]
-if not current then
-  redis.call('SET', KEYS[1], ARGV[2])
-  current = ARGV[2]
-end
-if tonumber(ARGV[3]) > 0 then raise(KEYS[2], ARGV[3], ARGV[5]) end
-if tonumber(ARGV[4]) > 0 then raise(KEYS[3], ARGV[4], ARGV[5]) end
-for j = 4, #KEYS do
-  local base = 6 + 3 * (j - 4)
-  local amount = tonumber(lost and ARGV[base + 1] or ARGV[base])
-  if amount > 0 then
-    redis.call('INCRBY', KEYS[j], amount)
-    redis.call('PEXPIRE', KEYS[j], ARGV[base + 2])
-  end
-end
-return current
-"
-);
+const RESTORE: &str = concat!(raise_lua!(), include_str!("lua/restore.lua"));
 
 /// Windows longer than this (ms) do not count as spent when a local share starts without
 /// knowing what the fleet used in them.

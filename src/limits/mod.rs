@@ -90,6 +90,7 @@ impl RateLimitType {
 /// The unit of a rate-limit interval.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[non_exhaustive]
 pub enum IntervalUnit {
     /// Seconds (`S` in headers).
     Second,
@@ -162,15 +163,16 @@ impl RateLimit {
         self.rate_limit_type == kind && self.window() == window
     }
 
-    /// Binance spot's documented limits (`/api/v3/exchangeInfo`, 2025): request weight 6000
-    /// per minute, 100 orders per 10 s, 200000 orders per day, 61000 raw requests per 5 min.
+    /// Binance spot's documented limits (`/api/v3/exchangeInfo`): request weight 6000 per
+    /// minute, 100 orders per 10 s, 200000 orders per day, 300000 raw requests per 5 min
+    /// (raised from 61000 on 2026-04-02).
     /// Load the live values with [`parse_rate_limits`] when you can.
     pub fn spot_defaults() -> Vec<RateLimit> {
         vec![
             RateLimit::new(RateLimitType::RequestWeight, IntervalUnit::Minute, 1, 6000),
             RateLimit::new(RateLimitType::Orders, IntervalUnit::Second, 10, 100),
             RateLimit::new(RateLimitType::Orders, IntervalUnit::Day, 1, 200_000),
-            RateLimit::new(RateLimitType::RawRequests, IntervalUnit::Minute, 5, 61_000),
+            RateLimit::new(RateLimitType::RawRequests, IntervalUnit::Minute, 5, 300_000),
         ]
     }
 
@@ -270,4 +272,22 @@ pub enum Decision {
         /// The limit it exceeds.
         limit: RateLimit,
     },
+}
+
+#[cfg(test)]
+mod spot_default_tests {
+    use super::*;
+
+    #[test]
+    fn spot_defaults_follow_binance() {
+        let raw = RateLimit::spot_defaults()
+            .into_iter()
+            .find(|l| l.rate_limit_type == RateLimitType::RawRequests)
+            .expect("a RAW_REQUESTS limit");
+        // 300,000 per 5 minutes since 2026-04-02.
+        assert_eq!(
+            (raw.limit, raw.window()),
+            (300_000, Duration::from_secs(300))
+        );
+    }
 }

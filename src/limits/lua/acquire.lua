@@ -1,0 +1,56 @@
+-- The fleet's decision: see ACQUIRE in fleet.rs for its keys and arguments.
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {3, 0} end
+local now = tonumber(ARGV[2])
+local ban = tonumber(redis.call('GET', KEYS[3]) or '0')
+if now < ban then return {2, ban} end
+local hold = tonumber(redis.call('GET', KEYS[2]) or '0')
+if now < hold then return {4, hold - now} end
+local margin = tonumber(ARGV[3])
+local n = tonumber(ARGV[4])
+local wait = 0
+local counts = {0, 0}
+for i = 0, n - 1 do
+  local len = tonumber(ARGV[5 + 4 * i])
+  local budget = tonumber(ARGV[6 + 4 * i])
+  local cost = tonumber(ARGV[7 + 4 * i])
+  local start = now - (now % len)
+  local cur = tonumber(redis.call('GET', KEYS[5 + 3 * i]) or '0')
+  counts[3 + i] = cur
+  if cost > 0 then
+    if cur + cost > budget then
+      wait = math.max(wait, start + len + margin - now)
+    end
+    if now < start + margin then
+      local prev = tonumber(redis.call('GET', KEYS[4 + 3 * i]) or '0')
+      if prev + cost > budget then wait = math.max(wait, start + margin - now) end
+    end
+    if now >= start + len - margin then
+      local nxt = tonumber(redis.call('GET', KEYS[6 + 3 * i]) or '0')
+      if nxt + cost > budget then wait = math.max(wait, start + 2 * len + margin - now) end
+    end
+  end
+end
+if wait > 0 then
+  counts[1] = 1
+  counts[2] = wait
+  return counts
+end
+for i = 0, n - 1 do
+  local len = tonumber(ARGV[5 + 4 * i])
+  local cost = tonumber(ARGV[7 + 4 * i])
+  local ttl = tonumber(ARGV[8 + 4 * i])
+  if cost > 0 then
+    local start = now - (now % len)
+    counts[3 + i] = redis.call('INCRBY', KEYS[5 + 3 * i], cost)
+    redis.call('PEXPIRE', KEYS[5 + 3 * i], ttl)
+    if now < start + margin then
+      redis.call('INCRBY', KEYS[4 + 3 * i], cost)
+      redis.call('PEXPIRE', KEYS[4 + 3 * i], ttl)
+    end
+    if now >= start + len - margin then
+      redis.call('INCRBY', KEYS[6 + 3 * i], cost)
+      redis.call('PEXPIRE', KEYS[6 + 3 * i], ttl)
+    end
+  end
+end
+return counts
