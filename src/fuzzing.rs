@@ -19,6 +19,19 @@
 //! assert!(!params.is_empty());
 //! # }
 //! ```
+//!
+//! With `arbitrary` (cargo-fuzz), [`Params`] comes straight out of the fuzzer's bytes:
+//!
+//! ```
+//! # #[cfg(feature = "arbitrary")] {
+//! use arbitrary::{Arbitrary, Unstructured};
+//! use binance_sign::Params;
+//! let bytes = [7u8; 64];
+//! let params = Params::arbitrary(&mut Unstructured::new(&bytes)).unwrap();
+//! // Whatever the bytes, the list is valid: an encoder under test gets it as it is.
+//! assert!(!params.is_empty());
+//! # }
+//! ```
 
 use crate::params::Params;
 

@@ -28,6 +28,24 @@
 //! assert!(matches!(governor.acquire(now, 20, false), Decision::Wait(d) if d.as_secs() == 7));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! A fleet of processes trading from one account or IP shares the counts through Redis with
+//! `FleetGovernor` (feature `redis`):
+//!
+//! ```no_run
+//! # #[cfg(feature = "redis")]
+//! # async fn fleet(clock: binance_sign::ServerClock) -> Result<(), Box<dyn std::error::Error>> {
+//! use binance_sign::limits::{Decision, FleetConfig, FleetGovernor, RateLimit};
+//! let governor = FleetGovernor::connect(
+//!     "redis://127.0.0.1:6379/",
+//!     "binance:account-1:ip-203.0.113.7", // one prefix per account and IP
+//!     RateLimit::spot_defaults(),
+//!     FleetConfig::default(),
+//! )
+//! .await?;
+//! if governor.acquire(clock.now()?, 1, true).await? == Decision::Send { /* send the order */ }
+//! # Ok(()) }
+//! ```
 
 use std::time::Duration;
 
