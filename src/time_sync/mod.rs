@@ -97,190 +97,24 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use crate::error::Error;
-use crate::recv_window::RecvWindow;
 use crate::server_time::ServerTime;
 use crate::timestamp::{TimeUnit, Timestamp};
-use crate::window::{WindowVerdict, check_window};
+use crate::window::check_window;
 
+mod config;
+mod drift;
+mod error;
+mod held;
 mod reading;
+mod sample;
+
+pub use config::TimeSyncConfig;
+use drift::{Drift, PPB, as_micros, clamp_i64, clamp_u64, drift_of, micros, ppb_of, prior};
+pub use error::{SyncError, parse_server_time};
+use held::{Confirmation, Verdict};
+use sample::{Candidate, Sample};
 
 pub use reading::{LocalReading, SystemClock};
-
-/// Why a sample was refused, or why no timestamp can be handed out. A refused sample leaves
-/// the estimate as it was.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SyncError {
-    /// The response was received before the request was sent (monotonic clock).
-    #[error(
-        "negative round trip: received {by:?} before sending; the readings are swapped or not from one clock"
-    )]
-    NegativeRoundTrip {
-        /// By how much.
-        by: Duration,
-    },
-    /// The round trip is longer than the configured maximum: too uncertain to use.
-    #[error("round trip of {round_trip:?} is over the {max:?} limit; retry the probe")]
-    RoundTripTooLong {
-        /// The round trip.
-        round_trip: Duration,
-        /// The limit.
-        max: Duration,
-    },
-    /// The wall clock moved by a different amount than the monotonic clock during the probe.
-    #[error("the wall clock stepped by {step_micros} µs during the probe; retry it")]
-    WallClockSteppedDuringProbe {
-        /// The step, µs (positive: forward).
-        step_micros: i64,
-    },
-    /// The offset is larger than the configured maximum.
-    #[error(
-        "offset of {offset_micros} µs between the local and the server clock is over the {max:?} limit; fix the system clock"
-    )]
-    OffsetTooLarge {
-        /// The offset, µs.
-        offset_micros: i64,
-        /// The limit.
-        max: Duration,
-    },
-    /// No sample has been observed yet.
-    #[error("no server time sample yet; probe the server time first")]
-    NoEstimate,
-    /// The wall clock ran ahead of the monotonic clock since the last sample: the machine
-    /// slept (the monotonic clock stops during suspend) or the wall clock was stepped.
-    #[error(
-        "the wall clock ran {wall_ahead:?} ahead of the monotonic clock since the last sample (the machine slept or the clock was stepped); probe the server time again"
-    )]
-    ClockJump {
-        /// How far ahead.
-        wall_ahead: Duration,
-    },
-    /// The boot-time clock ran ahead of the monotonic clock since the last sample: the machine
-    /// was suspended for `slept` (measured with `CLOCK_BOOTTIME` on Linux).
-    #[error(
-        "the machine was suspended for {slept:?} since the last sample; probe the server time again"
-    )]
-    Suspended {
-        /// How long the machine slept.
-        slept: Duration,
-    },
-    /// The sample is further from the current estimate than
-    /// [`TimeSyncConfig::panic_threshold`]: refused. It is kept as a candidate all the same;
-    /// two later, independent probes that agree with it make the clock follow it (a server
-    /// clock really stepped that far, or the estimate came from a bad first sample).
-    #[error(
-        "the server time in this sample is {off_by_micros} µs from the estimate, past the {threshold:?} panic threshold; refused (two more probes that agree with it are needed)"
-    )]
-    BeyondPanicThreshold {
-        /// `sample − estimate`, µs.
-        off_by_micros: i64,
-        /// The threshold.
-        threshold: Duration,
-    },
-    /// The estimate is too uncertain (old, or from slow probes) to hand out a timestamp Binance
-    /// is sure to accept with the configured `recvWindow`.
-    #[error(
-        "the server time estimate (uncertainty {uncertainty:?}) could get this timestamp rejected ({verdict:?}); probe the server time again"
-    )]
-    ResyncNeeded {
-        /// What [`check_window`] said of the timestamp.
-        verdict: WindowVerdict,
-        /// The estimate's uncertainty.
-        uncertainty: Duration,
-    },
-    /// The estimate gives a timestamp outside the range Binance accepts.
-    #[error("estimated timestamp refused")]
-    Timestamp(#[source] Error),
-    /// A server-time response without a plausible `serverTime`.
-    #[error("not a server-time response with a plausible serverTime: `{body}`")]
-    BadResponse {
-        /// The body (escaped, cut to 100 bytes).
-        body: String,
-    },
-}
-
-/// Reads the `serverTime` (ms) of a `GET /api/v3/time` body (`{"serverTime":1499827319559}`).
-///
-/// ```
-/// use binance_sign::time_sync::parse_server_time;
-/// assert_eq!(parse_server_time(r#"{"serverTime":1499827319559}"#)?.as_millis(), 1499827319559);
-/// assert!(parse_server_time(r#"{"serverTime":0}"#).is_err());
-/// assert!(parse_server_time("<html>").is_err());
-/// # Ok::<(), binance_sign::SyncError>(())
-/// ```
-///
-/// # Errors
-///
-/// [`SyncError::BadResponse`] when the body is not such an object, or the time is not between
-/// 2017 and year 2286.
-pub fn parse_server_time(body: &str) -> Result<ServerTime, SyncError> {
-    #[derive(serde::Deserialize)]
-    struct Time {
-        #[serde(rename = "serverTime")]
-        server_time: u64,
-    }
-    serde_json::from_str::<Time>(body)
-        .ok()
-        .and_then(|t| ServerTime::from_millis(t.server_time).ok())
-        .ok_or_else(|| SyncError::BadResponse {
-            body: crate::error::excerpt(body, 100),
-        })
-}
-
-/// Settings of a [`TimeSync`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TimeSyncConfig {
-    /// How many samples to keep (1 to 64): the oldest, the newest and the most precise in
-    /// between. Default 16.
-    pub window: usize,
-    /// Samples older than this (but the newest) are dropped: drift is measured over at most
-    /// this span. Default 2 hours.
-    pub max_sample_age: Duration,
-    /// Samples with a longer round trip are refused. Default 10 s.
-    pub max_round_trip: Duration,
-    /// Samples with a larger offset are refused. Default 7 days.
-    pub max_offset: Duration,
-    /// The most the server clock may run fast or slow against the local monotonic clock, in
-    /// parts per million, until drift is measured from samples. Default 500.
-    pub max_drift_ppm: u32,
-    /// Subtracted from every timestamp on top of the uncertainty. Default 1 ms.
-    pub margin: Duration,
-    /// The `recvWindow` requests are sent with. Default 5000 ms (Binance's default).
-    pub recv_window: RecvWindow,
-    /// The longest a request takes from [`TimeSync::timestamp`] to Binance's check (including
-    /// the check just before the matching engine). Default 1000 ms.
-    pub max_delay: Duration,
-    /// [`TimeSync::needs_resync`] asks for a probe when the newest sample is older. Default
-    /// 5 minutes.
-    pub resync_after: Duration,
-    /// How far the wall clock (or, where the readings have one, the boot-time clock) may run
-    /// ahead of the monotonic clock before a suspend is assumed. Default 100 ms.
-    pub jump_tolerance: Duration,
-    /// A sample further than this from the current estimate is refused with
-    /// [`SyncError::BeyondPanicThreshold`] (NTP's panic threshold). Measured against the
-    /// estimate, never the local wall clock: the first sample is taken whatever the wall clock
-    /// says (up to `max_offset`). Default 1 hour.
-    pub panic_threshold: Duration,
-}
-
-impl Default for TimeSyncConfig {
-    fn default() -> Self {
-        Self {
-            window: 16,
-            max_sample_age: Duration::from_secs(2 * 3600),
-            max_round_trip: Duration::from_secs(10),
-            max_offset: Duration::from_secs(7 * 24 * 3600),
-            max_drift_ppm: 500,
-            margin: Duration::from_millis(1),
-            recv_window: RecvWindow::DEFAULT,
-            max_delay: Duration::from_millis(1000),
-            resync_after: Duration::from_secs(300),
-            jump_tolerance: Duration::from_millis(100),
-            panic_threshold: Duration::from_secs(3600),
-        }
-    }
-}
 
 /// What one accepted sample said.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -322,52 +156,6 @@ pub struct Estimate {
     /// in parts per billion (0 until two samples measure it).
     pub drift_ppb: i64,
 }
-
-/// One probe, at its local midpoint: µs values, `half` is its uncertainty.
-#[derive(Clone, Copy, Debug)]
-struct Sample {
-    server_mid: i128,
-    wall_mid: i128,
-    mono_mid: i128,
-    /// The boot-time clock at the midpoint, when the readings have one.
-    boot_mid: Option<i128>,
-    half: i128,
-    /// The `serverTime` as received, ms: the same value twice is the same answer (a cache).
-    server_ms: u64,
-    /// The monotonic clock when the probe was sent and when its answer arrived.
-    sent_mono: i128,
-    received_mono: i128,
-}
-
-/// A sample that disagreed with the estimate, waiting for confirmation.
-#[derive(Clone, Copy, Debug)]
-struct Candidate {
-    sample: Sample,
-    /// Later, independent probes that must agree with it before the clock follows it.
-    confirmations_needed: u8,
-    /// Past the panic threshold: never used for timestamps while held.
-    panic: bool,
-}
-
-/// The drift of the server clock against the monotonic clock: an interval in ppb.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Drift {
-    lo: i128,
-    hi: i128,
-}
-
-impl Drift {
-    fn center(self) -> i128 {
-        (self.lo + self.hi).div_euclid(2)
-    }
-
-    /// Half the width, rounded up.
-    fn half_width(self) -> i128 {
-        (self.hi - self.lo + 1) / 2
-    }
-}
-
-const PPB: i128 = 1_000_000_000;
 
 /// While a sample is held, the next probe is due this long after it.
 const HELD_RECHECK: Duration = Duration::from_secs(1);
@@ -489,157 +277,6 @@ impl TimeSync {
                 }
             }
         }
-    }
-
-    /// Checks a probe and makes its sample; also returns `server − wall` at its midpoint.
-    fn sample(
-        &self,
-        sent_at: LocalReading,
-        server_time: ServerTime,
-        received_at: LocalReading,
-    ) -> Result<(Sample, i128), SyncError> {
-        let (sent_mono, received_mono) = (
-            i128::from(sent_at.mono_micros()),
-            i128::from(received_at.mono_micros()),
-        );
-        let rtt = received_mono - sent_mono;
-        if rtt < 0 {
-            return Err(SyncError::NegativeRoundTrip { by: micros(-rtt) });
-        }
-        if rtt > as_micros(self.config.max_round_trip) {
-            return Err(SyncError::RoundTripTooLong {
-                round_trip: micros(rtt),
-                max: self.config.max_round_trip,
-            });
-        }
-        let wall_rtt = i128::from(received_at.wall_micros()) - i128::from(sent_at.wall_micros());
-        let step = wall_rtt - rtt;
-        let resolution = sent_at
-            .resolution_micros()
-            .max(received_at.resolution_micros());
-        if step.abs() > 100_000 + rtt / 100 + 2 * resolution {
-            return Err(SyncError::WallClockSteppedDuringProbe {
-                step_micros: clamp_i64(step),
-            });
-        }
-        // Binance reports whole milliseconds: the server read its clock within [ms, ms + 1).
-        let server_mid = i128::from(server_time.as_micros()) + 500;
-        let wall_mid = i128::from(sent_at.wall_micros()) + wall_rtt / 2;
-        let offset = server_mid - wall_mid;
-        if offset.abs() > as_micros(self.config.max_offset) {
-            return Err(SyncError::OffsetTooLarge {
-                offset_micros: clamp_i64(offset),
-                max: self.config.max_offset,
-            });
-        }
-        let half_rtt = rtt / 2;
-        let boot_mid = match (sent_at.boot_micros(), received_at.boot_micros()) {
-            (Some(a), Some(b)) => Some(i128::from(a) + (i128::from(b) - i128::from(a)) / 2),
-            _ => None,
-        };
-        Ok((
-            Sample {
-                server_mid,
-                wall_mid,
-                mono_mid: sent_mono + half_rtt,
-                boot_mid,
-                // Half the round trip; the server's whole milliseconds (±0.5 ms); the local
-                // readings' own resolution, which moves the midpoint and the round trip by up
-                // to one quantum each; drift over the half round trip; 1 µs of rounding.
-                half: half_rtt + 500 + 2 * resolution + ppb_of(half_rtt, self.prior_ppb()) + 1,
-                server_ms: server_time.as_millis(),
-                sent_mono,
-                received_mono,
-            },
-            offset,
-        ))
-    }
-
-    /// How `sample` stands against the current estimate. After a suspend measured with the
-    /// boot-time clock, the estimate is carried across the sleep (its uncertainty widened by
-    /// the drift bound over it); without a boot-time clock, a wall-clock jump says nothing the
-    /// sample cannot: it is judged on the monotonic timeline, and a sleep shows as a
-    /// disagreement to be confirmed.
-    fn judge(&self, sample: &Sample, sent_at: LocalReading) -> Verdict {
-        if self.samples.is_empty() {
-            return if self.candidate.is_some() {
-                // Nothing to compare with but a held sample: it must be confirmed.
-                Verdict::Disagrees {
-                    off_by: 0,
-                    panic: false,
-                }
-            } else {
-                Verdict::Fits
-            };
-        }
-        let slept = match self.continuity(sent_at) {
-            Err(SyncError::Suspended { slept }) => Some(as_micros(slept)),
-            _ => None,
-        };
-        let (shift, widen) = slept.map_or((0, 0), |slept| {
-            (
-                slept,
-                ppb_of(slept, 2 * self.prior_ppb()) + as_micros(self.config.jump_tolerance),
-            )
-        });
-        let Some((server, uncertainty, _)) = self.project(sample.mono_mid + shift, widen) else {
-            return Verdict::Fits;
-        };
-        let off_by = sample.server_mid - server;
-        if off_by.abs() <= sample.half + uncertainty {
-            if slept.is_some() {
-                Verdict::FitsAcrossSuspend
-            } else {
-                Verdict::Fits
-            }
-        } else {
-            Verdict::Disagrees {
-                off_by,
-                panic: off_by.abs() > as_micros(self.config.panic_threshold),
-            }
-        }
-    }
-
-    /// Whether `sample` confirms the held candidate: from a later probe, not the same answer,
-    /// and on the candidate's timeline within both uncertainties and the drift bound.
-    fn confirm_candidate(&mut self, sample: &Sample) -> Confirmation {
-        let prior_ppb = self.prior_ppb();
-        let max_age = as_micros(self.config.max_sample_age);
-        let Some(candidate) = self.candidate.as_mut() else {
-            return Confirmation::No;
-        };
-        let c = candidate.sample;
-        let span = sample.mono_mid - c.mono_mid;
-        let agrees = ((sample.server_mid - c.server_mid) - span).abs()
-            <= sample.half + c.half + ppb_of(span.abs(), prior_ppb)
-            && span <= max_age;
-        if !agrees {
-            return Confirmation::No;
-        }
-        // A probe that overlapped the held one, or the same answer again (a cache): it agrees,
-        // but confirms nothing; the held sample stays as it is.
-        let independent = sample.sent_mono >= c.received_mono && sample.server_ms != c.server_ms;
-        if !independent {
-            return Confirmation::Agrees;
-        }
-        candidate.confirmations_needed = candidate.confirmations_needed.saturating_sub(1);
-        if candidate.confirmations_needed > 0 {
-            // Agreeing, but more are needed: this sample becomes the candidate's newest.
-            candidate.sample = *sample;
-            return Confirmation::Agrees;
-        }
-        Confirmation::Confirmed
-    }
-
-    /// The server clock really moved: restart from `earlier` (the confirmed candidate) and
-    /// `sample`, and let timestamps follow it back if it stepped back.
-    fn restart(&mut self, earlier: Option<Sample>, sample: Sample) {
-        self.samples.clear();
-        self.candidate = None;
-        self.samples.extend(earlier);
-        self.drift = prior(&self.config);
-        self.add(sample);
-        self.last_issued_micros = 0;
     }
 
     /// Adds a sample that fits, re-measuring drift; returns whether older samples were dropped
@@ -867,18 +504,6 @@ impl TimeSync {
         self.issue(now, TimeUnit::Micros)
     }
 
-    /// The server clock as the held candidate (not past the panic threshold) has it at `now`:
-    /// `(server, uncertainty)`, µs, with the assumed drift bound.
-    fn candidate_view(&self, now: LocalReading) -> Option<(i128, i128)> {
-        let candidate = self.candidate.filter(|c| !c.panic)?;
-        let s = candidate.sample;
-        let elapsed = i128::from(now.mono_micros()) - s.mono_mid;
-        Some((
-            s.server_mid + elapsed,
-            s.half + ppb_of(elapsed.abs(), self.prior_ppb()) + now.resolution_micros(),
-        ))
-    }
-
     fn issue(&mut self, now: LocalReading, unit: TimeUnit) -> Result<Timestamp, SyncError> {
         let estimate = self.estimate(now)?;
         let margin = as_micros(self.config.margin);
@@ -923,72 +548,4 @@ impl TimeSync {
         self.last_issued_micros = timestamp.as_micros();
         Ok(timestamp)
     }
-}
-
-/// What a disagreeing sample does to the held candidate.
-enum Confirmation {
-    /// It confirms it: the clock follows.
-    Confirmed,
-    /// It agrees but is not enough (more confirmations are needed, or it is not independent):
-    /// the candidate stays.
-    Agrees,
-    /// It does not agree with it (or there is none): it becomes the candidate.
-    No,
-}
-
-/// How a new sample stands against the estimate.
-enum Verdict {
-    /// Within both uncertainties (or there is no estimate yet).
-    Fits,
-    /// Within both uncertainties of the estimate carried across a measured suspend.
-    FitsAcrossSuspend,
-    /// Further apart than both uncertainties allow; `panic` past the panic threshold.
-    Disagrees { off_by: i128, panic: bool },
-}
-
-/// The drift bound before any measurement.
-fn prior(config: &TimeSyncConfig) -> Drift {
-    let ppb = i128::from(config.max_drift_ppm) * 1000;
-    Drift { lo: -ppb, hi: ppb }
-}
-
-/// The drift interval every pair of samples allows, within `prior`; `None` when they cannot
-/// all be true under one drift.
-fn drift_of(samples: &VecDeque<Sample>, prior: Drift) -> Option<Drift> {
-    let mut drift = prior;
-    for (i, a) in samples.iter().enumerate() {
-        for b in samples.iter().skip(i + 1) {
-            let span = b.mono_mid - a.mono_mid;
-            if span <= 0 {
-                continue;
-            }
-            let excess = (b.server_mid - a.server_mid) - span;
-            let slack = a.half + b.half;
-            drift.lo = drift.lo.max(((excess - slack) * PPB).div_euclid(span));
-            drift.hi = drift.hi.min(-((-(excess + slack) * PPB).div_euclid(span)));
-        }
-    }
-    (drift.lo <= drift.hi).then_some(drift)
-}
-
-/// `micros × ppb / 10⁹`, rounded up.
-fn ppb_of(micros: i128, ppb: i128) -> i128 {
-    let product = micros * ppb;
-    -((-product).div_euclid(PPB))
-}
-
-fn as_micros(d: Duration) -> i128 {
-    i128::try_from(d.as_micros()).unwrap_or(i128::MAX / 4)
-}
-
-fn micros(v: i128) -> Duration {
-    Duration::from_micros(u64::try_from(v.max(0)).unwrap_or(u64::MAX))
-}
-
-fn clamp_u64(v: i128) -> u64 {
-    u64::try_from(v.max(0)).unwrap_or(u64::MAX)
-}
-
-fn clamp_i64(v: i128) -> i64 {
-    i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
 }

@@ -1,0 +1,56 @@
+//! The checks every user key and value goes through, whatever the API form.
+
+use crate::encoding::is_unreserved;
+use crate::error::{Error, Field};
+
+use super::RESERVED_KEYS;
+
+/// The checks every user parameter goes through, whatever the API form.
+pub(crate) fn validate_pair(key: &str, value: &str) -> Result<(), Error> {
+    validate_key(key, &RESERVED_KEYS)?;
+    check_controls(key, Field::Value, value)?;
+    if value.is_empty() {
+        return Err(Error::EmptyValue {
+            key: key.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// The checks every user key goes through: not empty, no control characters, not `reserved`.
+pub(crate) fn validate_key(key: &str, reserved: &[&str]) -> Result<(), Error> {
+    check_key(key, reserved).map(drop)
+}
+
+/// [`validate_key`], returning whether the key is plain (all RFC 3986 unreserved, sent as it
+/// is).
+#[inline(always)]
+pub(super) fn check_key(key: &str, reserved: &[&str]) -> Result<bool, Error> {
+    if key.is_empty() {
+        return Err(Error::EmptyKey);
+    }
+    let plain = is_unreserved(key);
+    if !plain {
+        check_controls(key, Field::Key, key)?;
+    }
+    if reserved.contains(&key) {
+        return Err(Error::ReservedKey {
+            key: key.to_owned(),
+        });
+    }
+    Ok(plain)
+}
+
+/// Refuses control characters in `text` (the key or the value of parameter `key`), naming the
+/// byte offset in it.
+pub(crate) fn check_controls(key: &str, field: Field, text: &str) -> Result<(), Error> {
+    match text.char_indices().find(|(_, c)| c.is_control()) {
+        None => Ok(()),
+        Some((position, c)) => Err(Error::ControlCharacter {
+            key: key.escape_default().to_string(),
+            field,
+            code: u32::from(c),
+            position,
+        }),
+    }
+}
