@@ -714,3 +714,29 @@ fn the_fleet_governor_is_shared_across_tasks() {
     shared::<FleetGovernor>();
     shared::<FleetError>();
 }
+
+/// `observe_http` reads an `http::HeaderMap` as `observe` reads pairs: a 429's `Retry-After`
+/// holds the whole fleet, and the error says whether waiting can help.
+#[cfg(feature = "http")]
+#[tokio::test]
+async fn observe_http_holds_the_fleet_and_errors_say_whether_to_retry() {
+    let redis = Redis::start();
+    let limits = RateLimit::spot_defaults();
+    let a = fleet(&redis, "acct-http", limits.clone(), Fallback::FailClosed).await;
+    let b = fleet(&redis, "acct-http", limits, Fallback::FailClosed).await;
+    let now = T0 + 1_000;
+    assert_eq!(request(&a, now).await, Decision::Send);
+    let mut headers = http::HeaderMap::new();
+    headers.insert("retry-after", http::HeaderValue::from_static("5"));
+    a.observe_http(
+        at(now),
+        at(now + 10),
+        http::StatusCode::TOO_MANY_REQUESTS,
+        &headers,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(request(&b, now + 20).await, Decision::Wait(d) if d.as_secs() >= 4));
+    assert!(FleetError::Timeout(Duration::from_millis(1)).is_retryable());
+    assert!(!FleetError::ZeroFleetSize.is_retryable());
+}

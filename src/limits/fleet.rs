@@ -119,6 +119,28 @@ pub enum FleetError {
     Limits(#[from] LimitsError),
 }
 
+impl FleetError {
+    /// Whether asking again later can succeed: the store was unreachable, slow, or settling
+    /// after a restart. `false` for what waiting does not fix: a script this crate does not
+    /// know under the prefix, a configuration error, an unreadable response header. Either way
+    /// nothing may be sent now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use binance_sign::limits::FleetError;
+    /// assert!(FleetError::Timeout(Duration::from_millis(50)).is_retryable());
+    /// assert!(!FleetError::ZeroFleetSize.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            FleetError::Unavailable(_) | FleetError::Timeout(_) | FleetError::Unsettled => true,
+            FleetError::UnexpectedReply(_) | FleetError::ZeroFleetSize | FleetError::Limits(_) => {
+                false
+            }
+        }
+    }
+}
+
 /// One limit and how it is kept.
 #[derive(Clone, Debug)]
 struct Limit {
@@ -631,6 +653,27 @@ impl FleetGovernor {
             }
         }
         Ok(())
+    }
+
+    /// Learns from an `http::HeaderMap` and status (features `redis` and `http`); see
+    /// [`observe`](Self::observe). Header values that are not visible ASCII are ignored.
+    ///
+    /// # Errors
+    ///
+    /// As [`observe`](Self::observe).
+    #[cfg(feature = "http")]
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "redis", feature = "http"))))]
+    pub async fn observe_http(
+        &self,
+        sent: ServerTime,
+        received: ServerTime,
+        status: http::StatusCode,
+        headers: &http::HeaderMap,
+    ) -> Result<(), FleetError> {
+        let pairs = headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
+        self.observe(sent, received, status.as_u16(), pairs).await
     }
 
     /// Learns from a response to a request sent at `sent` and received at `received`: a 429
