@@ -778,3 +778,25 @@ fn small_limits_and_heavy_requests() {
         Decision::Wait(_)
     ));
 }
+
+/// A `Retry-After` longer than Binance ever bans (3 days) is held for `MAX_HOLD` and reported,
+/// never adopted as years; of several `Retry-After` values the largest counts.
+#[test]
+fn retry_after_is_capped_and_the_largest_counts() {
+    use binance_sign::limits::{LimitsError, MAX_HOLD};
+    let now = ServerTime::from_millis(1_700_000_000_000).unwrap();
+    let g = Governor::new(RateLimit::spot_defaults());
+    let err = g
+        .observe(now, now, 429, [("Retry-After", "1000000000000")])
+        .unwrap_err();
+    // (The asked end saturates at the latest server time the crate represents.)
+    assert!(matches!(err, LimitsError::HoldTooLong { asked } if asked > MAX_HOLD * 1000));
+    match g.acquire(now, 1, false) {
+        Decision::Wait(d) => assert_eq!(d, MAX_HOLD),
+        other => panic!("{other:?}"),
+    }
+    let g = Governor::new(RateLimit::spot_defaults());
+    g.observe(now, now, 429, [("Retry-After", "30"), ("Retry-After", "5")])
+        .unwrap();
+    assert!(matches!(g.acquire(now, 1, false), Decision::Wait(d) if d.as_secs() == 30));
+}

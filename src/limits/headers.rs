@@ -3,7 +3,7 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use super::{IntervalUnit, LimitsError, RateLimitType};
+use super::{IntervalUnit, LimitsError, MAX_HOLD, RateLimitType};
 use crate::encoding::is_digits;
 use crate::error::excerpt;
 use crate::server_time::ServerTime;
@@ -36,7 +36,8 @@ impl ResponseHeaders {
         let mut read = Self::default();
         for (name, value) in headers {
             let result = if name.eq_ignore_ascii_case("retry-after") {
-                parse_retry_after(value, received).map(|until| read.retry_after = Some(until))
+                parse_retry_after(value, received)
+                    .and_then(|until| read.hold_until(until, received))
             } else {
                 parse_header(name, value).map(|r| read.reported.extend(r))
             };
@@ -45,6 +46,19 @@ impl ResponseHeaders {
             }
         }
         read
+    }
+
+    /// Takes a `Retry-After` end: capped at [`MAX_HOLD`] after `received` (reported when it
+    /// was longer), and of several values the largest.
+    fn hold_until(&mut self, until: ServerTime, received: ServerTime) -> Result<(), LimitsError> {
+        let cap = received.saturating_add(MAX_HOLD);
+        let capped = until.min(cap);
+        self.retry_after = Some(self.retry_after.map_or(capped, |held| held.max(capped)));
+        if until > cap {
+            let asked = Duration::from_micros(until.as_micros() - received.as_micros());
+            return Err(LimitsError::HoldTooLong { asked });
+        }
+        Ok(())
     }
 }
 

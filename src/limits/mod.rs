@@ -240,7 +240,21 @@ pub enum LimitsError {
     /// The `rateLimits` JSON could not be read.
     #[error("cannot read rateLimits")]
     Json(#[source] Source),
+    /// `Retry-After` asks for a hold longer than [`MAX_HOLD`] (Binance's longest ban is
+    /// 3 days): held for `MAX_HOLD` instead.
+    #[error(
+        "Retry-After asks for a hold of {asked:?}, longer than Binance ever bans (3 days); held for 3 days instead"
+    )]
+    HoldTooLong {
+        /// What the header asked for.
+        asked: Duration,
+    },
 }
+
+/// The longest hold or ban a response can impose: Binance's longest IP ban, 3 days. A longer
+/// `Retry-After` (a misconfigured proxy, a corrupt value) is held for this long and reported as
+/// [`LimitsError::HoldTooLong`], so no header can wedge a bot for years.
+pub const MAX_HOLD: Duration = Duration::from_secs(3 * 24 * 3600);
 
 /// Reads `rateLimits` from an `exchangeInfo` response, or from the bare array.
 ///
