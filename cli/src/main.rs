@@ -232,28 +232,30 @@ fn flagged(e: Error) -> Fail {
     }
 }
 
-/// A key the signer sets, given as a parameter: the flag that sets it instead.
-fn reserved(key: &str, flags: &[(&str, &str)]) -> Result<(), Fail> {
-    match flags.iter().find(|(k, _)| *k == key) {
-        Some((_, fix)) => Err(Fail(format!(
+/// The `KEY=VALUE` parameters of `sign` or `ws`; a key the signer sets itself is refused with
+/// the flag (in `flags`) that sets it instead.
+fn params_arg(args: &[String], flags: &[(&str, &str)]) -> Result<Vec<(String, String)>, Fail> {
+    let pairs = key_values(args, "parameter")?;
+    if let Some((key, fix)) = pairs
+        .iter()
+        .find_map(|(k, _)| flags.iter().find(|(reserved, _)| reserved == k))
+    {
+        return Err(Fail(format!(
             "parameter `{key}` is set by the signer: {fix}"
-        ))),
-        None => Ok(()),
+        )));
     }
+    Ok(pairs)
 }
 
 fn sign(args: &SignArgs) -> Result<ExitCode, Fail> {
-    let pairs = key_values(&args.params, "parameter")?;
-    for (k, _) in &pairs {
-        reserved(
-            k,
-            &[
-                ("timestamp", "pass --timestamp MS (or --timestamp-us US)"),
-                ("recvWindow", "pass --recv-window MS"),
-                ("signature", "it is computed; leave it out"),
-            ],
-        )?;
-    }
+    let pairs = params_arg(
+        &args.params,
+        &[
+            ("timestamp", "pass --timestamp MS (or --timestamp-us US)"),
+            ("recvWindow", "pass --recv-window MS"),
+            ("signature", "it is computed; leave it out"),
+        ],
+    )?;
     let signer = args.key.signer(None, args.product.product)?;
     let (ts, rw) = (
         timestamp_arg(args.timestamp, args.timestamp_us)?,
@@ -424,18 +426,15 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fail> {
 }
 
 fn ws(args: &WsArgs) -> Result<ExitCode, Fail> {
-    let pairs = key_values(&args.params, "parameter")?;
-    for (k, _) in &pairs {
-        reserved(
-            k,
-            &[
-                ("timestamp", "pass --timestamp MS"),
-                ("recvWindow", "pass --recv-window MS"),
-                ("apiKey", "set the variable named by --api-key-env"),
-                ("signature", "it is computed; leave it out"),
-            ],
-        )?;
-    }
+    let pairs = params_arg(
+        &args.params,
+        &[
+            ("timestamp", "pass --timestamp MS"),
+            ("recvWindow", "pass --recv-window MS"),
+            ("apiKey", "set the variable named by --api-key-env"),
+            ("signature", "it is computed; leave it out"),
+        ],
+    )?;
     let signer = args.key.signer(Some(&args.api_key), args.product.product)?;
     let (ts, rw) = (timestamp_arg(args.timestamp, None)?, args.recv_window);
     let mut ws_params = WsParams::new();

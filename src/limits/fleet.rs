@@ -670,9 +670,7 @@ impl FleetGovernor {
         status: http::StatusCode,
         headers: &http::HeaderMap,
     ) -> Result<(), FleetError> {
-        let pairs = headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)));
+        let pairs = super::headers::http_pairs(headers);
         self.observe(sent, received, status.as_u16(), pairs).await
     }
 

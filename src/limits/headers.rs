@@ -62,6 +62,15 @@ impl ResponseHeaders {
     }
 }
 
+/// The `(name, value)` pairs of an `http::HeaderMap` that the governors read; values that are
+/// not visible ASCII are left out. Both governors' `observe_http` go through it.
+#[cfg(feature = "http")]
+pub(crate) fn http_pairs(headers: &http::HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str(), v.to_str().ok()?)))
+}
+
 /// Reads one response header. `Ok(None)` for headers that are not rate-limit counts (they are
 /// ignored); an error for a rate-limit header whose value or interval is malformed.
 ///
