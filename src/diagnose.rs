@@ -33,7 +33,6 @@
 //! ```
 
 use std::collections::HashSet;
-use std::fmt;
 
 use serde::Serialize;
 
@@ -51,8 +50,9 @@ mod rest;
 pub(crate) mod sent;
 mod ws;
 
+pub use crate::rules::Severity;
 pub use mistakes::{Committed, Mistake, mistakes};
-pub use paste::Pasted;
+pub use paste::{Pasted, WholeRequest};
 
 /// Which API the request went to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -148,26 +148,6 @@ impl<'a> Input<'a> {
     pub fn api_key(mut self, api_key: &'a str) -> Self {
         self.api_key = Some(api_key);
         self
-    }
-}
-
-/// How serious a finding is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum Severity {
-    /// Binance refuses the request (or checks other bytes than were signed).
-    Error,
-    /// Binance may read the request differently from what was meant; legal as it is.
-    Warning,
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        })
     }
 }
 

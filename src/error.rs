@@ -288,12 +288,37 @@ pub enum Error {
     /// A parameter key is empty.
     #[error("a parameter has an empty key; every parameter needs a name")]
     EmptyKey,
-    /// A parameter key appears twice (Binance answers `-1101`).
+    /// A user parameter key appears twice in one part (Binance answers `-1101`).
     #[error(
         "parameter `{key}` appears twice; Binance rejects duplicates (-1101); for an ARRAY parameter sent as a repeated key use Params::push_repeated"
     )]
     DuplicateKey {
         /// The repeated key.
+        key: String,
+    },
+    /// A parameter key is in both the query and the body (Binance answers `-1101`, or reads
+    /// the query's value).
+    #[error(
+        "parameter `{key}` is in both the query and the body; Binance answers -1101 (or reads the query's value): put it in one part"
+    )]
+    KeyInBothParts {
+        /// The key.
+        key: String,
+    },
+    /// `timestamp` or `recvWindow` appears twice in an encoded request.
+    #[error(
+        "`{key}` appears twice; Binance answers -1101: send it once, after the other parameters"
+    )]
+    SignerKeyTwice {
+        /// `timestamp` or `recvWindow`.
+        key: String,
+    },
+    /// A WebSocket `params` member is set twice.
+    #[error(
+        "WebSocket params member `{key}` is set twice; a JSON object holds each key once (an ARRAY parameter goes as one JSON array)"
+    )]
+    DuplicateMember {
+        /// The member's key.
         key: String,
     },
     /// A key the signer sets itself was given as a user parameter.

@@ -97,7 +97,7 @@ pub mod limits;
 mod params;
 mod product;
 mod recv_window;
-mod rules;
+pub mod rules;
 mod server_time;
 mod signed;
 mod signer;

@@ -403,7 +403,7 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::DuplicateKey`] for a key in both parts, and as [`sign_query`](Self::sign_query).
+    /// [`Error::KeyInBothParts`] for a key in both parts, and as [`sign_query`](Self::sign_query).
     pub fn sign_split(
         &self,
         query_params: &Params,
@@ -476,7 +476,7 @@ impl Signer {
             .iter()
             .find(|(key, _)| body_params.contains_key(key))
         {
-            return Err(Error::DuplicateKey {
+            return Err(Error::KeyInBothParts {
                 key: key.to_owned(),
             });
         }

@@ -133,8 +133,11 @@ pub(crate) fn validate_encoded(query: &str, body: &str) -> Result<EncodedInfo, E
                 return Err(Error::EmptyValue { key });
             }
             let signer_key = matches!(key.as_str(), "timestamp" | "recvWindow");
-            if earlier_parts.contains(&key) || (signer_key && this_part.contains(&key)) {
-                return Err(Error::DuplicateKey { key });
+            if earlier_parts.contains(&key) {
+                return Err(Error::KeyInBothParts { key });
+            }
+            if signer_key && this_part.contains(&key) {
+                return Err(Error::SignerKeyTwice { key });
             }
             this_part.insert(key.clone());
             match key.as_str() {
@@ -221,12 +224,12 @@ mod tests {
         ));
         assert_eq!(
             validate_encoded("a=1", "a=2&timestamp=1499827319559").unwrap_err(),
-            Error::DuplicateKey { key: "a".into() }
+            Error::KeyInBothParts { key: "a".into() }
         );
         assert!(validate_encoded("asset=BTC&asset=USDT&timestamp=1499827319559", "").is_ok());
         assert_eq!(
             validate_encoded("timestamp=1499827319559&timestamp=1499827319559", "").unwrap_err(),
-            Error::DuplicateKey {
+            Error::SignerKeyTwice {
                 key: "timestamp".into()
             }
         );

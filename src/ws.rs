@@ -60,7 +60,7 @@ impl WsParams {
     /// # Errors
     ///
     /// [`Error::EmptyKey`], [`Error::ReservedKey`], [`Error::ControlCharacter`],
-    /// [`Error::EmptyValue`] (an empty string or `null`) or [`Error::DuplicateKey`].
+    /// [`Error::EmptyValue`] (an empty string or `null`) or [`Error::DuplicateMember`].
     pub fn insert(&mut self, key: impl AsRef<str>, value: impl Into<Value>) -> Result<(), Error> {
         let key = key.as_ref();
         let value = value.into();
@@ -75,7 +75,7 @@ impl WsParams {
             _ => {}
         }
         if self.map.contains_key(key) {
-            return Err(Error::DuplicateKey {
+            return Err(Error::DuplicateMember {
                 key: key.to_owned(),
             });
         }

@@ -300,8 +300,8 @@ fn request_shape_findings() {
     assert_eq!(
         codes,
         [
-            (Code::ListFormat, Severity::Error),
-            (Code::DuplicateParameter, Severity::Warning)
+            (Code::DuplicateParameter, Severity::Error),
+            (Code::ListFormat, Severity::Error)
         ]
     );
     let spaced = binance_sign::encoding::encode(r#"["A", "B"]"#);
@@ -671,9 +671,20 @@ fn array_parameters_as_a_repeated_key_are_legal() {
         .sign_body(&p, Timestamp::from_millis(1_700_000_000_000).unwrap(), None)
         .unwrap();
     let d = diagnose(&Input::rest(req.query(), req.body()));
+    // `asset` is an ARRAY parameter in the rule book: repeated in one part is legal, and
+    // nothing says otherwise (no warning telling the user to send it once).
     assert!(d.ok(), "{:?}", d.findings);
+    assert_eq!(codes(&d), []);
+    // Another key repeated in one part is an error (-1101).
+    let mut p = Params::new();
+    p.push_repeated("side", ["BUY", "SELL"]).unwrap();
+    let req = signer()
+        .sign_body(&p, Timestamp::from_millis(1_700_000_000_000).unwrap(), None)
+        .unwrap();
+    let d = diagnose(&Input::rest(req.query(), req.body()));
     assert_eq!(codes(&d), [Code::DuplicateParameter]);
-    assert_eq!(d.findings[0].severity, Severity::Warning);
+    assert_eq!(d.findings[0].severity, Severity::Error);
+    assert!(d.findings[0].fix.contains("once"), "{}", d.findings[0].fix);
     // Across query and body it is an error.
     let body = format!("asset=USDT&{TS}");
     let (q, b) = with_signature("asset=BTC", &body, &format!("asset=BTC{body}"));

@@ -45,6 +45,11 @@ fn encoders() {
 }
 
 #[test]
+fn rules() {
+    replay("rules", bodies::rules);
+}
+
+#[test]
 fn pem_keys() {
     replay("pem_keys", bodies::pem_keys);
 }

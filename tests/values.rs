@@ -120,10 +120,16 @@ fn array_parameters_as_a_repeated_key_are_signed_as_sent() {
         Err(Error::DuplicateKey { .. })
     ));
     let query = Params::try_from_pairs([("asset", "ETH")]).unwrap();
-    assert!(matches!(
-        signer().sign_split(&query, &p, ts(), None),
-        Err(Error::DuplicateKey { .. })
-    ));
+    let err = signer().sign_split(&query, &p, ts(), None).unwrap_err();
+    assert!(matches!(err, Error::KeyInBothParts { .. }));
+    // Its fix is the one that applies: one part, not `push_repeated`.
+    assert!(!err.to_string().contains("push_repeated"), "{err}");
+    assert!(
+        p.push("asset", "ETH")
+            .unwrap_err()
+            .to_string()
+            .contains("push_repeated")
+    );
 }
 
 #[test]
@@ -134,6 +140,11 @@ fn sign_encoded_accepts_array_parameters_in_one_part() {
     signer().verify(req.query(), req.body()).unwrap();
     assert!(matches!(
         signer().sign_encoded("asset=BTC", "asset=USDT&timestamp=1499827319559"),
-        Err(Error::DuplicateKey { .. })
+        Err(Error::KeyInBothParts { .. })
     ));
+    let twice = signer()
+        .sign_encoded("", "timestamp=1499827319559&timestamp=1499827319559")
+        .unwrap_err();
+    assert!(matches!(twice, Error::SignerKeyTwice { .. }));
+    assert!(!twice.to_string().contains("push_repeated"), "{twice}");
 }

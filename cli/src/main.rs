@@ -88,6 +88,11 @@ struct SignArgs {
     key: Key,
     #[command(flatten)]
     product: ProductArg,
+    /// An ARRAY parameter value, sent as a repeated key (`--repeat asset=BTC --repeat
+    /// asset=USDT` sends `asset=BTC&asset=USDT`, as POST /sapi/v1/asset/dust takes it); repeat
+    /// the flag once per value. These go after the KEY=VALUE parameters, in the last part.
+    #[arg(long = "repeat", value_name = "KEY=VALUE")]
+    repeat: Vec<String>,
     /// Parameters, each split at its first `=`; values are raw text.
     #[arg(value_name = "KEY=VALUE")]
     params: Vec<String>,
@@ -141,13 +146,14 @@ struct CheckArgs {
     /// An expected JSON value, compared as JSON.
     #[arg(long = "expect-json", value_name = "KEY=VALUE")]
     expect_json: Vec<String>,
-    /// The query string as sent (without `?`).
+    /// The query string as sent: alone, with a leading `?`, or as a full URL (surrounding
+    /// whitespace and line breaks are trimmed).
     #[arg(long, default_value = "")]
     query: String,
     /// The form body as sent.
     #[arg(long, default_value = "")]
     body: String,
-    /// Print the verdict as JSON: {"ok","findings":[{"code","key","message"}]}.
+    /// Print the verdict as JSON: {"ok","findings":[{"code","severity","key","message"}]}.
     #[arg(long)]
     json: bool,
     /// Read one JSON request per line on stdin, answer one verdict per line on stdout, in
@@ -226,7 +232,7 @@ fn flagged(e: Error) -> Fail {
         Error::TimestampOutOfRange { .. } => Fail(format!("--timestamp: {e}")),
         Error::RecvWindowInvalid { .. } => Fail(format!("--recv-window: {e}")),
         Error::DuplicateKey { key } => Fail(format!(
-            "parameter `{key}` is given twice; Binance rejects duplicates (-1101): give it once"
+            "parameter `{key}` is given twice; Binance rejects duplicates (-1101): give it once, or for an ARRAY parameter (such as `asset`) pass each value with --repeat {key}=VALUE"
         )),
         _ => Fail::from(e),
     }
@@ -247,12 +253,42 @@ fn params_arg(args: &[String], flags: &[(&str, &str)]) -> Result<Vec<(String, St
     Ok(pairs)
 }
 
+/// The `--repeat KEY=VALUE` values, each key once with all its values in the order given.
+fn push_repeats(params: &mut Params, repeats: &[(String, String)]) -> Result<(), Fail> {
+    let mut done: Vec<&str> = Vec::new();
+    for (key, _) in repeats {
+        if done.contains(&key.as_str()) {
+            continue;
+        }
+        done.push(key);
+        let values = repeats
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str());
+        params.push_repeated(key, values).map_err(|e| match e {
+            Error::DuplicateKey { .. } => Fail(format!(
+                "--repeat {key}: `{key}` is also given as KEY=VALUE; pass every value of it with --repeat"
+            )),
+            e => flagged(e),
+        })?;
+    }
+    Ok(())
+}
+
 fn sign(args: &SignArgs) -> Result<ExitCode, Fail> {
     let pairs = params_arg(
         &args.params,
         &[
             ("timestamp", "pass --timestamp MS (or --timestamp-us US)"),
             ("recvWindow", "pass --recv-window MS"),
+            ("signature", "it is computed; leave it out"),
+        ],
+    )?;
+    let repeats = params_arg(
+        &args.repeat,
+        &[
+            ("timestamp", "it is set once by --timestamp"),
+            ("recvWindow", "it is set once by --recv-window"),
             ("signature", "it is computed; leave it out"),
         ],
     )?;
@@ -270,11 +306,13 @@ fn sign(args: &SignArgs) -> Result<ExitCode, Fail> {
         }
         Some(n) => {
             let query = Params::try_from_pairs(pairs[..n].iter().cloned()).map_err(flagged)?;
-            let body = Params::try_from_pairs(pairs[n..].iter().cloned()).map_err(flagged)?;
+            let mut body = Params::try_from_pairs(pairs[n..].iter().cloned()).map_err(flagged)?;
+            push_repeats(&mut body, &repeats)?;
             signer.sign_split(&query, &body, ts, rw).map_err(flagged)?
         }
         None => {
-            let all = Params::try_from_pairs(pairs).map_err(flagged)?;
+            let mut all = Params::try_from_pairs(pairs).map_err(flagged)?;
+            push_repeats(&mut all, &repeats)?;
             if args.body {
                 signer.sign_body(&all, ts, rw).map_err(flagged)?
             } else {
@@ -399,6 +437,11 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fail> {
             "give what the encoder produced: --query and/or --body (or --jsonl for many)".into(),
         ));
     }
+    not_a_whole_request(
+        &args.query,
+        "check reads the query and body alone: pass --query with the query string or URL, and --body",
+    )?;
+    let pasted = Pasted::query_and_body(&args.query, &args.body);
     let mut expected = Vec::new();
     for (list, kind, flag) in [
         (&args.expect, Kind::Text, "--expect"),
@@ -409,16 +452,21 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fail> {
             expected.push(Expect::new(k, v, kind));
         }
     }
-    let verdict = check(&expected, &args.query, &args.body, signer);
+    let verdict = check(&expected, &pasted.query, &pasted.body, signer);
     if args.json {
         println!("{}", serde_json::to_string(&verdict).unwrap_or_default());
-    } else if verdict.ok {
+        return Ok(exit(verdict.ok));
+    }
+    for stripped in &pasted.stripped {
+        println!("read as sent after stripping {stripped}");
+    }
+    if verdict.ok && verdict.findings.is_empty() {
         println!("ok");
     } else {
         for f in &verdict.findings {
             match &f.key {
-                Some(key) => println!("[{}] {key}: {}", f.code, f.message),
-                None => println!("[{}] {}", f.code, f.message),
+                Some(key) => println!("[{}] ({}) {key}: {}", f.code, f.severity, f.message),
+                None => println!("[{}] ({}) {}", f.code, f.severity, f.message),
             }
         }
     }
@@ -446,6 +494,17 @@ fn ws(args: &WsArgs) -> Result<ExitCode, Fail> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Refuses a `--query` that holds a whole pasted request (a curl command line or a raw HTTP
+/// request), saying what to do instead.
+fn not_a_whole_request(query: &str, instead: &str) -> Result<(), Fail> {
+    match Pasted::whole_request(query) {
+        Some(kind) => Err(Fail(format!(
+            "--query holds {kind}, not a query string: {instead}"
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// The request given on the command line, as an HTTP client would send it.
 fn pasted(request: &Request) -> Result<Pasted, Fail> {
     let Some(path) = &request.request else {
@@ -454,6 +513,10 @@ fn pasted(request: &Request) -> Result<Pasted, Fail> {
                 "give the request: --query (and --body), or --request FILE".into(),
             ));
         }
+        not_a_whole_request(
+            &request.query,
+            "pass the whole paste with --request - (standard input) or --request FILE",
+        )?;
         return Ok(Pasted::query_and_body(&request.query, &request.body));
     };
     let mut text = String::new();

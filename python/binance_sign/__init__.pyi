@@ -143,6 +143,7 @@ def diagnose(
 
 class CheckFinding(TypedDict):
     code: str
+    severity: Literal["error", "warning"]
     key: Optional[str]
     message: str
 

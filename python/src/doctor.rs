@@ -35,6 +35,7 @@ fn verdict_findings<'py>(py: Python<'py>, verdict: &Verdict) -> PyResult<Bound<'
     for f in &verdict.findings {
         let item = PyDict::new(py);
         item.set_item("code", f.code.as_str())?;
+        item.set_item("severity", f.severity.to_string())?;
         item.set_item("key", f.key.as_deref())?;
         item.set_item("message", &f.message)?;
         list.append(item)?;
@@ -183,7 +184,7 @@ fn expectation(item: &Bound<'_, PyAny>) -> PyResult<(PyBackedStr, PyBackedStr, K
 
 /// The oracle: do `query` and `body` carry exactly the `expect`ed parameters, and will Binance
 /// accept them? With a `signer`, the signature is checked too. Returns `{"ok": bool,
-/// "findings": [{"code", "key", "message"}]}`, the same codes as `binance-sign check --jsonl`.
+/// "findings": [{"code", "severity", "key", "message"}]}`, the same codes as `binance-sign check --jsonl`.
 #[pyfunction]
 #[pyo3(signature = (expect, query, body="", signer=None))]
 pub(crate) fn check<'py>(
@@ -244,7 +245,7 @@ impl BatchVerdict {
         self.inner.ok
     }
 
-    /// The findings, each `{"code", "key", "message"}`.
+    /// The findings, each `{"code", "severity", "key", "message"}`.
     #[getter]
     fn findings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         verdict_findings(py, &self.inner)

@@ -69,6 +69,8 @@ pub(crate) fn sign_error(e: SignError) -> PyErr {
     match e {
         E::EmptyKey
         | E::DuplicateKey { .. }
+        | E::KeyInBothParts { .. }
+        | E::DuplicateMember { .. }
         | E::ReservedKey { .. }
         | E::EmptyValue { .. }
         | E::ControlCharacter { .. }
@@ -78,6 +80,7 @@ pub(crate) fn sign_error(e: SignError) -> PyErr {
         E::InvalidEscape { .. }
         | E::InvalidUtf8 { .. }
         | E::MalformedWire { .. }
+        | E::SignerKeyTwice { .. }
         | E::MissingTimestamp
         | E::AlreadySigned { .. }
         | E::FixFieldSeparator { .. } => WireError::new_err(message),

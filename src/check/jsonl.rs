@@ -100,13 +100,13 @@ pub fn verdict_line(line: &str, signer: Option<&Signer>) -> Verdict {
         }
         Err(e) => Verdict {
             ok: false,
-            findings: vec![Finding {
-                code: Code::BadInput,
-                key: None,
-                message: format!(
+            findings: vec![Finding::new(
+                Code::BadInput,
+                None,
+                format!(
                     r#"cannot read the line ({e}); expected {{"expect":[["key","value"(,"decimal"|"json")],...],"query":"...","body":"..."}}"#
                 ),
-            }],
+            )],
         },
     }
 }

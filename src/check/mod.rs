@@ -28,9 +28,13 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::codes::finding_codes;
-use crate::encoding::client_encodes;
+use crate::encoding::segments;
 use crate::error::excerpt;
+use crate::rules::decimal::canonical as canonical_decimal;
+use crate::rules::{Violation, check_repeats, check_value, client_rewrite};
 use crate::signer::Signer;
+
+pub use crate::rules::Severity;
 
 mod jsonl;
 
@@ -121,6 +125,11 @@ finding_codes! {
     SignatureNotLast => "signature-not-last", "`signature` is not the last parameter of the last part.";
     SignatureInvalid => "signature-invalid", "The signature does not match the bytes (Binance answers -1022).";
     TimestampMissing => "timestamp-missing", "No `timestamp` on a signed request (-1102).";
+    ListFormat => "list-format", "A list parameter that is not one compact JSON array, or a list sent as indexed keys (-1100/-1101).";
+    TimestampMalformed => "timestamp-malformed", "`timestamp` is not a whole number of milliseconds after 2017 (-1100/-1021).";
+    TimestampUnit => "timestamp-unit", "`timestamp` in seconds, or in microseconds to a product that takes milliseconds.";
+    RecvWindowInvalid => "recv-window-invalid", "`recvWindow` over 60000, malformed, or fractional where not allowed (-1131/-1100).";
+    DuplicateParameter => "duplicate-parameter", "A key that is not an ARRAY parameter sent more than once, or a key in both query and body (-1101).";
     BadInput => "bad-input", "A JSON-lines input that cannot be read (only from `serve_jsonl`).";
 }
 
@@ -130,6 +139,9 @@ finding_codes! {
 pub struct Finding {
     /// The stable code.
     pub code: Code,
+    /// Error (Binance refuses it, or reads other values than meant) or warning (some HTTP
+    /// clients change the bytes, others send them as they are).
+    pub severity: Severity,
     /// The key concerned, if any.
     pub key: Option<String>,
     /// What is wrong, naming the expected and the actual text.
@@ -137,12 +149,42 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn new(code: Code, key: Option<&str>, message: String) -> Self {
+    pub(crate) fn new(code: Code, key: Option<&str>, message: String) -> Self {
         Self {
             code,
+            severity: Severity::Error,
             key: key.map(str::to_owned),
             message,
         }
+    }
+
+    fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    /// The finding for `key`'s value breaking a rule of the [rule book](crate::rules).
+    fn broken(key: &str, value: &str, violation: Violation) -> Self {
+        let code = match violation {
+            Violation::Empty => Code::EmptyValue,
+            Violation::ListNotJson | Violation::ListNotCompact | Violation::IndexedKey => {
+                Code::ListFormat
+            }
+            Violation::TimestampSeconds | Violation::TimestampMicros(_) => Code::TimestampUnit,
+            Violation::TimestampMalformed => Code::TimestampMalformed,
+            Violation::RecvWindow(_) | Violation::RecvWindowFractional(_) => {
+                Code::RecvWindowInvalid
+            }
+            Violation::Repeated { .. } | Violation::InBothParts => Code::DuplicateParameter,
+            _ => Code::NumberFormat,
+        };
+        let shown = match violation {
+            Violation::Repeated { .. } | Violation::InBothParts => {
+                format!("`{}`", excerpt(key, 40))
+            }
+            _ => format!("`{}={}`", excerpt(key, 40), excerpt(value, 60)),
+        };
+        Self::new(code, Some(key), format!("{shown} {violation}"))
     }
 }
 
@@ -150,7 +192,8 @@ impl Finding {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Verdict {
-    /// Whether the bytes carry exactly what was meant and Binance will accept them.
+    /// Whether the bytes carry exactly what was meant and Binance will accept them: no finding
+    /// is an error (warnings allowed).
     pub ok: bool,
     /// What is wrong, in the order found.
     pub findings: Vec<Finding>,
@@ -217,22 +260,44 @@ fn decoded<'a>(text: &'a str, arena: &mut Vec<u8>) -> Option<Span<'a>> {
 /// ```
 pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&Signer>) -> Verdict {
     let mut findings = Vec::new();
-    if let Some(at) = query.bytes().position(|b| b == b'#' || client_encodes(b)) {
-        let c = query[at..].chars().next().unwrap_or('#');
-        findings.push(Finding::new(
+    if let Some(rewrite) = client_rewrite(query) {
+        let finding = Finding::new(
             Code::ClientWouldReencode,
             None,
             format!(
-                "the query holds a raw {c:?} at byte {at}, which HTTP clients change before sending"
+                "the query holds a raw {:?} at byte {}, which {} HTTP clients change before sending",
+                rewrite.ch,
+                rewrite.at,
+                if rewrite.every { "all" } else { "some" }
             ),
-        ));
+        );
+        findings.push(if rewrite.every {
+            finding
+        } else {
+            finding.warning()
+        });
     }
     // Decoded keys and values that differ from their wire text go into one buffer (one
     // allocation per request, not one per parameter); the others are read in place.
     let mut arena: Vec<u8> = Vec::new();
     let mut spans: Vec<(bool, Span<'_>, Span<'_>)> = Vec::new();
+    let mut empty_segments = 0;
     for (text, in_body) in [(query, false), (body, true)] {
-        for segment in text.split('&').filter(|s| !s.is_empty()) {
+        if text.is_empty() {
+            continue;
+        }
+        for (at, segment) in segments(text) {
+            if segment.is_empty() {
+                empty_segments += 1;
+                if empty_segments == 1 {
+                    findings.push(Finding::new(
+                        Code::EmptyValue,
+                        None,
+                        format!("the {} has an empty parameter at byte {at} (`&&`, or `&` at an end); Binance answers -1102 or checks other bytes", if in_body { "body" } else { "query" }),
+                    ));
+                }
+                continue;
+            }
             let (raw_key, raw_value) = segment.split_once('=').unwrap_or((segment, ""));
             match (decoded(raw_key, &mut arena), decoded(raw_value, &mut arena)) {
                 (Some(key), Some(value)) => spans.push((in_body, key, value)),
@@ -282,16 +347,20 @@ pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&S
     }
     for (i, p) in sent.iter().enumerate() {
         let key = p.key;
-        if p.value.is_empty() {
-            findings.push(Finding::new(
-                Code::EmptyValue,
-                Some(key),
-                format!("`{key}` has an empty value; Binance refuses it (-1102)"),
-            ));
+        let first = actual.first(key) == Some(i);
+        if let Err(violation) = check_value(key, p.value, None) {
+            findings.push(Finding::broken(key, p.value, violation));
+        }
+        if first && key != "signature" {
+            let in_body = actual.indices(key).filter(|&j| sent[j].in_body).count();
+            let in_query = actual.count(key) - in_body;
+            if let Err(violation) = check_repeats(key, in_query, in_body) {
+                findings.push(Finding::broken(key, p.value, violation));
+            }
         }
         let unexpected = !matches!(key, "signature" | "timestamp" | "recvWindow")
             && wanted.first(key).is_none()
-            && actual.first(key) == Some(i);
+            && first;
         if unexpected {
             findings.push(Finding::new(
                 Code::UnexpectedParameter,
@@ -304,16 +373,13 @@ pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&S
             ));
         }
     }
-    // The keys the signer adds, when not listed: once each, at most.
-    for key in ["recvWindow", "timestamp", "signature"] {
-        let sent_count = actual.count(key);
-        if sent_count > 1 && wanted.first(key).is_none() {
-            findings.push(Finding::new(
-                Code::RepeatedParameter,
-                Some(key),
-                format!("`{key}` was sent {sent_count} times; Binance rejects duplicates (-1101)"),
-            ));
-        }
+    let signatures = actual.count("signature");
+    if signatures > 1 {
+        findings.push(Finding::new(
+            Code::RepeatedParameter,
+            Some("signature"),
+            format!("`signature` was sent {signatures} times; Binance takes the last parameter as the signature"),
+        ));
     }
     let has = |key: &str| actual.first(key).is_some();
     let signed = has("signature");
@@ -327,8 +393,12 @@ pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&S
             "a signed request needs `timestamp`; Binance answers -1102".to_owned(),
         ));
     }
+    // A decimal the comparison finds malformed is the rule book's `number-format` too: said
+    // once per key (the comparison's message, naming the expected value, comes first).
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| f.code != Code::NumberFormat || seen.insert(f.key.clone()));
     Verdict {
-        ok: findings.is_empty(),
+        ok: !findings.iter().any(|f| f.severity == Severity::Error),
         findings,
     }
 }
@@ -467,125 +537,5 @@ fn compare(want: &Expect<'_>, actual: &str, findings: &mut Vec<Finding>) {
                 _ => mismatch(findings),
             }
         }
-    }
-}
-
-/// A decimal as (negative, significant digits, power of ten): `-0.00120` is
-/// `(true, "12", -4)`; zero is `(false, "0", 0)`. `None` when `text` is not a plain decimal
-/// (`exponent` allows `1.2e-5` forms). The digits are read in place, never copied.
-fn canonical_decimal(text: &str, exponent: bool) -> Option<Canonical<'_>> {
-    let (negative, unsigned) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (
-            false,
-            text.strip_prefix('+').filter(|_| exponent).unwrap_or(text),
-        ),
-    };
-    let (mantissa, power) = match unsigned.split_once(['e', 'E']) {
-        Some((m, e)) if exponent => (m, e.parse::<i64>().ok()?),
-        Some(_) => return None,
-        None => (unsigned, 0),
-    };
-    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let digits_ok = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if int.is_empty() || !digits_ok(int) || !digits_ok(frac) || mantissa.ends_with('.') {
-        return None;
-    }
-    // Significant digits: int ‖ frac without the leading and trailing zeros.
-    let all = || int.bytes().chain(frac.bytes());
-    let total = int.len() + frac.len();
-    let leading = all().take_while(|&b| b == b'0').count();
-    if leading == total {
-        return Some(Canonical {
-            negative: false,
-            int: "",
-            frac: "",
-            skip: 0,
-            len: 0,
-            power: 0,
-        });
-    }
-    let trailing = int
-        .bytes()
-        .chain(frac.bytes())
-        .rev()
-        .take_while(|&b| b == b'0')
-        .count();
-    let power = power
-        .checked_sub(i64::try_from(frac.len()).ok()?)?
-        .checked_add(i64::try_from(trailing).ok()?)?;
-    Some(Canonical {
-        negative,
-        int,
-        frac,
-        skip: leading,
-        len: total - leading - trailing,
-        power,
-    })
-}
-
-/// A decimal read in place: the significant digits are `len` digits of `int ‖ frac` after
-/// `skip`, times ten to the `power`. Zero has no digits and is never negative.
-#[derive(Clone, Copy, Debug)]
-struct Canonical<'a> {
-    negative: bool,
-    int: &'a str,
-    frac: &'a str,
-    skip: usize,
-    len: usize,
-    power: i64,
-}
-
-impl Canonical<'_> {
-    fn digits(&self) -> impl Iterator<Item = u8> + '_ {
-        self.int
-            .bytes()
-            .chain(self.frac.bytes())
-            .skip(self.skip)
-            .take(self.len)
-    }
-}
-
-impl PartialEq for Canonical<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.negative == other.negative
-            && self.power == other.power
-            && self.len == other.len
-            && self.digits().eq(other.digits())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decimals_compare_numerically() {
-        let c = |s, e| canonical_decimal(s, e);
-        let twelve = c("0.00120", false).unwrap();
-        assert_eq!(
-            (
-                twelve.negative,
-                twelve.digits().collect::<Vec<_>>(),
-                twelve.power
-            ),
-            (false, b"12".to_vec(), -4)
-        );
-        assert_eq!(c("-0.0012", false), c("-1.2e-3", true));
-        assert_eq!(c("0", false), c("-0.000", false));
-        let hundred = c("100", false).unwrap();
-        assert_eq!(
-            (hundred.digits().collect::<Vec<_>>(), hundred.power),
-            (b"1".to_vec(), 2)
-        );
-        assert_eq!(c("100", false), c("1e2", true));
-        assert_ne!(c("100", false), c("10", false));
-        assert_ne!(c("-1", false), c("1", false));
-        for bad in [
-            "1e-5", ".5", "5.", "", "-", "1,5", "0x10", "NaN", "+1", "1.2.3",
-        ] {
-            assert!(c(bad, false).is_none(), "{bad}");
-        }
-        assert!(c("1e999999999999999999999", true).is_none());
     }
 }

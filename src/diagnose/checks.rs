@@ -4,11 +4,9 @@ use std::collections::HashMap;
 
 use super::sent::Param;
 use super::{Code, Finding, Input};
-use crate::encoding::is_digits;
-use crate::encoding::{client_encodes, every_client_encodes};
 use crate::error::excerpt;
 use crate::recv_window::RecvWindow;
-use crate::timestamp::TimeUnit;
+use crate::rules::{Violation, check_repeats, check_value, client_rewrite};
 use crate::window::{WindowVerdict, check_window};
 use crate::wire::parse_timestamp;
 
@@ -68,34 +66,30 @@ pub(super) fn rest(params: &[Param<'_>], input: &Input<'_>, findings: &mut Vec<F
                 .warning(),
             );
         }
-        values(&p.key, &p.value, findings);
+        values(&p.key, &p.value, input, findings);
     }
     duplicates(params, &counts, findings);
-    if let Some(at) = input.query.bytes().position(every_client_encodes) {
-        let c = input.query[at..].chars().next().unwrap_or(' ');
-        findings.push(Finding::new(
-            Code::ClientReencoded,
-            format!(
-                "the query holds a raw {c:?} at byte {at}, which HTTP clients percent-encode before sending: Binance verifies other bytes than were signed"
-            ),
-            "percent-encode every byte outside A-Z a-z 0-9 - . _ ~ before signing",
-        ));
-    } else if let Some(at) = input
-        .query
-        .bytes()
-        .position(|b| client_encodes(b) || b == b'\'')
-    {
-        let c = input.query[at..].chars().next().unwrap_or(' ');
-        findings.push(
+    if let Some(rewrite) = client_rewrite(input.query) {
+        let (c, at) = (rewrite.ch, rewrite.at);
+        let fix = "percent-encode every byte outside A-Z a-z 0-9 - . _ ~ before signing";
+        findings.push(if rewrite.every {
+            Finding::new(
+                Code::ClientReencoded,
+                format!(
+                    "the query holds a raw {c:?} at byte {at}, which HTTP clients percent-encode (or, for `#`, cut off) before sending: Binance verifies other bytes than were signed"
+                ),
+                fix,
+            )
+        } else {
             Finding::new(
                 Code::ClientReencoded,
                 format!(
                     "the query holds a raw {c:?} at byte {at}: some HTTP clients (Python requests; reqwest for `'`) percent-encode it before sending, others send it raw"
                 ),
-                "percent-encode every byte outside A-Z a-z 0-9 - . _ ~ before signing",
+                fix,
             )
-            .warning(),
-        );
+            .warning()
+        });
     }
     timing(
         |name| {
@@ -110,8 +104,9 @@ pub(super) fn rest(params: &[Param<'_>], input: &Input<'_>, findings: &mut Vec<F
     );
 }
 
-/// Repeated keys: in both the query and the body Binance answers -1101 or takes the query's
-/// value; repeated within one part is how ARRAY parameters travel, so only a warning.
+/// Repeated keys, judged by the rule book: in both the query and the body, or repeated when
+/// the key is not an ARRAY parameter, Binance answers -1101; ARRAY parameters (`asset` on
+/// /sapi/v1/asset/dust) travel as repeated keys and get no finding.
 fn duplicates(
     params: &[Param<'_>],
     counts: &HashMap<&str, (usize, usize)>,
@@ -125,29 +120,32 @@ fn duplicates(
         if in_query + in_body < 2 || !reported.insert(p.key.as_str()) {
             continue;
         }
-        let key = &p.key;
-        let signer_key = matches!(key.as_str(), "timestamp" | "recvWindow");
-        findings.push(if in_query > 0 && in_body > 0 {
-            Finding::new(
-                Code::DuplicateParameter,
-                format!("parameter `{key}` is sent in both the query and the body; Binance answers -1101 (or takes the query's value)"),
-                format!("send `{key}` once, in either the query or the body"),
-            )
-        } else if signer_key {
-            Finding::new(
-                Code::DuplicateParameter,
-                format!("parameter `{key}` is sent {} times; Binance answers -1101", in_query + in_body),
-                format!("send `{key}` once, after your parameters"),
-            )
-        } else {
-            Finding::new(
-                Code::DuplicateParameter,
-                format!("parameter `{key}` is sent {} times; Binance takes that only for ARRAY parameters (such as `asset` on /sapi/v1/asset/dust), elsewhere it answers -1101", in_query + in_body),
-                format!("send `{key}` once, or as one JSON list if the endpoint takes a list"),
-            )
-            .warning()
-        });
+        if let Err(violation) = check_repeats(&p.key, in_query, in_body) {
+            findings.push(broken(&p.key, &p.value, violation));
+        }
     }
+}
+
+/// The finding for `key`'s value breaking a rule of the [rule book](crate::rules).
+pub(super) fn broken(key: &str, value: &str, violation: Violation) -> Finding {
+    let code = match violation {
+        Violation::Empty => Code::EmptyValue,
+        Violation::ListNotJson | Violation::ListNotCompact | Violation::IndexedKey => {
+            Code::ListFormat
+        }
+        Violation::TimestampSeconds | Violation::TimestampMicros(_) => Code::TimestampUnit,
+        Violation::TimestampMalformed => Code::TimestampMalformed,
+        Violation::RecvWindow(_) | Violation::RecvWindowFractional(_) => Code::RecvWindowInvalid,
+        Violation::Repeated { .. } | Violation::InBothParts => Code::DuplicateParameter,
+        _ => Code::NumberFormat,
+    };
+    let shown = match violation {
+        Violation::Repeated { .. } | Violation::InBothParts | Violation::IndexedKey => {
+            format!("parameter `{}`", excerpt(key, 40))
+        }
+        _ => format!("`{}={}`", excerpt(key, 40), excerpt(value, 60)),
+    };
+    Finding::new(code, format!("{shown} {violation}"), violation.fix())
 }
 
 /// How many segments, and how many bytes, a JSON value cut by `&` is looked for in.
@@ -220,7 +218,7 @@ fn json_splits(params: &[Param<'_>], findings: &mut Vec<Finding>) -> Vec<bool> {
                     ),
                     format!("percent-encode the whole JSON value (`&` is %26, `\"` is %22) before signing, e.g. {}", excerpt(&crate::encoding::encode(&text), 80)),
                 ));
-                for flag in &mut consumed[i + 1..=j] {
+                for flag in &mut consumed[i..=j] {
                     *flag = true;
                 }
                 i = j + 1;
@@ -269,20 +267,10 @@ impl Brackets {
     }
 }
 
-/// The checks of one decoded value, whatever the API form.
-pub(super) fn values(key: &str, value: &str, findings: &mut Vec<Finding>) {
-    if value.is_empty() {
-        findings.push(Finding::new(
-            Code::EmptyValue,
-            format!("parameter `{key}` has an empty value; Binance answers -1102"),
-            format!("leave `{key}` out, or give it a value"),
-        ));
-    }
-    list_format(key, value, findings);
-    // Numbers: `timestamp` and `recvWindow` have codes of their own, and other keys
-    // (`newClientOrderId=1e5`, `idList=1,2`) are text.
-    if numeric_key(key) {
-        number_format(key, value, findings);
+/// The rule book's checks of one decoded value, whatever the API form.
+pub(super) fn values(key: &str, value: &str, input: &Input<'_>, findings: &mut Vec<Finding>) {
+    if let Err(violation) = check_value(key, value, input.product) {
+        findings.push(broken(key, value, violation));
     }
 }
 
@@ -300,14 +288,12 @@ pub(super) fn members(pairs: &[(String, String)], input: &Input<'_>, findings: &
             } else {
                 Finding::new(
                     Code::DuplicateParameter,
-                    format!("parameter `{key}` appears more than once in params"),
-                    format!("send `{key}` once"),
+                    format!("parameter `{key}` appears more than once in params; a JSON object keeps one of them"),
+                    format!("send `{key}` once (an ARRAY parameter as one JSON array)"),
                 )
             });
         }
-        if key != "signature" {
-            values(key, value, findings);
-        }
+        values(key, value, input, findings);
     }
     timing(
         |name| {
@@ -322,123 +308,30 @@ pub(super) fn members(pairs: &[(String, String)], input: &Input<'_>, findings: &
     );
 }
 
-fn list_format(key: &str, value: &str, findings: &mut Vec<Finding>) {
-    let base = key.split('[').next().unwrap_or(key);
-    if key.ends_with(']') && key.contains('[') {
-        findings.push(Finding::new(
-            Code::ListFormat,
-            format!("`{key}` sends a list as repeated or indexed keys; Binance answers -1101/-1100"),
-            format!("send one parameter `{base}` holding a compact JSON array, e.g. {base}=[\"BTCUSDT\",\"BNBUSDT\"]"),
-        ));
-    } else if value.starts_with('[')
-        && value.ends_with(']')
-        && (value.contains(", ")
-            || value.contains(" ,")
-            || value.contains("[ ")
-            || value.contains(" ]"))
-    {
-        findings.push(Finding::new(
-            Code::ListFormat,
-            format!("`{key}` is a JSON list with spaces; Binance answers -1100"),
-            format!(
-                "write the list compactly, no spaces: {}",
-                value.replace(' ', "")
-            ),
-        ));
-    }
-}
-
-/// Keys whose values are decimals: prices, quantities, amounts.
-fn numeric_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    [
-        "price", "qty", "quantity", "amount", "volume", "delta", "rate", "percent",
-    ]
-    .iter()
-    .any(|word| key.contains(word))
-}
-
-fn number_format(key: &str, value: &str, findings: &mut Vec<Finding>) {
-    let mantissa = |s: &str| {
-        let s = s.strip_prefix('-').unwrap_or(s);
-        match s.split_once('.') {
-            Some((a, b)) => is_digits(a) && is_digits(b),
-            None => is_digits(s),
-        }
-    };
-    let exponent = value
-        .split_once(['e', 'E'])
-        .is_some_and(|(m, e)| mantissa(m) && is_digits(e.strip_prefix(['-', '+']).unwrap_or(e)));
-    let comma = value
-        .split_once(',')
-        .is_some_and(|(a, b)| is_digits(a) && is_digits(b) && !b.contains(','));
-    if exponent || comma || matches!(value, "NaN" | "nan" | "inf" | "-inf" | "Infinity") {
-        findings.push(Finding::new(
-            Code::NumberFormat,
-            format!("`{key}={value}` is not a decimal Binance reads (no exponent, no decimal comma); Binance answers -1100"),
-            "write numbers as plain decimals with a point, e.g. 0.00001 (format floats without exponent)",
-        ));
-    }
-}
-
+/// The window check against the server time at arrival (the format of `timestamp` and
+/// `recvWindow` is the rule book's, checked with the other values).
 fn timing<'v>(
     get: impl Fn(&str) -> Option<&'v str>,
     input: &Input<'_>,
     findings: &mut Vec<Finding>,
 ) {
-    let mut recv_window = None;
-    if let Some(text) = get("recvWindow") {
-        match text.parse::<RecvWindow>() {
-            Ok(rw) => {
-                recv_window = Some(rw);
-                if let Some(product) = input.product.filter(|p| rw.is_fractional() && !p.allows_fractional_recv_window()) {
-                    findings.push(Finding::new(
-                        Code::RecvWindowInvalid,
-                        format!("recvWindow={text} has decimals, which only spot accepts, not {product}"),
-                        "use a whole number of milliseconds",
-                    ));
-                }
-            }
-            Err(e) => findings.push(Finding::new(
-                Code::RecvWindowInvalid,
-                format!("{e}"),
-                "use a recvWindow of at most 60000 ms (5000 is Binance's default); fix the clock instead of widening the window",
-            )),
-        }
-    }
-    let Some(text) = get("timestamp") else {
-        return;
-    };
-    let Ok(timestamp) = parse_timestamp(text) else {
-        findings.push(if text.len() == 10 && is_digits(text) {
-            Finding::new(
-                Code::TimestampUnit,
-                format!("timestamp={text} is in seconds; Binance takes milliseconds"),
-                "send milliseconds since the epoch: 13 digits, e.g. 1700000000000",
-            )
-        } else {
-            Finding::new(
-                Code::TimestampMalformed,
-                format!("timestamp={} is not a whole number of milliseconds after 2017; Binance answers -1102", excerpt(text, 40)),
-                "send the current time in milliseconds since the epoch, e.g. 1700000000000",
-            )
-        });
-        return;
-    };
-    if let Some(product) = input.product
-        && !product.allows_micros()
-        && timestamp.unit() == TimeUnit::Micros
-    {
-        findings.push(Finding::new(
-            Code::TimestampUnit,
-            format!("timestamp={text} is in microseconds, which only spot accepts, not {product}"),
-            "send milliseconds (13 digits)",
-        ));
-        return;
-    }
     let Some(server) = input.server_time else {
         return;
     };
+    let recv_window = match get("recvWindow").map(str::parse::<RecvWindow>) {
+        Some(Err(_)) => return,
+        Some(Ok(rw)) => Some(rw),
+        None => None,
+    };
+    let Some(Ok(timestamp)) = get("timestamp").map(parse_timestamp) else {
+        return;
+    };
+    if input
+        .product
+        .is_some_and(|p| !p.allows_micros() && timestamp.unit() == crate::TimeUnit::Micros)
+    {
+        return;
+    }
     let skew_ms = (i128::from(timestamp.as_micros()) - i128::from(server.as_micros())) / 1000;
     match check_window(timestamp, recv_window, server, std::time::Duration::ZERO) {
         WindowVerdict::TooFarAhead { by } => findings.push(Finding::new(

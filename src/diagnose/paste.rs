@@ -40,6 +40,25 @@ pub struct Pasted {
     pub stripped: Vec<String>,
 }
 
+/// A whole pasted request, as [`Pasted::whole_request`] recognises it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WholeRequest {
+    /// A `curl` command line.
+    Curl,
+    /// A raw HTTP request (request line, headers, body).
+    Http,
+}
+
+impl std::fmt::Display for WholeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            WholeRequest::Curl => "a curl command line",
+            WholeRequest::Http => "a raw HTTP request",
+        })
+    }
+}
+
 impl Pasted {
     /// A query string as pasted: alone, with a leading `?`, or as a full URL; surrounding
     /// whitespace and line breaks are trimmed, and a `#` fragment cut off as clients do.
@@ -69,17 +88,34 @@ impl Pasted {
     /// an HTTP request whose request line cannot be read.
     pub fn parse(text: &str) -> Result<Self, Error> {
         let trimmed = text.trim();
+        match Self::whole_request(text) {
+            Some(WholeRequest::Curl) => curl(trimmed),
+            Some(WholeRequest::Http) => http(trimmed),
+            None => Ok(Self::query(text)),
+        }
+    }
+
+    /// Whether `text` is a whole pasted request ([`parse`](Self::parse) reads it as a `curl`
+    /// command line or a raw HTTP request) rather than a query string: a tool given one where
+    /// it expects a query can point to the right input instead of reading a query named
+    /// `curl https://...`.
+    ///
+    /// ```
+    /// use binance_sign::diagnose::{Pasted, WholeRequest};
+    /// assert_eq!(Pasted::whole_request("curl 'https://x/api?a=1'"), Some(WholeRequest::Curl));
+    /// assert_eq!(Pasted::whole_request("GET /api/v3/order?a=1 HTTP/1.1"), Some(WholeRequest::Http));
+    /// assert_eq!(Pasted::whole_request("?a=1&b=2"), None);
+    /// ```
+    pub fn whole_request(text: &str) -> Option<WholeRequest> {
+        let trimmed = text.trim();
         let first_word = trimmed.split_whitespace().next().unwrap_or("");
         if first_word == "curl"
             || (first_word == "$" && trimmed[1..].trim_start().starts_with("curl"))
         {
-            return curl(trimmed);
+            return Some(WholeRequest::Curl);
         }
         let first_line = trimmed.lines().next().unwrap_or("");
-        if is_request_line(first_line) {
-            return http(trimmed);
-        }
-        Ok(Self::query(text))
+        is_request_line(first_line).then_some(WholeRequest::Http)
     }
 
     fn trim<'t>(&mut self, text: &'t str, what: &str) -> &'t str {

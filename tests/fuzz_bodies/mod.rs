@@ -125,8 +125,9 @@ pub fn parse_signed(data: &[u8]) {
 
 /// Format: arbitrary bytes, read by `Arbitrary` into tricky parameters. Each is encoded by
 /// `form_urlencoded`, `serde_urlencoded`, `url`'s query serializer and this crate, and every
-/// encoding must pass the `check` oracle, as a query and as a body, signed through
-/// `sign_encoded` or not.
+/// encoding must carry what was meant through the `check` oracle, as a query and as a body,
+/// signed through `sign_encoded` or not: its verdict is ok exactly when the rule book takes
+/// every value, and its findings are only the rule book's.
 pub fn encoders(data: &[u8]) {
     use binance_sign::check::{Expect, check};
     let mut u = arbitrary::Unstructured::new(data);
@@ -146,6 +147,17 @@ pub fn encoders(data: &[u8]) {
     url.query_pairs_mut().extend_pairs(&pairs);
     let url_query = url.query().unwrap_or_default().to_owned();
     let signer = hmac();
+    let borrowed: Vec<(&str, &str)> = params.iter().collect();
+    let rules_ok = binance_sign::rules::check_pairs(&borrowed, None).is_ok();
+    let carries_what_was_meant = |name: &str, verdict: &binance_sign::check::Verdict| {
+        assert_eq!(verdict.ok, rules_ok, "{name}: {:?}", verdict.findings);
+        for f in &verdict.findings {
+            assert!(
+                rule_book(f.code),
+                "{name}: a finding outside the rule book: {f:?}"
+            );
+        }
+    };
     for (name, encoded) in [
         ("form_urlencoded", form.as_str()),
         ("serde_urlencoded", serde_form.as_str()),
@@ -153,16 +165,83 @@ pub fn encoders(data: &[u8]) {
         ("binance-sign", params.encoded()),
     ] {
         for (query, body) in [(encoded, ""), ("", encoded)] {
-            let verdict = check(&expect, query, body, None);
-            assert!(verdict.ok, "{name}: {:?} for {encoded}", verdict.findings);
+            carries_what_was_meant(name, &check(&expect, query, body, None));
         }
         let with_ts = format!("{encoded}&timestamp=1700000000000");
         let req = signer
             .sign_encoded(&with_ts, "")
             .expect("every encoding signs as it is");
-        let verdict = check(&expect, req.query(), req.body(), Some(&signer));
-        assert!(verdict.ok, "{name} signed: {:?}", verdict.findings);
+        carries_what_was_meant(
+            name,
+            &check(&expect, req.query(), req.body(), Some(&signer)),
+        );
     }
+}
+
+/// The codes of the oracle's rule-book findings (a value Binance refuses), as opposed to the
+/// bytes carrying something else than meant.
+fn rule_book(code: binance_sign::check::Code) -> bool {
+    use binance_sign::check::Code;
+    matches!(
+        code,
+        Code::NumberFormat
+            | Code::ListFormat
+            | Code::DuplicateParameter
+            | Code::EmptyValue
+            | Code::TimestampMalformed
+            | Code::TimestampUnit
+            | Code::RecvWindowInvalid
+    )
+}
+
+/// Format: `k=v` lines; the first line's first byte picks the product (`s`pot, `f`utures,
+/// anything else unknown). The rule book never panics on any key or value, and on the
+/// request the crate signs from the lines, the oracle and the doctor agree: `check` is ok
+/// exactly when `diagnose` reports no error.
+pub fn rules(data: &[u8]) {
+    use binance_sign::Product;
+    use binance_sign::check::{Expect, check};
+    use binance_sign::diagnose::Severity;
+    use binance_sign::rules::{check_pairs, check_repeats, check_value};
+    let text = String::from_utf8_lossy(data);
+    let product = match text.as_bytes().first() {
+        Some(b's') => Some(Product::Spot),
+        Some(b'f') => Some(Product::UsdMFutures),
+        _ => None,
+    };
+    let pairs = lines(&text);
+    let borrowed: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    for (k, v) in &borrowed {
+        let _ = check_value(k, v, product);
+        let _ = check_repeats(k, 2, 0);
+        let _ = check_repeats(k, 1, 1);
+    }
+    let _ = check_pairs(&borrowed, product);
+    let Ok(params) = Params::try_from_pairs(borrowed.iter().copied()) else {
+        return;
+    };
+    let signer = hmac();
+    let at = Timestamp::from_millis(1_700_000_000_000).expect("in range");
+    let Ok(req) = signer.sign_query(&params, at, None) else {
+        return;
+    };
+    let expect: Vec<Expect<'_>> = borrowed.iter().map(|(k, v)| Expect::text(*k, *v)).collect();
+    let verdict = check(&expect, req.query(), req.body(), Some(&signer));
+    let diagnosis = signer
+        .diagnose(&Input::rest(req.query(), req.body()))
+        .expect("REST never fails");
+    let errors = diagnosis
+        .findings
+        .iter()
+        .any(|f| f.severity == Severity::Error);
+    assert_eq!(
+        verdict.ok, !errors,
+        "check: {:?}\ndiagnose: {:?}",
+        verdict.findings, diagnosis.findings
+    );
 }
 
 /// Format: arbitrary bytes, tried as PEM text and as DER inside a PEM armor.

@@ -1,0 +1,435 @@
+//! Binance's format rules for parameters, as one rule book: the oracle ([`check`](crate::check)),
+//! the doctor ([`diagnose`](crate::diagnose)) and [`Params`](crate::Params) all ask it, so they
+//! never disagree about what Binance refuses.
+//!
+//! The rules are data: [`rows`] lists which keys are plain decimals, integers, JSON lists,
+//! ARRAY parameters that may repeat, and the `timestamp` and `recvWindow` rules, each row
+//! citing the Binance documentation it comes from. [`check_value`] and [`check_repeats`] apply
+//! them and return a typed [`Violation`]; each tool maps it to its own finding code.
+//!
+//! ```
+//! use binance_sign::Product;
+//! use binance_sign::rules::{Violation, check_repeats, check_value};
+//! assert_eq!(check_value("quantity", "1e-05", None), Err(Violation::NotDecimal));
+//! assert_eq!(check_value("quantity", "0.00001", None), Ok(()));
+//! assert_eq!(check_value("orderId", "12.0", None), Err(Violation::NotInteger));
+//! assert_eq!(check_value("symbols", r#"["BTCUSDT", "BNBUSDT"]"#, None), Err(Violation::ListNotCompact));
+//! assert_eq!(
+//!     check_value("recvWindow", "6000.5", Some(Product::UsdMFutures)),
+//!     Err(Violation::RecvWindowFractional(Product::UsdMFutures))
+//! );
+//! assert_eq!(check_repeats("side", 2, 0), Err(Violation::Repeated { count: 2 }));
+//! assert_eq!(check_repeats("asset", 2, 0), Ok(()));
+//! ```
+
+use crate::encoding::{client_encodes, every_client_encodes, is_digits};
+use crate::error::Error;
+use crate::product::Product;
+use crate::recv_window::RecvWindow;
+use crate::timestamp::TimeUnit;
+use crate::wire::parse_timestamp;
+
+pub(crate) mod decimal;
+mod table;
+
+/// How serious a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Severity {
+    /// Binance refuses the request (or checks other bytes than were signed).
+    Error,
+    /// Binance may read the request differently from what was meant; legal as it is.
+    Warning,
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        })
+    }
+}
+
+/// What a value must look like.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// Any text (only the rules every parameter shares apply).
+    Text,
+    /// A plain decimal: `^([0-9]{1,20})(\.[0-9]{1,20})?$`.
+    Decimal,
+    /// A whole number: digits only, fitting a signed 64-bit LONG.
+    Integer,
+    /// One compact JSON array (no whitespace outside strings).
+    JsonList,
+    /// Milliseconds since the epoch (or microseconds, on spot).
+    Timestamp,
+    /// Milliseconds, at most 60000 (up to three decimals on spot).
+    RecvWindow,
+}
+
+/// Whether a key may be sent more than once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Repeat {
+    /// Once per request (`-1101` otherwise).
+    Once,
+    /// An ARRAY parameter: repeated within one part (`asset=BTC&asset=USDT`).
+    Array,
+}
+
+/// Which keys a row covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Keys {
+    /// These exact keys.
+    Exact(&'static [&'static str]),
+    /// Keys ending with one of these (case-sensitive).
+    Suffix(&'static [&'static str]),
+}
+
+impl Keys {
+    fn matches(self, key: &str) -> bool {
+        match self {
+            Keys::Exact(keys) => keys.contains(&key),
+            Keys::Suffix(ends) => ends
+                .iter()
+                .any(|end| key.len() > end.len() && key.ends_with(end)),
+        }
+    }
+}
+
+/// One row of the rule book.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Row {
+    /// The keys it covers.
+    pub keys: Keys,
+    /// What their values must look like.
+    pub format: Format,
+    /// Whether they may repeat.
+    pub repeat: Repeat,
+    /// The Binance documentation the row comes from.
+    pub source: &'static str,
+}
+
+/// Every row of the rule book; the first row matching a key decides.
+pub fn rows() -> &'static [Row] {
+    table::ROWS
+}
+
+/// The row for `key`, if any (keys without one are text that must not repeat).
+pub fn row_for(key: &str) -> Option<&'static Row> {
+    table::ROWS.iter().find(|row| row.keys.matches(key))
+}
+
+/// A rule a parameter breaks. `Display` says what is wrong and Binance's answer; the key is
+/// the caller's to name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum Violation {
+    /// An empty value (`-1102`).
+    #[error("has an empty value; Binance answers -1102")]
+    Empty,
+    /// Not a plain decimal (`-1100`).
+    #[error(
+        "is not a plain decimal (1 to 20 digits, optionally a point and 1 to 20 digits; no sign, exponent or comma); Binance answers -1100"
+    )]
+    NotDecimal,
+    /// Not a whole number (`-1100`).
+    #[error("is not a whole number (digits only, at most 19); Binance answers -1100")]
+    NotInteger,
+    /// A list parameter that is not one JSON array (`-1100`).
+    #[error(
+        "is not one JSON array (double quotes, e.g. [\"BTCUSDT\",\"BNBUSDT\"]); Binance answers -1100"
+    )]
+    ListNotJson,
+    /// A JSON list with whitespace (`-1100`).
+    #[error("is a JSON list with spaces; Binance answers -1100")]
+    ListNotCompact,
+    /// A list sent as indexed keys, `symbols[]=...` (`-1101`/`-1100`).
+    #[error("sends a list as indexed keys; Binance answers -1101/-1100")]
+    IndexedKey,
+    /// A `timestamp` in seconds.
+    #[error("is in seconds; Binance takes milliseconds (-1021)")]
+    TimestampSeconds,
+    /// A `timestamp` that is not a whole number of milliseconds after 2017 (`-1100`/`-1021`).
+    #[error("is not a whole number of milliseconds after 2017; Binance answers -1100 or -1021")]
+    TimestampMalformed,
+    /// A `timestamp` in microseconds to a product that takes milliseconds.
+    #[error("is in microseconds, which only spot accepts, not {0}")]
+    TimestampMicros(Product),
+    /// A `recvWindow` Binance does not take (`-1131`/`-1100`); the rule broken.
+    #[error("is not a recvWindow Binance takes: {0}")]
+    RecvWindow(&'static str),
+    /// A fractional `recvWindow` to a product that takes whole milliseconds.
+    #[error("has decimals, which only spot accepts, not {0}")]
+    RecvWindowFractional(Product),
+    /// A key repeated within one part that is not an ARRAY parameter (`-1101`).
+    #[error(
+        "is sent {count} times; only ARRAY parameters (such as `asset` on /sapi/v1/asset/dust) may repeat, Binance answers -1101"
+    )]
+    Repeated {
+        /// How many times it was sent.
+        count: usize,
+    },
+    /// A key in both the query and the body (`-1101`, or Binance reads the query's).
+    #[error("is sent in both the query and the body; Binance answers -1101 (or reads the query's)")]
+    InBothParts,
+}
+
+impl Violation {
+    /// What to change, in one line.
+    pub fn fix(self) -> &'static str {
+        match self {
+            Violation::Empty => "leave the parameter out, or give it a value",
+            Violation::NotDecimal => {
+                "write numbers as plain decimals with a point, e.g. 0.00001 (format floats without exponent, sign or comma)"
+            }
+            Violation::NotInteger => "send digits only, e.g. 12 (no point, sign or words)",
+            Violation::ListNotJson | Violation::ListNotCompact | Violation::IndexedKey => {
+                "send one parameter holding a compact JSON array, e.g. symbols=[\"BTCUSDT\",\"BNBUSDT\"] (then percent-encoded)"
+            }
+            Violation::TimestampSeconds | Violation::TimestampMalformed => {
+                "send the current time in milliseconds since the epoch: 13 digits, e.g. 1700000000000"
+            }
+            Violation::TimestampMicros(_) => "send milliseconds (13 digits)",
+            Violation::RecvWindow(_) => {
+                "use a recvWindow of at most 60000 ms (5000 is Binance's default); fix the clock instead of widening the window"
+            }
+            Violation::RecvWindowFractional(_) => "use a whole number of milliseconds",
+            Violation::Repeated { .. } => {
+                "send the key once (or as one JSON list if the endpoint takes a list)"
+            }
+            Violation::InBothParts => "send the key once, in either the query or the body",
+        }
+    }
+}
+
+/// Checks one decoded value of `key` against the rule book: the rules every parameter shares
+/// (not empty, no indexed list keys, JSON lists compact), then its row's format. `product`,
+/// when known, applies the rules that differ between products; unknown, the widest (spot's)
+/// apply. Of `signature` only emptiness is judged (its form is the signer's).
+///
+/// # Errors
+///
+/// The first [`Violation`] found.
+pub fn check_value(key: &str, value: &str, product: Option<Product>) -> Result<(), Violation> {
+    if value.is_empty() {
+        return Err(Violation::Empty);
+    }
+    if key == "signature" {
+        return Ok(());
+    }
+    if key.ends_with(']') && key.contains('[') {
+        return Err(Violation::IndexedKey);
+    }
+    let format = row_for(key).map_or(Format::Text, |row| row.format);
+    match format {
+        Format::Text => json_list(value, false),
+        Format::Decimal => decimal::is_plain(value)
+            .then_some(())
+            .ok_or(Violation::NotDecimal),
+        Format::Integer => (is_digits(value) && value.parse::<i64>().is_ok())
+            .then_some(())
+            .ok_or(Violation::NotInteger),
+        Format::JsonList => json_list(value, true),
+        Format::Timestamp => timestamp(value, product),
+        Format::RecvWindow => recv_window(value, product),
+    }
+}
+
+/// Checks how often `key` was sent: `in_query` times in the query and `in_body` in the body.
+///
+/// # Errors
+///
+/// [`Violation::InBothParts`], or [`Violation::Repeated`] for a key that is not an ARRAY
+/// parameter sent more than once.
+pub fn check_repeats(key: &str, in_query: usize, in_body: usize) -> Result<(), Violation> {
+    if in_query > 0 && in_body > 0 {
+        return Err(Violation::InBothParts);
+    }
+    let count = in_query + in_body;
+    let array = row_for(key).is_some_and(|row| row.repeat == Repeat::Array);
+    if count > 1 && !array {
+        return Err(Violation::Repeated { count });
+    }
+    Ok(())
+}
+
+/// Checks a whole list of decoded pairs, all in one part, as [`check_value`] and
+/// [`check_repeats`] do: returns the first key that breaks a rule, with the rule.
+///
+/// ```
+/// use binance_sign::rules::{Violation, check_pairs};
+/// assert_eq!(check_pairs(&[("asset", "BTC"), ("asset", "USDT")], None), Ok(()));
+/// assert_eq!(
+///     check_pairs(&[("side", "BUY"), ("side", "SELL")], None),
+///     Err(("side", Violation::Repeated { count: 2 }))
+/// );
+/// ```
+///
+/// # Errors
+///
+/// The first key breaking a rule, and the [`Violation`].
+pub fn check_pairs<'a>(
+    pairs: &[(&'a str, &'a str)],
+    product: Option<Product>,
+) -> Result<(), (&'a str, Violation)> {
+    for &(key, value) in pairs {
+        check_value(key, value, product).map_err(|v| (key, v))?;
+    }
+    let mut keys: Vec<&str> = pairs.iter().map(|p| p.0).collect();
+    keys.sort_unstable();
+    for run in keys.chunk_by(|a, b| a == b) {
+        check_repeats(run[0], run.len(), 0).map_err(|v| (run[0], v))?;
+    }
+    Ok(())
+}
+
+/// A JSON list must be one compact array; `required` for list parameters, else only a value
+/// that is a JSON array is held to it.
+fn json_list(value: &str, required: bool) -> Result<(), Violation> {
+    let looks = value.starts_with('[') && value.ends_with(']');
+    if !looks && !required {
+        return Ok(());
+    }
+    match serde_json::from_str::<serde::de::IgnoredAny>(value) {
+        Ok(_) if looks => {
+            if spaced(value) {
+                Err(Violation::ListNotCompact)
+            } else {
+                Ok(())
+            }
+        }
+        _ if required => Err(Violation::ListNotJson),
+        _ => Ok(()),
+    }
+}
+
+/// Whether JSON text holds whitespace outside its strings.
+fn spaced(json: &str) -> bool {
+    let (mut in_string, mut escaped) = (false, false);
+    for b in json.bytes() {
+        match (in_string, escaped, b) {
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (true, false, b'"') | (false, _, b'"') => in_string = !in_string,
+            (false, _, b' ' | b'\t' | b'\n' | b'\r') => return true,
+            _ => {}
+        }
+    }
+    false
+}
+
+fn timestamp(value: &str, product: Option<Product>) -> Result<(), Violation> {
+    match parse_timestamp(value) {
+        Ok(t) if t.unit() == TimeUnit::Micros => match product {
+            Some(p) if !p.allows_micros() => Err(Violation::TimestampMicros(p)),
+            _ => Ok(()),
+        },
+        Ok(_) => Ok(()),
+        Err(_) if value.len() == 10 && is_digits(value) => Err(Violation::TimestampSeconds),
+        Err(_) => Err(Violation::TimestampMalformed),
+    }
+}
+
+fn recv_window(value: &str, product: Option<Product>) -> Result<(), Violation> {
+    match value.parse::<RecvWindow>() {
+        Ok(rw) => match product {
+            Some(p) if rw.is_fractional() && !p.allows_fractional_recv_window() => {
+                Err(Violation::RecvWindowFractional(p))
+            }
+            _ => Ok(()),
+        },
+        Err(Error::RecvWindowInvalid { rule, .. }) => Err(Violation::RecvWindow(rule)),
+        Err(_) => Err(Violation::RecvWindow("expected milliseconds as digits")),
+    }
+}
+
+/// A byte in a query string that HTTP clients change before sending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Rewrite {
+    /// Its byte offset.
+    pub(crate) at: usize,
+    /// The character there.
+    pub(crate) ch: char,
+    /// Whether every client changes it (else some do, some send it raw).
+    pub(crate) every: bool,
+}
+
+/// The first byte of `query` that HTTP clients change before sending (percent-encode, or cut
+/// at a raw `#`): one every client changes first, else one some clients change. The rule the
+/// oracle and the doctor share.
+pub(crate) fn client_rewrite(query: &str) -> Option<Rewrite> {
+    let every = |b: u8| every_client_encodes(b) || b == b'#';
+    let some = |b: u8| client_encodes(b) || b == b'\'';
+    let found = |at: usize, every| Rewrite {
+        at,
+        ch: query[at..].chars().next().unwrap_or(' '),
+        every,
+    };
+    match query.bytes().position(every) {
+        Some(at) => Some(found(at, true)),
+        None => query.bytes().position(some).map(|at| found(at, false)),
+    }
+}
+
+/// The rule a float that is not finite breaks.
+pub(crate) const NOT_FINITE: &str = "is not a finite number; Binance reads decimals only";
+
+/// The rule a float with too many digits breaks.
+pub(crate) const TOO_MANY_DIGITS: &str =
+    "has more than 20 digits before or after the point, which Binance does not read";
+
+/// The float rule [`Params`](crate::Params) applies at `push` (Binance reads decimals as
+/// [`Format::Decimal`]; Rust's `Display` for floats never writes an exponent, so what remains
+/// to refuse is NaN, the infinities and more than 20 digits either side of the point).
+///
+/// Whether `text`, a float's `Display` output, is a decimal Binance reads: an optional `-`, 1 to
+/// 20 digits, optionally a point and 1 to 20 digits. `NaN`, `inf` and `-inf` are refused as
+/// not finite.
+///
+/// The sign is left to the caller (Binance's number rules are per parameter).
+pub(crate) fn float_text(text: &str) -> Result<(), &'static str> {
+    if matches!(text, "NaN" | "inf" | "-inf") {
+        return Err(NOT_FINITE);
+    }
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    if decimal::is_plain(unsigned) {
+        Ok(())
+    } else {
+        Err(TOO_MANY_DIGITS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_as_binance_reads_them() {
+        for ok in [
+            "0",
+            "-1.5",
+            "0.00001",
+            "12345678901234567890.12345678901234567890",
+        ] {
+            assert_eq!(float_text(ok), Ok(()), "{ok}");
+        }
+        for (bad, rule) in [
+            ("NaN", NOT_FINITE),
+            ("inf", NOT_FINITE),
+            ("-inf", NOT_FINITE),
+            ("1000000000000000000000", TOO_MANY_DIGITS),
+            ("0.000000000000000000001", TOO_MANY_DIGITS),
+        ] {
+            assert_eq!(float_text(bad), Err(rule), "{bad}");
+        }
+        assert_eq!(float_text(&1e21_f64.to_string()), Err(TOO_MANY_DIGITS));
+        assert_eq!(float_text(&1e-21_f64.to_string()), Err(TOO_MANY_DIGITS));
+        assert_eq!(float_text(&1e19_f64.to_string()), Ok(()));
+    }
+}
