@@ -1,5 +1,6 @@
 //! The `-1022` doctor on requests of growing size: its work grows linearly, and a 1 MB request
-//! is diagnosed well under a second. Run with `cargo bench --bench diagnose`.
+//! is diagnosed well under a second; hostile 10 MB pastes stay under 3 s each. Run with
+//! `cargo bench --bench diagnose`.
 
 #![allow(missing_docs)] // criterion's macros generate undocumented items
 
@@ -59,5 +60,33 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// The hostile pastes of `tests/doctor_bounds.rs`, 10 MB each, with a signature that matches
+/// nothing (so every mistake is rebuilt): the doctor's CPU time on each (goal: under 3 s).
+fn hostile(c: &mut Criterion) {
+    let signer = Signer::hmac_without_api_key(SECRET).unwrap();
+    let mut group = c.benchmark_group("diagnose_hostile_10MB");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    let size = 10 * 1024 * 1024;
+    let signature = format!("&signature={}", "0".repeat(64));
+    for (name, unit) in [
+        ("amps", "&"),
+        ("k_eq_amp", "k=&"),
+        ("k_a_plus_b", "k=a+b&"),
+        ("a_1", "a=1&"),
+        ("k_bracket", "k=[1&x"),
+        ("percents", "%"),
+    ] {
+        let mut query = unit.repeat(size / unit.len());
+        query.push_str(&signature);
+        group.throughput(Throughput::Bytes(query.len() as u64));
+        group.bench_with_input(BenchmarkId::new(name, size), &query, |b, q| {
+            b.iter(|| signer.diagnose(&Input::rest(black_box(q), "")).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, hostile);
 criterion_main!(benches);

@@ -32,8 +32,6 @@
 //! # Ok::<(), binance_sign::Error>(())
 //! ```
 
-use std::collections::HashSet;
-
 use serde::Serialize;
 
 use crate::codes::finding_codes;
@@ -197,6 +195,77 @@ pub struct Finding {
     /// Whether the sent signature was reproduced from the wrong payload this finding names
     /// (certain), rather than inferred from the request's shape.
     pub confirmed: bool,
+    /// How many findings of this code (and severity) the request gave: findings of one kind
+    /// are aggregated into the first, so the report stays small whatever the input.
+    pub count: usize,
+    /// Where the first few of them are (at most 8), when they are at a place in the request.
+    pub positions: Vec<Position>,
+}
+
+/// A place in a REST request: a byte offset in the query or the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Position {
+    /// The part.
+    pub part: crate::Part,
+    /// The byte offset in it.
+    pub at: usize,
+}
+
+/// The findings of one diagnosis, aggregated by kind as they come.
+#[derive(Debug, Default)]
+pub(crate) struct Findings {
+    list: Vec<Finding>,
+}
+
+impl Findings {
+    /// Counts one more finding of `code` (at its usual severity, unconfirmed) at `place` when
+    /// one is already reported, and says whether it did: the caller then need not build it.
+    pub(crate) fn tally(&mut self, code: Code, place: Option<Position>) -> bool {
+        self.tally_as(code, code.severity(), place)
+    }
+
+    /// [`tally`](Self::tally) at `severity`.
+    pub(crate) fn tally_as(
+        &mut self,
+        code: Code,
+        severity: Severity,
+        place: Option<Position>,
+    ) -> bool {
+        match self
+            .list
+            .iter_mut()
+            .find(|f| f.code == code && f.severity == severity && !f.confirmed)
+        {
+            Some(f) => {
+                f.count += 1;
+                if let Some(place) = place.filter(|_| f.positions.len() < sent::PLACES) {
+                    f.positions.push(place);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Adds `finding`, or counts it into the one of its kind already reported.
+    pub(crate) fn push(&mut self, finding: Finding) {
+        let kind = |f: &Finding| (f.code, f.severity, f.confirmed);
+        match self.list.iter_mut().find(|f| kind(f) == kind(&finding)) {
+            Some(f) => {
+                f.count += finding.count;
+                let room = sent::PLACES.saturating_sub(f.positions.len());
+                f.positions.extend(finding.positions.into_iter().take(room));
+            }
+            None => self.list.push(finding),
+        }
+    }
+
+    pub(crate) fn extend(&mut self, findings: impl IntoIterator<Item = Finding>) {
+        for f in findings {
+            self.push(f);
+        }
+    }
 }
 
 impl Finding {
@@ -207,7 +276,15 @@ impl Finding {
             message: message.into(),
             fix: fix.into(),
             confirmed: false,
+            count: 1,
+            positions: Vec::new(),
         }
+    }
+
+    /// At `place` in the request.
+    pub(crate) fn at(mut self, part: crate::Part, at: usize) -> Self {
+        self.positions = vec![Position { part, at }];
+        self
     }
 
     pub(crate) fn confirmed(mut self) -> Self {
@@ -258,12 +335,19 @@ impl Diagnosis {
         }
     }
 
-    fn finish(valid: bool, mut findings: Vec<Finding>, stripped: &[String]) -> Self {
+    fn finish(valid: bool, findings: Findings, stripped: &[String]) -> Self {
         // Most likely first: confirmed by the signature, then errors before warnings, then by
         // code order (signature mistakes, structure, timing, the key). The sort is stable.
+        let mut findings = findings.list;
         findings.sort_by_key(|f| (!f.confirmed, f.severity, f.code));
-        let mut seen = HashSet::new();
-        findings.retain(|f| seen.insert((f.code, f.message.clone())));
+        for f in &mut findings {
+            if f.count > 1 {
+                f.message.push_str(&format!(
+                    " ({} findings of this kind in all; the first is shown)",
+                    f.count
+                ));
+            }
+        }
         Self {
             valid,
             findings,

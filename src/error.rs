@@ -9,7 +9,8 @@ use crate::product::Product;
 use crate::timestamp::TimeUnit;
 
 /// Which part of a request a wire-level problem was found in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Part {
     /// The query string (after `?`).

@@ -220,17 +220,35 @@ pub(crate) fn payload_text(value: &Value) -> String {
 
 /// The canonical payload of `params` without `signature`: sorted by key, raw values.
 pub(crate) fn canonical_payload(params: &Map<String, Value>) -> String {
-    let mut sorted: Vec<(&String, &Value)> =
-        params.iter().filter(|(k, _)| *k != "signature").collect();
-    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let texts: Vec<(&str, String)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), payload_text(v)))
+        .collect();
+    let members: Vec<(&str, &str)> = texts.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    payload_of(&members, true, |s| s.to_owned())
+}
+
+/// The WebSocket payload of `members` (each key with its value's text), without `signature`:
+/// sorted by key (stably) when `sorted`, else in the order given; each key and value written by
+/// `write` (the canonical form writes them raw); `key=value` joined with `&`. The one place
+/// the WebSocket payload is built, for signing and for the doctor's rebuilt mistakes.
+pub(crate) fn payload_of(
+    members: &[(&str, &str)],
+    sorted: bool,
+    write: impl Fn(&str) -> String,
+) -> String {
+    let mut order: Vec<&(&str, &str)> = members.iter().filter(|(k, _)| *k != "signature").collect();
+    if sorted {
+        order.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    }
     let mut payload = String::new();
-    for (key, value) in sorted {
+    for (key, value) in order {
         if !payload.is_empty() {
             payload.push('&');
         }
-        payload.push_str(key);
+        payload.push_str(&write(key));
         payload.push('=');
-        payload.push_str(&payload_text(value));
+        payload.push_str(&write(value));
     }
     payload
 }

@@ -741,6 +741,40 @@ fn the_mistake_table_names_its_rows() {
     let unique: std::collections::HashSet<&&str> = names.iter().collect();
     assert_eq!(unique.len(), names.len(), "{names:?}");
     assert!(names.len() >= 15);
+    // The WebSocket mistakes are rows of the same table: each, committed on a request, is the
+    // one the doctor names, confirmed by the signature.
+    let pairs = [
+        ("symbol", "BTC USDT"),
+        ("apiKey", KEY),
+        ("timestamp", "1700000000000"),
+    ];
+    let ws_rows: Vec<_> = binance_sign::diagnose::mistakes()
+        .iter()
+        .filter(|m| m.api() == binance_sign::diagnose::Api::WebSocket)
+        .collect();
+    assert_eq!(ws_rows.len(), 5);
+    for row in ws_rows {
+        let c = row.commit(&pairs, &[]).unwrap();
+        assert_eq!(
+            row.rebuild(&c.query, "").as_deref(),
+            Some(c.signed.as_str())
+        );
+        let sig = hmac_hex(SECRET.as_bytes(), &c.signed);
+        let params = format!(
+            "{},\"signature\":\"{sig}\"}}",
+            c.query.trim_end_matches('}')
+        );
+        let d = diagnose(&Input::websocket(&params));
+        assert_eq!(
+            d.findings[0].code,
+            Code::WsSignedAsRest,
+            "{}: {:?}",
+            row.name(),
+            d.findings
+        );
+        assert_eq!(d.findings[0].message, row.message(), "{}", row.name());
+        assert!(d.findings[0].confirmed);
+    }
 }
 
 fn tricky_text() -> impl Strategy<Value = String> {
@@ -764,18 +798,11 @@ fn tricky_pairs() -> impl Strategy<Value = Vec<(String, String)>> {
         .prop_filter("at least one parameter", |pairs| !pairs.is_empty())
 }
 
-/// Values Binance refuses for their format whatever the encoding (a JSON list with spaces, a
-/// decimal parameter that is not a decimal): correctly encoded, they still get an error, so the
-/// encoding tests leave them out.
+/// Values Binance refuses for their format whatever the encoding (the rule book's: a JSON list
+/// with spaces, a decimal parameter that is not a decimal, ...): correctly encoded, they still
+/// get an error, so the encoding tests leave them out.
 fn format_violation(key: &str, value: &str) -> bool {
-    let spaced_list = value.starts_with('[') && value.ends_with(']') && value.contains(' ');
-    let lower = key.to_ascii_lowercase();
-    let decimal_key = [
-        "price", "qty", "quantity", "amount", "volume", "delta", "rate", "percent",
-    ]
-    .iter()
-    .any(|word| lower.contains(word));
-    spaced_list || decimal_key
+    binance_sign::rules::check_value(key, value, None).is_err()
 }
 
 proptest! {
@@ -824,9 +851,19 @@ proptest! {
         if b.is_empty() { q.push(("timestamp", "1700000000000")) } else { b.push(("timestamp", "1700000000000")) }
         let table = binance_sign::diagnose::mistakes();
         for (row, mistake) in table.iter().enumerate() {
-            let Some(c) = mistake.commit(&q, &b) else { continue };
-            let (sent_q, sent_b) = with_signature(&c.query, &c.body, &c.signed);
-            let d = signer().diagnose(&Input::rest(&sent_q, &sent_b)).unwrap();
+            let ws = mistake.api() == binance_sign::diagnose::Api::WebSocket;
+            let mut with_key = q.clone();
+            with_key.push(("apiKey", KEY));
+            let Some(c) = mistake.commit(if ws { &with_key } else { &q }, &b) else { continue };
+            let d = if ws {
+                // The `params` object as sent, with the signature of the wrong payload.
+                let sig = hmac_hex(SECRET.as_bytes(), &c.signed);
+                let params = format!("{},\"signature\":\"{sig}\"}}", c.query.trim_end_matches('}'));
+                signer().diagnose(&Input::websocket(&params)).unwrap()
+            } else {
+                let (sent_q, sent_b) = with_signature(&c.query, &c.body, &c.signed);
+                signer().diagnose(&Input::rest(&sent_q, &sent_b)).unwrap()
+            };
             prop_assert!(!d.valid, "{}: {:?}", mistake.name(), c);
             let first = d.findings[0].code;
             let explained_earlier = table[..row]
@@ -943,4 +980,37 @@ proptest! {
             prop_assert!(d.ok(), "{}: {:?}", flag, d.findings);
         }
     }
+}
+
+/// Findings of one kind are aggregated into the first: the report stays small whatever the
+/// paste, and still says how many there were and where the first few are.
+#[test]
+fn findings_of_one_kind_are_counted_not_repeated() {
+    let query = format!("{}{TS}", "k=&".repeat(1000));
+    let d = diagnose(&Input::rest(&query, ""));
+    let empty: Vec<_> = d
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::EmptyValue)
+        .collect();
+    assert_eq!(empty.len(), 1, "{:?}", d.findings);
+    assert_eq!(empty[0].count, 1000);
+    assert_eq!(empty[0].positions.len(), 8);
+    assert_eq!(
+        (empty[0].positions[1].part, empty[0].positions[1].at),
+        (binance_sign::Part::Query, 3)
+    );
+    assert!(
+        empty[0].message.contains("1000 findings of this kind"),
+        "{}",
+        empty[0].message
+    );
+    // `&&` runs: one finding, every empty segment counted.
+    let d = diagnose(&Input::rest(&format!("a=1{}{TS}", "&".repeat(5000)), ""));
+    let empty: Vec<_> = d
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::EmptyValue)
+        .collect();
+    assert_eq!((empty.len(), empty[0].count), (1, 4999), "{:?}", d.findings);
 }

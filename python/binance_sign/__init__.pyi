@@ -120,12 +120,18 @@ class Governor:
     def observe(self, clock: ServerClock, status: int, headers: Any, sent_ms: Optional[int] = None) -> Optional[str]: ...
     def observe_body(self, body: str) -> bool: ...
 
+class Position(TypedDict):
+    part: Literal["query", "body"]
+    at: int
+
 class Finding(TypedDict):
     code: str
     severity: Literal["error", "warning"]
     message: str
     fix: str
     confirmed: bool
+    count: int
+    positions: list[Position]
 
 def diagnose(
     query: Optional[str] = None,

@@ -25,6 +25,15 @@ fn findings<'py>(py: Python<'py>, diagnosis: &Diagnosis) -> PyResult<Bound<'py, 
         d.set_item("message", &f.message)?;
         d.set_item("fix", &f.fix)?;
         d.set_item("confirmed", f.confirmed)?;
+        d.set_item("count", f.count)?;
+        let positions = PyList::empty(py);
+        for p in &f.positions {
+            let place = PyDict::new(py);
+            place.set_item("part", p.part.to_string())?;
+            place.set_item("at", p.at)?;
+            positions.append(place)?;
+        }
+        d.set_item("positions", positions)?;
         list.append(d)?;
     }
     Ok(list)
@@ -54,7 +63,8 @@ fn verdict<'py>(py: Python<'py>, verdict: &Verdict) -> PyResult<Bound<'py, PyDic
 /// and `body`, or the whole pasted request (`curl` line, raw HTTP, URL) as `request`, or the
 /// WebSocket `params` JSON as `websocket`; and the key it was signed with (`secret`, or `pem`
 /// with an optional `passphrase`). Returns the findings, most likely first, each a dict with
-/// `code`, `severity` (`error` or `warning`), `message`, `fix` and `confirmed`.
+/// `code`, `severity` (`error` or `warning`), `message`, `fix`, `confirmed`, `count` (findings
+/// of this kind, aggregated into this one) and `positions` (the first few, `{"part", "at"}`).
 #[pyfunction]
 #[pyo3(signature = (query=None, body=None, request=None, websocket=None, secret=None, pem=None, passphrase=None, server_time=None, error_code=None, product=None, api_key=None))]
 #[allow(clippy::too_many_arguments)] // Python keyword arguments

@@ -33,7 +33,18 @@ def test_diagnose_names_the_mistake(spot):
     findings = diagnose(query=raw, secret=SECRET)
     assert findings[0]["severity"] == "error"
     assert {f["code"] for f in findings} & {"signed-decoded-payload", "client-reencoded"}
-    assert set(findings[0]) == {"code", "severity", "message", "fix", "confirmed"}
+    assert set(findings[0]) == {"code", "severity", "message", "fix", "confirmed", "count", "positions"}
+    assert all(f["count"] >= 1 for f in findings)
+
+
+def test_diagnose_aggregates_findings_of_one_kind():
+    # Ten thousand empty values: one finding, counted, with its first few places.
+    findings = diagnose(query="k=&" * 10000 + "timestamp=1700000000000", secret=SECRET)
+    empty = [f for f in findings if f["code"] == "empty-value"]
+    assert len(empty) == 1
+    assert empty[0]["count"] == 10000
+    assert empty[0]["positions"][:2] == [{"part": "query", "at": 0}, {"part": "query", "at": 3}]
+    assert len(empty[0]["positions"]) == 8
 
 
 def test_diagnose_reads_pasted_requests(spot):

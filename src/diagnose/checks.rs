@@ -1,74 +1,109 @@
 //! Findings read from the request's shape, whatever the signature says.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
-use super::sent::Param;
-use super::{Code, Finding, Input};
+use super::sent::{Param, Sent};
+use super::{Code, Finding, Findings, Input, Position};
 use crate::error::excerpt;
 use crate::recv_window::RecvWindow;
 use crate::rules::{Violation, check_repeats, check_value, client_rewrite};
 use crate::window::{WindowVerdict, check_window};
 use crate::wire::parse_timestamp;
 
-/// The checks of a REST request's wire form: escapes, bytes clients rewrite, raw `+`, JSON
-/// split by `&`, repeated keys; then each value's own checks.
-pub(super) fn rest(params: &[Param<'_>], input: &Input<'_>, findings: &mut Vec<Finding>) {
+/// The checks of a REST request's wire form: empty segments, escapes, bytes clients rewrite,
+/// raw `+`, JSON split by `&`, repeated keys; then each value's own checks. Findings of one
+/// kind are counted into the first (see [`Findings`]), never built once per segment.
+pub(super) fn rest(sent: &Sent<'_>, input: &Input<'_>, findings: &mut Findings) {
+    if let Some(&(part, at)) = sent.empty_at.first() {
+        let mut finding = Finding::new(
+            Code::EmptyValue,
+            format!(
+                "{part}: an empty parameter at byte {at} (`&&`, or `&` at an end); Binance signs those bytes too, and answers -1102 or -1022"
+            ),
+            "join the parameters with one `&` each, none at the ends",
+        );
+        finding.count = sent.empty;
+        finding.positions = sent
+            .empty_at
+            .iter()
+            .map(|&(part, at)| Position { part, at })
+            .collect();
+        findings.push(finding);
+    }
+    let params = &sent.params;
     let split = json_splits(params, findings);
-    let mut counts: HashMap<&str, (usize, usize)> = HashMap::new();
+    // Each key once, in the order first sent, with how often in the query and in the body.
+    let mut keys: Vec<(Cow<'_, str>, &str, usize, usize)> = Vec::new();
+    let mut index: HashMap<Cow<'_, str>, usize> = HashMap::new();
     for (i, p) in params.iter().enumerate() {
         if split.get(i).copied().unwrap_or(false) {
             continue;
         }
-        let part = if p.in_body { "body" } else { "query" };
-        if p.segment.is_empty() {
-            findings.push(Finding::new(
-                Code::EmptyValue,
-                format!("{part}: an empty parameter at byte {} (`&&`, or `&` at an end); Binance signs those bytes too, and answers -1102 or -1022", p.at),
-                "join the parameters with one `&` each, none at the ends",
-            ));
+        let place = Some(Position {
+            part: p.part(),
+            at: p.at,
+        });
+        if !p.decodes && !findings.tally(Code::MalformedEscape, place) {
+            findings.push(
+                Finding::new(
+                    Code::MalformedEscape,
+                    format!(
+                        "{}: `{}` at byte {} has a `%` not followed by two hex digits, or escapes that are not UTF-8",
+                        p.part(),
+                        excerpt(p.segment, 80),
+                        p.at
+                    ),
+                    "percent-encode the UTF-8 bytes of the text as %XX, and a literal `%` as %25",
+                )
+                .at(p.part(), p.at),
+            );
+        }
+        let key = p.key();
+        if key == "signature" {
             continue;
         }
-        if !p.decodes {
-            findings.push(Finding::new(
-                Code::MalformedEscape,
-                format!(
-                    "{part}: `{}` at byte {} has a `%` not followed by two hex digits, or escapes that are not UTF-8",
-                    excerpt(p.segment, 80),
-                    p.at
-                ),
-                "percent-encode the UTF-8 bytes of the text as %XX, and a literal `%` as %25",
-            ));
-        }
-        if p.is_signature() {
-            continue;
-        }
-        let entry = counts.entry(p.key.as_str()).or_default();
+        let slot = *index.entry(key.clone()).or_insert_with(|| {
+            keys.push((key.clone(), p.segment, 0, 0));
+            keys.len() - 1
+        });
         if p.in_body {
-            entry.1 += 1;
+            keys[slot].3 += 1;
         } else {
-            entry.0 += 1;
+            keys[slot].2 += 1;
         }
-        if let Some(value) = p.raw_value.filter(|v| v.contains('+')) {
+        if let Some(raw) = p.raw_value().filter(|v| v.contains('+'))
+            && !findings.tally(Code::PlusInValue, place)
+        {
             findings.push(
                 Finding::new(
                     Code::PlusInValue,
                     format!(
                         "`{}` holds a raw `+`, which Binance reads as a space: `{}`",
-                        p.key,
-                        excerpt(&p.value, 60)
+                        excerpt(&key, 40),
+                        excerpt(&p.value(), 60)
                     ),
                     format!(
                         "if it is a plus sign, send it as %2B: {}={}",
-                        p.raw_key,
-                        excerpt(&value.replace('+', "%2B"), 80)
+                        excerpt(p.raw_key(), 40),
+                        excerpt(&raw.replace('+', "%2B"), 80)
                     ),
                 )
-                .warning(),
+                .warning()
+                .at(p.part(), p.at),
             );
         }
-        values(&p.key, &p.value, input, findings);
+        values(&key, &p.value(), input, place, findings);
     }
-    duplicates(params, &counts, findings);
+    drop(index);
+    for (key, segment, in_query, in_body) in &keys {
+        if let Err(violation) = check_repeats(key, *in_query, *in_body)
+            && !findings.tally(code_of(violation), None)
+        {
+            let value = segment.split_once('=').map_or("", |(_, v)| v);
+            findings.push(broken(key, value, violation));
+        }
+    }
     if let Some(rewrite) = client_rewrite(input.query) {
         let (c, at) = (rewrite.ch, rewrite.at);
         let fix = "percent-encode every byte outside A-Z a-z 0-9 - . _ ~ before signing";
@@ -89,46 +124,27 @@ pub(super) fn rest(params: &[Param<'_>], input: &Input<'_>, findings: &mut Vec<F
                 fix,
             )
             .warning()
-        });
+        }.at(crate::Part::Query, at));
     }
+    let last = |name: &str| {
+        params
+            .iter()
+            .rev()
+            .find(|p| p.key() == name)
+            .map(Param::value)
+    };
+    let (timestamp, recv_window) = (last("timestamp"), last("recvWindow"));
     timing(
-        |name| {
-            params
-                .iter()
-                .rev()
-                .find(|p| p.key == name)
-                .map(|p| p.value.as_str())
-        },
+        timestamp.as_deref(),
+        recv_window.as_deref(),
         input,
         findings,
     );
 }
 
-/// Repeated keys, judged by the rule book: in both the query and the body, or repeated when
-/// the key is not an ARRAY parameter, Binance answers -1101; ARRAY parameters (`asset` on
-/// /sapi/v1/asset/dust) travel as repeated keys and get no finding.
-fn duplicates(
-    params: &[Param<'_>],
-    counts: &HashMap<&str, (usize, usize)>,
-    findings: &mut Vec<Finding>,
-) {
-    let mut reported = std::collections::HashSet::new();
-    for p in params.iter().filter(|p| !p.is_signature()) {
-        let Some(&(in_query, in_body)) = counts.get(p.key.as_str()) else {
-            continue;
-        };
-        if in_query + in_body < 2 || !reported.insert(p.key.as_str()) {
-            continue;
-        }
-        if let Err(violation) = check_repeats(&p.key, in_query, in_body) {
-            findings.push(broken(&p.key, &p.value, violation));
-        }
-    }
-}
-
-/// The finding for `key`'s value breaking a rule of the [rule book](crate::rules).
-pub(super) fn broken(key: &str, value: &str, violation: Violation) -> Finding {
-    let code = match violation {
+/// The finding code of a rule-book violation.
+fn code_of(violation: Violation) -> Code {
+    match violation {
         Violation::Empty => Code::EmptyValue,
         Violation::ListNotJson | Violation::ListNotCompact | Violation::IndexedKey => {
             Code::ListFormat
@@ -138,93 +154,103 @@ pub(super) fn broken(key: &str, value: &str, violation: Violation) -> Finding {
         Violation::RecvWindow(_) | Violation::RecvWindowFractional(_) => Code::RecvWindowInvalid,
         Violation::Repeated { .. } | Violation::InBothParts => Code::DuplicateParameter,
         _ => Code::NumberFormat,
-    };
+    }
+}
+
+/// The finding for `key`'s value breaking a rule of the [rule book](crate::rules).
+pub(super) fn broken(key: &str, value: &str, violation: Violation) -> Finding {
     let shown = match violation {
         Violation::Repeated { .. } | Violation::InBothParts | Violation::IndexedKey => {
             format!("parameter `{}`", excerpt(key, 40))
         }
         _ => format!("`{}={}`", excerpt(key, 40), excerpt(value, 60)),
     };
-    Finding::new(code, format!("{shown} {violation}"), violation.fix())
+    Finding::new(
+        code_of(violation),
+        format!("{shown} {violation}"),
+        violation.fix(),
+    )
 }
 
 /// How many segments, and how many bytes, a JSON value cut by `&` is looked for in.
 const MAX_GLUED: usize = 64;
 const MAX_GLUED_BYTES: usize = 16 * 1024;
+/// How many segments all the looking may glue in one request: a paste of many unclosed `[`
+/// stays linear, with a small constant (past the budget, further splits go unreported).
+const GLUE_BUDGET: usize = 1 << 20;
 
 /// Values that start a JSON array or object sent unencoded and cut by a raw `&`: each is one
 /// finding, and the fragments (marked in the returned flags) get no other findings.
-fn json_splits(params: &[Param<'_>], findings: &mut Vec<Finding>) -> Vec<bool> {
+fn json_splits(params: &[Param<'_>], findings: &mut Findings) -> Vec<bool> {
+    let is_json = |text: &str| serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok();
     let mut consumed = vec![false; params.len()];
+    let mut budget = GLUE_BUDGET;
     let mut i = 0;
-    while i < params.len() {
+    while i < params.len() && budget > 0 {
         let p = &params[i];
         let starts_json = p
-            .raw_value
+            .raw_value()
             .is_some_and(|v| v.starts_with('[') || v.starts_with('{'));
-        if !starts_json || serde_json::from_str::<serde_json::Value>(&p.value).is_ok() {
+        if !starts_json || is_json(&p.value()) {
             i += 1;
             continue;
         }
         // Glue the following segments of the same part back on until the brackets close
         // (within a bound, so the work stays linear in the request's size), then parse once.
+        let value = p.value();
+        let mut text = value.to_string();
         let mut scan = Brackets::default();
-        scan.feed(&p.value);
+        scan.feed(&text);
         let mut end = None;
-        let mut bytes = p.value.len();
         for (j, next) in params.iter().enumerate().skip(i + 1).take(MAX_GLUED) {
-            bytes += next.value.len() + next.key.len() + 2;
-            if next.in_body != p.in_body || bytes > MAX_GLUED_BYTES {
+            budget = budget.saturating_sub(1);
+            if budget == 0
+                || next.in_body != p.in_body
+                || text.len() + next.segment.len() + 1 > MAX_GLUED_BYTES
+            {
                 break;
             }
-            scan.feed("&");
-            scan.feed(&next.key);
-            if next.raw_value.is_some() {
-                scan.feed("=");
-                scan.feed(&next.value);
+            let start = text.len();
+            text.push('&');
+            text.push_str(&next.key());
+            if next.raw_value().is_some() {
+                text.push('=');
+                text.push_str(&next.value());
             }
+            scan.feed(&text[start..]);
             if scan.closed() {
-                end = Some(j);
+                end = Some(j).filter(|_| is_json(&text));
                 break;
             }
         }
-        let text = end.map(|j| {
-            let mut text = p.value.clone();
-            for next in &params[i + 1..=j] {
-                text.push('&');
-                text.push_str(&next.key);
-                if next.raw_value.is_some() {
-                    text.push('=');
-                    text.push_str(&next.value);
-                }
-            }
-            text
+        let Some(j) = end else {
+            i += 1;
+            continue;
+        };
+        let place = Some(Position {
+            part: p.part(),
+            at: p.at,
         });
-        let end = end.filter(|_| {
-            text.as_deref()
-                .is_some_and(|t| serde_json::from_str::<serde_json::Value>(t).is_ok())
-        });
-        let text = text.unwrap_or_default();
-        match end {
-            Some(j) => {
-                findings.push(Finding::new(
+        if !findings.tally(Code::JsonValueSplit, place) {
+            findings.push(
+                Finding::new(
                     Code::JsonValueSplit,
                     format!(
                         "`{}` holds JSON sent unencoded: the raw `&` inside it cut it into {} parameters, so Binance reads `{}={}` and no valid JSON",
-                        p.key,
+                        excerpt(&p.key(), 40),
                         j - i + 1,
-                        p.raw_key,
-                        excerpt(&p.value, 60)
+                        excerpt(p.raw_key(), 40),
+                        excerpt(&value, 60)
                     ),
                     format!("percent-encode the whole JSON value (`&` is %26, `\"` is %22) before signing, e.g. {}", excerpt(&crate::encoding::encode(&text), 80)),
-                ));
-                for flag in &mut consumed[i..=j] {
-                    *flag = true;
-                }
-                i = j + 1;
-            }
-            None => i += 1,
+                )
+                .at(p.part(), p.at),
+            );
         }
+        for flag in &mut consumed[i..=j] {
+            *flag = true;
+        }
+        i = j + 1;
     }
     consumed
 }
@@ -268,14 +294,26 @@ impl Brackets {
 }
 
 /// The rule book's checks of one decoded value, whatever the API form.
-pub(super) fn values(key: &str, value: &str, input: &Input<'_>, findings: &mut Vec<Finding>) {
-    if let Err(violation) = check_value(key, value, input.product) {
-        findings.push(broken(key, value, violation));
+pub(super) fn values(
+    key: &str,
+    value: &str,
+    input: &Input<'_>,
+    place: Option<Position>,
+    findings: &mut Findings,
+) {
+    if let Err(violation) = check_value(key, value, input.product)
+        && !findings.tally(code_of(violation), place)
+    {
+        let finding = broken(key, value, violation);
+        findings.push(match place {
+            Some(place) => finding.at(place.part, place.at),
+            None => finding,
+        });
     }
 }
 
 /// The checks of a WebSocket request's decoded members.
-pub(super) fn members(pairs: &[(String, String)], input: &Input<'_>, findings: &mut Vec<Finding>) {
+pub(super) fn members(pairs: &[(String, String)], input: &Input<'_>, findings: &mut Findings) {
     let mut seen = std::collections::HashSet::new();
     for (key, value) in pairs {
         if !seen.insert(key.as_str()) {
@@ -293,37 +331,35 @@ pub(super) fn members(pairs: &[(String, String)], input: &Input<'_>, findings: &
                 )
             });
         }
-        values(key, value, input, findings);
+        values(key, value, input, None, findings);
     }
-    timing(
-        |name| {
-            pairs
-                .iter()
-                .rev()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        },
-        input,
-        findings,
-    );
+    let last = |name: &str| {
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    timing(last("timestamp"), last("recvWindow"), input, findings);
 }
 
 /// The window check against the server time at arrival (the format of `timestamp` and
 /// `recvWindow` is the rule book's, checked with the other values).
-fn timing<'v>(
-    get: impl Fn(&str) -> Option<&'v str>,
+fn timing(
+    timestamp: Option<&str>,
+    recv_window: Option<&str>,
     input: &Input<'_>,
-    findings: &mut Vec<Finding>,
+    findings: &mut Findings,
 ) {
     let Some(server) = input.server_time else {
         return;
     };
-    let recv_window = match get("recvWindow").map(str::parse::<RecvWindow>) {
+    let recv_window = match recv_window.map(str::parse::<RecvWindow>) {
         Some(Err(_)) => return,
         Some(Ok(rw)) => Some(rw),
         None => None,
     };
-    let Some(Ok(timestamp)) = get("timestamp").map(parse_timestamp) else {
+    let Some(Ok(timestamp)) = timestamp.map(parse_timestamp) else {
         return;
     };
     if input
@@ -368,7 +404,7 @@ pub(super) fn api_key(
     api_key: Option<&str>,
     valid: bool,
     input: &Input<'_>,
-    findings: &mut Vec<Finding>,
+    findings: &mut Findings,
 ) {
     let signature = if valid {
         "the signature is valid, so the secret is right; "

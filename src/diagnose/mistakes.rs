@@ -5,9 +5,10 @@ use std::fmt;
 
 use percent_encoding::{AsciiSet, utf8_percent_encode};
 
-use super::Code;
 use super::sent::{self, Param, Unsigned, join};
+use super::{Api, Code};
 use crate::encoding::{WIRE_ENCODE_SET, encode};
+use crate::ws::payload_of;
 
 /// The crate's set with `@`, `,` and `:` left raw, as some encoders do.
 const ONE_SIDED: &AsciiSet = &WIRE_ENCODE_SET.remove(b'@').remove(b',').remove(b':');
@@ -36,13 +37,22 @@ type Pairs<'a> = [(&'a str, &'a str)];
 /// How an encoder commits a mistake on the query's and the body's pairs.
 type Commit = fn(&Pairs<'_>, &Pairs<'_>) -> Option<Committed>;
 
+/// How a row rebuilds the payload its mistake signs: from a REST request as sent (without the
+/// signature), or from a WebSocket request's `params` members (key, value text) in the order
+/// written.
+#[derive(Clone, Copy)]
+enum Rebuild {
+    Rest(fn(&Unsigned<'_, '_>) -> Option<String>),
+    Ws(fn(&Pairs<'_>) -> Option<String>),
+}
+
 /// One encoder mistake.
 pub struct Mistake {
     code: Code,
     name: &'static str,
     message: &'static str,
     fix: &'static str,
-    rebuild: fn(&Unsigned<'_, '_>) -> Option<String>,
+    rebuild: Rebuild,
     commit: Commit,
 }
 
@@ -89,20 +99,54 @@ impl Mistake {
         self.fix
     }
 
+    /// The API whose requests this mistake is made on.
+    pub fn api(&self) -> Api {
+        match self.rebuild {
+            Rebuild::Rest(_) => Api::Rest,
+            Rebuild::Ws(_) => Api::WebSocket,
+        }
+    }
+
     /// The payload this mistake signs, rebuilt from the query and body as sent (without the
-    /// signature); `None` when the mistake cannot apply to this request.
+    /// signature; for a WebSocket row, `query` is the `params` JSON object); `None` when the
+    /// mistake cannot apply to this request.
     pub fn rebuild(&self, query: &str, body: &str) -> Option<String> {
-        let params = sent::parse(query, body);
-        (self.rebuild)(&Unsigned::of(&params))
+        match self.rebuild {
+            Rebuild::Rest(rebuild) => {
+                let sent = sent::parse(query, body);
+                rebuild(&Unsigned::of(&sent.params, query, body))
+            }
+            Rebuild::Ws(rebuild) => {
+                let members = super::ws::members_text(query).ok()?;
+                let pairs: Vec<(&str, &str)> = members
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                rebuild(&pairs)
+            }
+        }
     }
 
     pub(crate) fn rebuild_from(&self, unsigned: &Unsigned<'_, '_>) -> Option<String> {
-        (self.rebuild)(unsigned)
+        match self.rebuild {
+            Rebuild::Rest(rebuild) => rebuild(unsigned),
+            Rebuild::Ws(_) => None,
+        }
+    }
+
+    /// The payload a WebSocket row signs from `members` (key, value text, in the order
+    /// written); `None` for a REST row or when the mistake cannot apply.
+    pub(crate) fn rebuild_ws(&self, members: &Pairs<'_>) -> Option<String> {
+        match self.rebuild {
+            Rebuild::Ws(rebuild) => rebuild(members),
+            Rebuild::Rest(_) => None,
+        }
     }
 
     /// How an encoder with this mistake sends `query` and `body` (raw text pairs), and what it
     /// signs; `None` when the pairs give the mistake nothing to get wrong (no space for a
-    /// space mistake, an empty part for a split mistake, ...).
+    /// space mistake, an empty part for a split mistake, ...). A WebSocket row sends all the
+    /// pairs as the `params` JSON object in `query` (without `signature`).
     pub fn commit(&self, query: &[(&str, &str)], body: &[(&str, &str)]) -> Option<Committed> {
         (self.commit)(query, body).filter(|c| {
             let sent = format!("{}{}", c.query, c.body);
@@ -130,6 +174,7 @@ pub fn mistakes() -> &'static [Mistake] {
 const OTHER_ENCODING_FIX: &str =
     "sign exactly the bytes you send: encode once, then sign and send that string";
 const SORTED_FIX: &str = "sign the parameters in the order you send them (or send them sorted)";
+const WS_FIX: &str = "sign the WebSocket form: every param but signature, apiKey included, sorted by key, k=v joined with &, raw values (no percent-encoding)";
 const SPLIT_FIX: &str = "sign the query immediately followed by the body, with nothing between";
 
 static MISTAKES: &[Mistake] = &[
@@ -138,7 +183,9 @@ static MISTAKES: &[Mistake] = &[
         name: "signed-raw",
         message: "the signature matches the raw (decoded) values, but they were sent percent-encoded",
         fix: "sign the percent-encoded bytes you send (Binance requires encoding before signing since 2026-01-15)",
-        rebuild: |u| Some(u.payload(|p| written(p, |s| s.to_owned()))),
+        rebuild: Rebuild::Rest(|u| {
+            Some(u.payload(|p, out| written(p, out, |s, out| out.push_str(s))))
+        }),
         commit: |q, b| commit_with(q, b, encode, raw),
     },
     Mistake {
@@ -146,12 +193,16 @@ static MISTAKES: &[Mistake] = &[
         name: "client-encoded-raw-bytes",
         message: "the signature matches these bytes with the escapes an HTTP client adds undone: raw spaces, quotes, braces or non-ASCII were signed, and the client percent-encoded them on the wire",
         fix: "percent-encode every byte outside A-Z a-z 0-9 - . _ ~ before signing, so the HTTP client has nothing left to change",
-        rebuild: |u| {
+        rebuild: Rebuild::Rest(|u| {
             let undid = u
                 .params()
                 .any(|p| undo_client_escapes(p.segment).is_some_and(|s| s != p.segment));
-            undid.then(|| u.payload(|p| undo_client_escapes(p.segment).unwrap_or_default()))
-        },
+            undid.then(|| {
+                u.payload(|p, out| {
+                    out.push_str(&undo_client_escapes(p.segment).unwrap_or_default())
+                })
+            })
+        }),
         commit: |q, b| commit_with(q, b, encode, leave_to_client),
     },
     Mistake {
@@ -159,7 +210,7 @@ static MISTAKES: &[Mistake] = &[
         name: "client-unquoted-tilde",
         message: "the signature matches `~` written as %7E: the HTTP client unquoted the escape of an unreserved character after signing",
         fix: "write `~` raw (it is unreserved) before signing, so the client has nothing to normalize",
-        rebuild: |u| u.replaced("~", "%7E"),
+        rebuild: Rebuild::Rest(|u| u.replaced("~", "%7E")),
         commit: |q, b| commit_with(q, b, encode, |s| encode(s).replace('~', "%7E")),
     },
     Mistake {
@@ -167,7 +218,13 @@ static MISTAKES: &[Mistake] = &[
         name: "plus-for-space",
         message: "the signature matches a form encoding with `+` for spaces, but the request was sent with another",
         fix: OTHER_ENCODING_FIX,
-        rebuild: |u| Some(u.payload(|p| written(p, form))),
+        rebuild: Rebuild::Rest(|u| {
+            Some(u.payload(|p, out| {
+                written(p, out, |s, out| {
+                    out.extend(form_urlencoded::byte_serialize(s.as_bytes()))
+                })
+            }))
+        }),
         commit: |q, b| commit_with(q, b, encode, form),
     },
     Mistake {
@@ -175,7 +232,9 @@ static MISTAKES: &[Mistake] = &[
         name: "signed-encoded-sent-otherwise",
         message: "the signature matches the values percent-encoded (uppercase %XX, %20), but they were sent in another form",
         fix: OTHER_ENCODING_FIX,
-        rebuild: |u| Some(u.payload(|p| written(p, encode))),
+        rebuild: Rebuild::Rest(|u| {
+            Some(u.payload(|p, out| written(p, out, crate::encoding::encode_into)))
+        }),
         commit: |q, b| {
             commit_with(
                 q,
@@ -190,7 +249,9 @@ static MISTAKES: &[Mistake] = &[
         name: "lowercase-escapes",
         message: "the signature matches lowercase %xx escapes, but the request was sent with uppercase ones",
         fix: OTHER_ENCODING_FIX,
-        rebuild: |u| Some(u.payload(|p| map_escapes(p.segment, u8::to_ascii_lowercase))),
+        rebuild: Rebuild::Rest(|u| {
+            Some(u.payload(|p, out| out.push_str(&map_escapes(p.segment, u8::to_ascii_lowercase))))
+        }),
         commit: |q, b| {
             commit_with(q, b, encode, |s| {
                 map_escapes(&encode(s), u8::to_ascii_lowercase)
@@ -202,7 +263,9 @@ static MISTAKES: &[Mistake] = &[
         name: "uppercase-escapes",
         message: "the signature matches uppercase %XX escapes, but lowercase were sent",
         fix: OTHER_ENCODING_FIX,
-        rebuild: |u| Some(u.payload(|p| map_escapes(p.segment, u8::to_ascii_uppercase))),
+        rebuild: Rebuild::Rest(|u| {
+            Some(u.payload(|p, out| out.push_str(&map_escapes(p.segment, u8::to_ascii_uppercase))))
+        }),
         commit: |q, b| {
             commit_with(
                 q,
@@ -217,9 +280,13 @@ static MISTAKES: &[Mistake] = &[
         name: "raw-at-comma-colon",
         message: "the signature matches the values with `@`, `,` and `:` left raw, but they were sent encoded",
         fix: OTHER_ENCODING_FIX,
-        rebuild: |u| {
-            Some(u.payload(|p| written(p, |s| utf8_percent_encode(s, ONE_SIDED).to_string())))
-        },
+        rebuild: Rebuild::Rest(|u| {
+            Some(u.payload(|p, out| {
+                written(p, out, |s, out| {
+                    out.extend(utf8_percent_encode(s, ONE_SIDED))
+                })
+            }))
+        }),
         commit: |q, b| {
             commit_with(q, b, encode, |s| {
                 utf8_percent_encode(s, ONE_SIDED).to_string()
@@ -231,7 +298,7 @@ static MISTAKES: &[Mistake] = &[
         name: "plus-signed-as-%20",
         message: "the signature matches `+` written as %20, but `+` was sent",
         fix: OTHER_ENCODING_FIX,
-        rebuild: |u| u.replaced("+", "%20"),
+        rebuild: Rebuild::Rest(|u| u.replaced("+", "%20")),
         commit: |q, b| commit_with(q, b, form, encode),
     },
     Mistake {
@@ -239,7 +306,7 @@ static MISTAKES: &[Mistake] = &[
         name: "%20-signed-as-plus",
         message: "the signature matches spaces written as `+`, but %20 was sent",
         fix: OTHER_ENCODING_FIX,
-        rebuild: |u| u.replaced("%20", "+"),
+        rebuild: Rebuild::Rest(|u| u.replaced("%20", "+")),
         commit: |q, b| commit_with(q, b, encode, |s| encode(s).replace("%20", "+")),
     },
     Mistake {
@@ -247,7 +314,7 @@ static MISTAKES: &[Mistake] = &[
         name: "ampersand",
         message: "the signature covers `query&body`; Binance signs the query immediately followed by the body, with no `&`",
         fix: "concatenate query and body with nothing between them before signing",
-        rebuild: |u| split(u).map(|(q, b)| format!("{q}&{b}")),
+        rebuild: Rebuild::Rest(|u| split(u).map(|(q, b)| format!("{q}&{b}"))),
         commit: |q, b| commit_split(q, b, |q, b| format!("{q}&{b}")),
     },
     Mistake {
@@ -255,7 +322,7 @@ static MISTAKES: &[Mistake] = &[
         name: "query-only",
         message: "the signature covers the query alone; the body was left out",
         fix: SPLIT_FIX,
-        rebuild: |u| split(u).map(|(q, _)| q),
+        rebuild: Rebuild::Rest(|u| split(u).map(|(q, _)| q)),
         commit: |q, b| commit_split(q, b, |q, _| q.to_owned()),
     },
     Mistake {
@@ -263,7 +330,7 @@ static MISTAKES: &[Mistake] = &[
         name: "body-only",
         message: "the signature covers the body alone; the query was left out",
         fix: SPLIT_FIX,
-        rebuild: |u| split(u).map(|(_, b)| b),
+        rebuild: Rebuild::Rest(|u| split(u).map(|(_, b)| b)),
         commit: |q, b| commit_split(q, b, |_, b| b.to_owned()),
     },
     Mistake {
@@ -271,11 +338,7 @@ static MISTAKES: &[Mistake] = &[
         name: "sorted",
         message: "the signature covers the parameters sorted by key, but they were sent in another order",
         fix: SORTED_FIX,
-        rebuild: |u| {
-            let mut all: Vec<&Param<'_>> = u.params().collect();
-            all.sort_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
-            Some(join(all.iter().map(|p| p.segment.to_owned())))
-        },
+        rebuild: Rebuild::Rest(|u| Some(u.sorted(None))),
         commit: |q, b| {
             let (sent_q, sent_b) = (encoded(q), encoded(b));
             let mut all: Vec<(&str, &str)> = q.iter().chain(b).copied().collect();
@@ -292,14 +355,11 @@ static MISTAKES: &[Mistake] = &[
         name: "sorted-per-part",
         message: "the signature covers each part's parameters sorted by key, but they were sent in another order",
         fix: SORTED_FIX,
-        rebuild: |u| {
-            let sorted = |part: &[&Param<'_>]| {
-                let mut part = part.to_vec();
-                part.sort_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
-                join(part.iter().map(|p| p.segment.to_owned()))
-            };
-            Some(format!("{}{}", sorted(&u.query), sorted(&u.body)))
-        },
+        rebuild: Rebuild::Rest(|u| {
+            let mut out = u.sorted(Some(false));
+            out.push_str(&u.sorted(Some(true)));
+            Some(out)
+        }),
         commit: |q, b| {
             let sorted = |part: &[(&str, &str)]| {
                 let mut part = part.to_vec();
@@ -313,14 +373,108 @@ static MISTAKES: &[Mistake] = &[
             })
         },
     },
+    Mistake {
+        code: Code::WsSignedAsRest,
+        name: "ws-percent-encoded",
+        message: "the signature matches the params percent-encoded (the REST form); the WebSocket API signs them sorted and unencoded",
+        fix: WS_FIX,
+        rebuild: Rebuild::Ws(|m| Some(payload_of(m, true, encode))),
+        commit: |q, b| commit_ws(q, b, |m| payload_of(m, true, encode)),
+    },
+    Mistake {
+        code: Code::WsSignedAsRest,
+        name: "ws-unsorted",
+        message: "the signature matches the params in the order given instead of sorted by key; the WebSocket API signs them sorted and unencoded",
+        fix: WS_FIX,
+        rebuild: Rebuild::Ws(|m| Some(payload_of(m, false, raw))),
+        commit: |q, b| commit_ws(q, b, |m| payload_of(m, false, raw)),
+    },
+    Mistake {
+        code: Code::WsSignedAsRest,
+        name: "ws-unsorted-encoded",
+        message: "the signature matches the params percent-encoded and unsorted (the REST form); the WebSocket API signs them sorted and unencoded",
+        fix: WS_FIX,
+        rebuild: Rebuild::Ws(|m| Some(payload_of(m, false, encode))),
+        commit: |q, b| commit_ws(q, b, |m| payload_of(m, false, encode)),
+    },
+    Mistake {
+        code: Code::WsSignedAsRest,
+        name: "ws-without-api-key",
+        message: "the signature matches the params without `apiKey`; the WebSocket API signs every param but signature, apiKey included",
+        fix: WS_FIX,
+        rebuild: Rebuild::Ws(|m| without_api_key(m).map(|m| payload_of(&m, true, raw))),
+        commit: |q, b| {
+            commit_ws(q, b, |m| {
+                without_api_key(m)
+                    .map(|m| payload_of(&m, true, raw))
+                    .unwrap_or_default()
+            })
+        },
+    },
+    Mistake {
+        code: Code::WsSignedAsRest,
+        name: "ws-without-api-key-encoded",
+        message: "the signature matches the params percent-encoded and without `apiKey` (the REST form); the WebSocket API signs every param but signature, apiKey included, sorted and unencoded",
+        fix: WS_FIX,
+        rebuild: Rebuild::Ws(|m| without_api_key(m).map(|m| payload_of(&m, true, encode))),
+        commit: |q, b| {
+            commit_ws(q, b, |m| {
+                without_api_key(m)
+                    .map(|m| payload_of(&m, true, encode))
+                    .unwrap_or_default()
+            })
+        },
+    },
 ];
 
 /// A parameter with its key and value written by `f` (a segment without `=` stays one word).
-fn written(p: &Param<'_>, f: impl Fn(&str) -> String) -> String {
-    match p.raw_value {
-        Some(_) => format!("{}={}", f(&p.key), f(&p.value)),
-        None => f(&p.key),
+fn written(p: &Param<'_>, out: &mut String, f: impl Fn(&str, &mut String)) {
+    f(&p.key(), out);
+    if p.raw_value().is_some() {
+        out.push('=');
+        f(&p.value(), out);
     }
+}
+
+/// The members without `apiKey`; `None` when there is none (nothing to leave out).
+fn without_api_key<'a>(members: &Pairs<'a>) -> Option<Vec<(&'a str, &'a str)>> {
+    members.iter().any(|(k, _)| *k == "apiKey").then(|| {
+        members
+            .iter()
+            .filter(|(k, _)| *k != "apiKey")
+            .copied()
+            .collect()
+    })
+}
+
+/// A WebSocket request with a mistake: the pairs (query's then body's) sent as the `params`
+/// JSON object, the payload made of them by `sign`; `None` when that is the canonical payload
+/// (or empty: the mistake has nothing to leave out).
+fn commit_ws(
+    query: &Pairs<'_>,
+    body: &Pairs<'_>,
+    sign: fn(&Pairs<'_>) -> String,
+) -> Option<Committed> {
+    let members: Vec<(&str, &str)> = query.iter().chain(body).copied().collect();
+    let signed = sign(&members);
+    if signed.is_empty() || signed == payload_of(&members, true, raw) {
+        return None;
+    }
+    let mut json = String::from("{");
+    for (i, (k, v)) in members.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&serde_json::Value::from(*k).to_string());
+        json.push(':');
+        json.push_str(&serde_json::Value::from(*v).to_string());
+    }
+    json.push('}');
+    Some(Committed {
+        query: json,
+        body: String::new(),
+        signed,
+    })
 }
 
 fn raw(s: &str) -> String {

@@ -3,15 +3,16 @@
 use super::matcher::{Form, Matcher, Transport};
 use super::mistakes::mistakes;
 use super::sent::{self, Unsigned};
-use super::{Code, Finding, Input, checks};
+use super::{Code, Finding, Findings, Input, checks};
 use crate::signer::Signer;
 
-pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Vec<Finding>) {
+pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Findings) {
     let valid = signer.verify(input.query, input.body).is_ok();
-    let params = sent::parse(input.query, input.body);
+    let sent = sent::parse(input.query, input.body);
+    let params = &sent.params;
     let api_key = input.api_key.or(signer.api_key());
-    let mut findings = Vec::new();
-    checks::rest(&params, input, &mut findings);
+    let mut findings = Findings::default();
+    checks::rest(&sent, input, &mut findings);
     checks::api_key(api_key, valid, input, &mut findings);
     if valid {
         return (true, findings);
@@ -35,11 +36,18 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Vec<Finding
         ));
     }
     let sig = &params[last_signature];
-    let sig_raw = sig.raw_value.unwrap_or("");
+    let sig_raw = sig.raw_value().unwrap_or("");
     let last_part_is_body = !input.body.is_empty();
-    let placement_ok = last_signature == params.len() - 1 && sig.in_body == last_part_is_body;
+    let last_part = if last_part_is_body {
+        input.body
+    } else {
+        input.query
+    };
+    let ends_its_part = sig.at + sig.segment.len() == last_part.len();
+    let placement_ok =
+        last_signature == params.len() - 1 && sig.in_body == last_part_is_body && ends_its_part;
     let placement = (!placement_ok).then(|| {
-        let why = if last_signature != params.len() - 1 {
+        let why = if last_signature != params.len() - 1 || !ends_its_part {
             "a parameter follows `signature`"
         } else {
             "`signature` is in the query while the body carries parameters"
@@ -54,12 +62,12 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Vec<Finding
         findings.extend(placement.clone());
     }
 
-    let unsigned = Unsigned::of(&params);
+    let unsigned = Unsigned::of(params, input.query, input.body);
     let (query, body) = unsigned.sent();
     let exact = format!("{query}{body}");
     let matcher = Matcher::new(signer, sig_raw, Transport::Rest);
     let mut matched = false;
-    let record = |form: Form, finding: Finding, findings: &mut Vec<Finding>| {
+    let record = |form: Form, finding: Finding, findings: &mut Findings| {
         findings.push(finding.confirmed());
         findings.extend(matcher.encoding_finding(form));
     };
@@ -82,14 +90,13 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Vec<Finding
             None => findings.extend(matcher.encoding_finding(form)),
         }
     } else {
-        let mut tried = vec![exact.clone()];
+        // Each row's payload is built, checked and dropped: memory does not grow with the
+        // number of rows times the request's size. (A payload equal to one tried before
+        // cannot match now, and costs one HMAC.)
         for mistake in mistakes() {
             let Some(payload) = mistake.rebuild_from(&unsigned) else {
                 continue;
             };
-            if tried.contains(&payload) {
-                continue;
-            }
             if let Some(form) = matcher.check(&payload) {
                 matched = true;
                 record(
@@ -99,7 +106,6 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Vec<Finding
                 );
                 break;
             }
-            tried.push(payload);
         }
     }
     for (form, finding) in matcher.key_mistakes(&exact, api_key) {

@@ -8,11 +8,11 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::matcher::{Matcher, Transport};
-use super::{Code, Finding, Input, checks};
-use crate::encoding::encode;
+use super::mistakes::mistakes;
+use super::{Api, Code, Finding, Findings, Input, checks};
 use crate::error::Error;
 use crate::signer::Signer;
-use crate::ws::payload_text;
+use crate::ws::{payload_of, payload_text};
 
 /// A JSON object's members in the order written (`serde_json::Map` sorts them).
 struct Ordered<V>(Vec<(String, V)>);
@@ -43,22 +43,30 @@ fn parse<'a, V: Deserialize<'a>>(text: &'a str) -> Result<Vec<(String, V)>, Erro
         .map_err(|e| Error::MalformedJson(crate::error::Source::new(e)))
 }
 
-fn join(members: &[(String, String)], f: impl Fn(&str) -> String) -> String {
-    members
+/// The `params` members of a WebSocket request as text (`params` JSON object, or a whole
+/// request carrying one), in the order written: each key with its value's payload text.
+pub(crate) fn members_text(text: &str) -> Result<Vec<(String, String)>, Error> {
+    Ok(members(text)?
         .iter()
-        .map(|(k, v)| format!("{}={}", f(k), f(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+        .map(|(k, v)| (k.clone(), payload_text(v)))
+        .collect())
 }
 
-pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> Result<(bool, Vec<Finding>), Error> {
+/// The members of the `params` object, in the order written.
+fn members(text: &str) -> Result<Vec<(String, Value)>, Error> {
     // A whole request carries its `params` object inside; read either in the order written.
-    let top: Vec<(String, Box<RawValue>)> = parse(input.query)?;
-    let params = top
+    let top: Vec<(String, Box<RawValue>)> = parse(text)?;
+    match top
         .iter()
         .find(|(k, v)| k == "params" && v.get().trim_start().starts_with('{'))
-        .map_or(input.query, |(_, v)| v.get());
-    let members: Vec<(String, Value)> = parse(params)?;
+    {
+        Some((_, params)) => parse(params.get()),
+        None => parse(text),
+    }
+}
+
+pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> Result<(bool, Findings), Error> {
+    let members = members(input.query)?;
     let map: Map<String, Value> = members.iter().cloned().collect();
     let valid = signer.verify_ws(&map).is_ok();
     let pairs: Vec<(String, String)> = members
@@ -69,7 +77,7 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> Result<(bool, Vec<
         .api_key
         .or_else(|| map.get("apiKey").and_then(Value::as_str))
         .or(signer.api_key());
-    let mut findings = Vec::new();
+    let mut findings = Findings::default();
     checks::members(&pairs, input, &mut findings);
     checks::api_key(api_key, valid, input, &mut findings);
     if valid {
@@ -94,59 +102,32 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> Result<(bool, Vec<
             return Ok((false, findings));
         }
     };
-    let given: Vec<(String, String)> = pairs
+    let given: Vec<(&str, &str)> = pairs
         .iter()
         .filter(|(k, _)| k != "signature")
-        .cloned()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let mut sorted = given.clone();
-    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let without_key: Vec<(String, String)> = sorted
-        .iter()
-        .filter(|(k, _)| k != "apiKey")
-        .cloned()
-        .collect();
-    let canonical = join(&sorted, str::to_owned);
+    let canonical = payload_of(&given, true, str::to_owned);
     let matcher = Matcher::new(signer, signature, Transport::Ws);
-
-    let as_rest = "sign the WebSocket form: every param but signature, apiKey included, sorted by key, k=v joined with &, raw values (no percent-encoding)";
-    let mut candidates = vec![(None, canonical.clone())];
-    for (why, payload) in [
-        ("percent-encoded (the REST form)", join(&sorted, encode)),
-        (
-            "in the order given instead of sorted by key",
-            join(&given, str::to_owned),
-        ),
-        (
-            "percent-encoded and unsorted (the REST form)",
-            join(&given, encode),
-        ),
-        ("without `apiKey`", join(&without_key, str::to_owned)),
-        (
-            "percent-encoded and without `apiKey`",
-            join(&without_key, encode),
-        ),
-    ] {
-        if payload != canonical {
-            candidates.push((Some(why), payload));
-        }
-    }
+    // The canonical payload first, then each WebSocket row of the mistake table; the first
+    // that reproduces the signature is reported.
     let mut matched = false;
-    for (why, payload) in &candidates {
-        if let Some(form) = matcher.check(payload) {
-            matched = true;
-            if let Some(why) = why {
+    if let Some(form) = matcher.check(&canonical) {
+        matched = true;
+        findings.extend(matcher.encoding_finding(form));
+    } else {
+        for mistake in mistakes().iter().filter(|m| m.api() == Api::WebSocket) {
+            let Some(payload) = mistake.rebuild_ws(&given).filter(|p| *p != canonical) else {
+                continue;
+            };
+            if let Some(form) = matcher.check(&payload) {
+                matched = true;
                 findings.push(
-                    Finding::new(
-                        Code::WsSignedAsRest,
-                        format!("the signature matches the params {why}; the WebSocket API signs them sorted and unencoded"),
-                        as_rest,
-                    )
-                    .confirmed(),
+                    Finding::new(mistake.code(), mistake.message(), mistake.fix()).confirmed(),
                 );
+                findings.extend(matcher.encoding_finding(form));
+                break;
             }
-            findings.extend(matcher.encoding_finding(form));
-            break;
         }
     }
     for (_, finding) in matcher.key_mistakes(&canonical, api_key) {
