@@ -36,10 +36,19 @@ def tricky(rng):
     return "".join(rng.choice(PIECES) for _ in range(rng.randint(1, 5)))
 
 
+def value(rng, key):
+    # `symbols` is a list parameter: one compact JSON array of tricky strings (Binance refuses
+    # anything else there, so an encoder's test sends it that way).
+    if key == "symbols":
+        return json.dumps([tricky(rng) for _ in range(rng.randint(1, 3))],
+                          ensure_ascii=False, separators=(",", ":"))
+    return tricky(rng)
+
+
 def requests(rng, count):
     for _ in range(count):
         keys = rng.sample(KEYS, rng.randint(1, 4))
-        pairs = [(k, tricky(rng)) for k in keys]
+        pairs = [(k, value(rng, k)) for k in keys]
         quantity = rng.choice(["0.00001", "0.0000123", "12.5", "100"])
         yield pairs, quantity
 

@@ -156,7 +156,7 @@ finding_codes! {
     PartialPayloadSigned => "partial-payload-signed", Error, "Signed the query alone or the body alone.";
     ParamsReordered => "params-reordered", Error, "Signed the parameters in another order than sent (sorted, typically).";
     SignatureNotLast => "signature-not-last", Error, "`signature` is sent once, but not as the last parameter of the last part.";
-    DuplicateParameter => "duplicate-parameter", Error, "A parameter appears more than once: in both query and body (`-1101`, an error), or repeated within one part (legal for ARRAY parameters such as `asset`, a warning).";
+    DuplicateParameter => "duplicate-parameter", Error, "A parameter appears more than once: in both query and body, or repeated when it is not an ARRAY parameter (`-1101`); ARRAY parameters such as `asset` repeat legally and get no finding.";
     SecretWhitespace => "secret-whitespace", Error, "Signed with the secret plus whitespace, a newline or quotes.";
     ApiKeyAsSecret => "api-key-as-secret", Error, "Signed with the API key instead of the secret.";
     SignatureEncoding => "signature-encoding", Error, "Base64 where hex is expected, or an asymmetric signature not percent-encoded.";
@@ -177,7 +177,8 @@ finding_codes! {
     JsonValueSplit => "json-value-split", Error, "A JSON value sent unencoded and cut by a raw `&` inside it.";
     TimestampUnit => "timestamp-unit", Error, "`timestamp` in microseconds to a product that takes milliseconds (or in seconds).";
     SignatureRepeated => "signature-repeated", Error, "`signature` is sent more than once.";
-    TimestampMalformed => "timestamp-malformed", Error, "`timestamp` is not a whole number of milliseconds (`-1102`).";
+    TimestampMalformed => "timestamp-malformed", Error, "`timestamp` is not a whole number of milliseconds after 2017 (`-1100`/`-1021`).";
+    TimestampMissing => "timestamp-missing", Error, "A signed request without `timestamp` (`-1102`).";
 }
 
 /// One thing the doctor found.

@@ -400,7 +400,7 @@ impl Params {
             });
         }
         let text = &self.encoded[start..];
-        if text.is_empty() {
+        if crate::rules::check_empty(text).is_err() {
             return Err(Error::EmptyValue {
                 key: key.to_owned(),
             });

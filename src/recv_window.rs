@@ -145,7 +145,7 @@ impl FromStr for RecvWindow {
         if frac.len() > 3 {
             return Err(invalid("at most three decimals (microsecond precision)"));
         }
-        if whole.len() > 6 {
+        if whole.trim_start_matches('0').len() > 6 {
             return Err(invalid("Binance allows at most 60000 ms (-1131)"));
         }
         let whole: u64 = whole.parse().map_err(|_| invalid("not a number"))?;
@@ -182,6 +182,8 @@ mod tests {
             assert_eq!(text.parse::<RecvWindow>().unwrap(), rw);
         }
         assert_eq!("5000.0".parse::<RecvWindow>().unwrap().to_string(), "5000");
+        // Leading zeros do not make a window "over 60000".
+        assert_eq!("00005000".parse::<RecvWindow>().unwrap().as_millis(), 5000);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use binance_sign::check::{self, Expect, Verdict};
 use binance_sign::diagnose::{Diagnosis, Input, Severity};
 use binance_sign::encoding::decode_pairs;
-use binance_sign::{Signer, Timestamp, fuzzing};
+use binance_sign::{Product, Signer, Timestamp, fuzzing};
 use hmac::{Hmac, KeyInit, Mac};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, TestRunner};
@@ -34,6 +34,11 @@ fn signed(query: &str, body: &str) -> (String, String) {
 
 /// Both tools on one signed request, expecting exactly the values sent.
 fn judge(query: &str, body: &str) -> (Verdict, Diagnosis) {
+    judge_for(query, body, None)
+}
+
+/// [`judge`] for a request to `product`.
+fn judge_for(query: &str, body: &str, product: Option<Product>) -> (Verdict, Diagnosis) {
     let signer = signer();
     let pairs: Vec<(String, String)> = [query, body]
         .iter()
@@ -44,8 +49,10 @@ fn judge(query: &str, body: &str) -> (Verdict, Diagnosis) {
         .iter()
         .map(|(k, v)| Expect::text(k.as_str(), v.as_str()))
         .collect();
-    let verdict = check::check(&expect, query, body, Some(&signer));
-    let diagnosis = signer.diagnose(&Input::rest(query, body)).unwrap();
+    let verdict = check::check_for(&expect, query, body, Some(&signer), product);
+    let mut input = Input::rest(query, body);
+    input.product = product;
+    let diagnosis = signer.diagnose(&input).unwrap();
     assert!(diagnosis.valid, "{query} {body}: {:?}", diagnosis.findings);
     (verdict, diagnosis)
 }
@@ -105,10 +112,49 @@ fn both_refuse_every_request_binance_refuses() {
             diagnosis.findings
         );
     }
-    // In both the query and the body.
-    let (q, b) = signed("side=BUY", &format!("side=BUY&{TS}"));
-    let (verdict, diagnosis) = judge(&q, &b);
-    assert!(!verdict.ok && !errors(&diagnosis).is_empty());
+    // In both the query and the body; JSON cut by a raw `&` in the body, or in the query
+    // with its quotes encoded; a signed request without `timestamp`.
+    for (query, body) in [
+        ("side=BUY".to_owned(), format!("side=BUY&{TS}")),
+        (TS.to_owned(), r#"note=["x&y=z"]"#.to_owned()),
+        (format!("note=[%22x&y=z%22]&{TS}"), String::new()),
+        ("symbol=BTCUSDT".to_owned(), String::new()),
+    ] {
+        let (q, b) = signed(&query, &body);
+        let (verdict, diagnosis) = judge(&q, &b);
+        assert!(!verdict.ok, "check passed {q} {b}");
+        assert!(!errors(&diagnosis).is_empty(), "diagnose passed {q} {b}");
+    }
+    // The rules that differ between products, told to both.
+    for (case, spot_ok) in [
+        ("recvWindow=6000.5", true),
+        ("timestamp=1700000000000000", true),
+        ("recvWindow=6000", true),
+    ] {
+        let query = if case.starts_with("timestamp") {
+            case.to_owned()
+        } else {
+            format!("{case}&{TS}")
+        };
+        let (q, b) = signed(&query, "");
+        for (product, ok) in [
+            (Product::Spot, spot_ok),
+            (Product::UsdMFutures, case == "recvWindow=6000"),
+        ] {
+            let (verdict, diagnosis) = judge_for(&q, &b, Some(product));
+            assert_eq!(
+                verdict.ok, ok,
+                "{case} to {product}: {:?}",
+                verdict.findings
+            );
+            assert_eq!(
+                errors(&diagnosis).is_empty(),
+                ok,
+                "{case} to {product}: {:?}",
+                diagnosis.findings
+            );
+        }
+    }
     // And what Binance takes, both take.
     for case in [
         "quantity=0.00001&price=12345678901234567890.12345678901234567890",
@@ -117,6 +163,9 @@ fn both_refuse_every_request_binance_refuses() {
         "recvWindow=6000.346&orderId=12&limit=10",
         "newClientOrderId=1234567890123456789012",
         "stopLimitPrice=1.5&note=1e-05",
+        "permissions=SPOT",
+        "symbols=BTCUSDT%2CBNBUSDT",
+        "recvWindow=00005000",
     ] {
         let (q, b) = signed(&format!("{case}&{TS}"), "");
         let (verdict, diagnosis) = judge(&q, &b);
@@ -139,10 +188,11 @@ fn check_is_ok_exactly_when_diagnose_finds_no_error() {
         ..Config::default()
     });
     let signer = signer();
-    let strategy = (fuzzing::params(), 0..3u8);
+    let strategy = (fuzzing::params(), 0..3u8, 0..3u8);
     let (mut cases, mut check_refused, mut diagnose_refused) = (0, 0, 0);
     for _ in 0..512 {
-        let (params, form) = strategy.new_tree(&mut runner).unwrap().current();
+        let (params, form, product) = strategy.new_tree(&mut runner).unwrap().current();
+        let product = [None, Some(Product::Spot), Some(Product::UsdMFutures)][usize::from(product)];
         let at = Timestamp::from_millis(1_700_000_000_000).unwrap();
         let req = match form {
             0 => signer.sign_query(&params, at, None),
@@ -155,7 +205,7 @@ fn check_is_ok_exactly_when_diagnose_finds_no_error() {
             ),
         }
         .unwrap();
-        let (verdict, diagnosis) = judge(req.query(), req.body());
+        let (verdict, diagnosis) = judge_for(req.query(), req.body(), product);
         cases += 1;
         check_refused += usize::from(!verdict.ok);
         diagnose_refused += usize::from(!errors(&diagnosis).is_empty());

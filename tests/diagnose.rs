@@ -430,6 +430,7 @@ fn codes_are_the_contract() {
             "timestamp-unit",
             "signature-repeated",
             "timestamp-malformed",
+            "timestamp-missing",
         ]
     );
     for code in Code::ALL {

@@ -89,6 +89,58 @@ fn main() {
         }
     }
     println!("test doctor_is_bounded_on_hostile_pastes ... ok ({count} inputs)");
+    oracle_is_bounded_on_hostile_lines();
+}
+
+/// The oracle (`check`, what `check --jsonl` runs per line) on the same pastes and a few more
+/// that break a rule on every parameter: the same memory bound, and at most 8 findings of a
+/// code listed (plus one counting the rest).
+fn oracle_is_bounded_on_hostile_lines() {
+    use binance_sign::check::{Expect, check};
+    let signer = Signer::hmac_without_api_key(SECRET).unwrap();
+    let units = [
+        "&",
+        "k=&",
+        "k=a+b&",
+        "a=1&",
+        "k=[1&x",
+        "%",
+        "%zz&",
+        "n=[1,%202]&",
+        "quantity=1e5&",
+    ];
+    let expect = [Expect::text("k", "a b")];
+    for unit in units {
+        let text = paste(unit);
+        let before = GLOBAL.current_usage();
+        GLOBAL.reset_peak_usage();
+        let verdict = check(&expect, &text, "", Some(&signer));
+        let report = serde_json::to_string(&verdict).unwrap();
+        let peak = GLOBAL.peak_usage() - before;
+        let bound = 16 * text.len() + 32 * 1024 * 1024;
+        println!(
+            "check {unit:?} x {}: peak heap {} KB (bound {} KB), report {} bytes, {} findings",
+            SIZE / unit.len(),
+            peak / 1000,
+            bound / 1000,
+            report.len(),
+            verdict.findings.len()
+        );
+        assert!(
+            peak <= bound,
+            "check {unit:?}: peak heap {peak} over {bound}"
+        );
+        assert!(
+            report.len() <= 256 * 1024,
+            "check {unit:?}: report of {} bytes",
+            report.len()
+        );
+        assert!(!verdict.ok);
+    }
+    println!(
+        "test oracle_is_bounded_on_hostile_lines ... ok ({} inputs)",
+        units.len()
+    );
 }
 
 /// Aggregated findings still carry the total: for the runs of one unit, some code is counted

@@ -153,15 +153,17 @@ struct CheckArgs {
     /// The form body as sent.
     #[arg(long, default_value = "")]
     body: String,
-    /// Print the verdict as JSON: {"ok","findings":[{"code","severity","key","message"}]}.
+    /// Print the verdict as JSON: {"ok","findings":[{"code","severity","key","message","count"}]}.
     #[arg(long)]
     json: bool,
     /// Read one JSON request per line on stdin, answer one verdict per line on stdout, in
-    /// order, flushed per line: {"expect":[["k","v"(,"decimal"|"json")]],"query","body"}.
+    /// order, flushed per line: {"expect":[["k","v"(,"decimal"|"json")]],"query","body"(,"product")}.
     #[arg(long, conflicts_with_all = ["expect", "expect_decimal", "expect_json", "query", "body", "json"])]
     jsonl: bool,
     #[command(flatten)]
     key: Key,
+    #[command(flatten)]
+    product: ProductArg,
 }
 
 #[derive(Args, Debug)]
@@ -423,7 +425,7 @@ fn print_diagnosis(diagnosis: &Diagnosis) {
 
 /// `check`, with the signature checked when there is a key.
 fn check(args: &CheckArgs) -> Result<ExitCode, Fail> {
-    use binance_sign::check::{Expect, Kind, check, serve_jsonl};
+    use binance_sign::check::{Expect, Kind, check_for, serve_jsonl};
     let signer = args.key.signer_if_any(None, None)?;
     let signer = signer.as_ref();
     if args.jsonl {
@@ -452,7 +454,13 @@ fn check(args: &CheckArgs) -> Result<ExitCode, Fail> {
             expected.push(Expect::new(k, v, kind));
         }
     }
-    let verdict = check(&expected, &pasted.query, &pasted.body, signer);
+    let verdict = check_for(
+        &expected,
+        &pasted.query,
+        &pasted.body,
+        signer,
+        args.product.product,
+    );
     if args.json {
         println!("{}", serde_json::to_string(&verdict).unwrap_or_default());
         return Ok(exit(verdict.ok));

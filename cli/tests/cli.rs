@@ -609,8 +609,8 @@ fn each_subcommand_shows_only_its_own_options() {
         ),
         (
             "check",
-            &["--secret-env", "--key-file", "--expect", "--jsonl"],
-            &["--api-key-env", "--product", "--timestamp"],
+            &["--secret-env", "--key-file", "--expect", "--jsonl", "--product"],
+            &["--api-key-env", "--timestamp"],
         ),
         (
             "ws",

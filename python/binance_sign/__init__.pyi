@@ -152,6 +152,7 @@ class CheckFinding(TypedDict):
     severity: Literal["error", "warning"]
     key: Optional[str]
     message: str
+    count: int
 
 class VerdictDict(TypedDict):
     ok: bool

@@ -47,6 +47,7 @@ fn verdict_findings<'py>(py: Python<'py>, verdict: &Verdict) -> PyResult<Bound<'
         item.set_item("severity", f.severity.to_string())?;
         item.set_item("key", f.key.as_deref())?;
         item.set_item("message", &f.message)?;
+        item.set_item("count", f.count)?;
         list.append(item)?;
     }
     Ok(list)
@@ -194,7 +195,7 @@ fn expectation(item: &Bound<'_, PyAny>) -> PyResult<(PyBackedStr, PyBackedStr, K
 
 /// The oracle: do `query` and `body` carry exactly the `expect`ed parameters, and will Binance
 /// accept them? With a `signer`, the signature is checked too. Returns `{"ok": bool,
-/// "findings": [{"code", "severity", "key", "message"}]}`, the same codes as `binance-sign check --jsonl`.
+/// "findings": [{"code", "severity", "key", "message", "count"}]}`, the same codes as `binance-sign check --jsonl`.
 #[pyfunction]
 #[pyo3(signature = (expect, query, body="", signer=None))]
 pub(crate) fn check<'py>(
@@ -255,7 +256,7 @@ impl BatchVerdict {
         self.inner.ok
     }
 
-    /// The findings, each `{"code", "severity", "key", "message"}`.
+    /// The findings, each `{"code", "severity", "key", "message", "count"}`.
     #[getter]
     fn findings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         verdict_findings(py, &self.inner)

@@ -7,12 +7,13 @@ use std::io::{self, BufRead, Write};
 use serde::Deserialize;
 use serde::de::{self, SeqAccess, Visitor};
 
-use super::{Code, Expect, Finding, Kind, Verdict, check};
+use super::{Code, Expect, Finding, Kind, Verdict, check_for};
 use crate::error::excerpt;
+use crate::product::Product;
 use crate::signer::Signer;
 
 /// One input line: `{"expect": [["symbol","BTCUSDT"], ["quantity","0.00001","decimal"]],
-/// "query": "...", "body": "..."}`.
+/// "query": "...", "body": "...", "product": "usdm-futures"}` (`product` optional).
 #[derive(Deserialize)]
 struct Line<'a> {
     #[serde(borrow)]
@@ -21,6 +22,9 @@ struct Line<'a> {
     query: Cow<'a, str>,
     #[serde(borrow, default)]
     body: Cow<'a, str>,
+    /// The product the request goes to (`spot`, `usdm-futures`, ...), if any.
+    #[serde(borrow, default)]
+    product: Option<Cow<'a, str>>,
 }
 
 /// `[key, value]` or `[key, value, kind]`.
@@ -96,7 +100,21 @@ pub fn verdict_line(line: &str, signer: Option<&Signer>) -> Verdict {
     match serde_json::from_str::<Line<'_>>(line) {
         Ok(parsed) => {
             let expect: Vec<Expect<'_>> = parsed.expect.into_iter().map(|i| i.0).collect();
-            check(&expect, &parsed.query, &parsed.body, signer)
+            let product = match parsed.product.as_deref().map(str::parse::<Product>) {
+                None => None,
+                Some(Ok(product)) => Some(product),
+                Some(Err(e)) => {
+                    return Verdict {
+                        ok: false,
+                        findings: vec![Finding::new(
+                            Code::BadInput,
+                            Some("product"),
+                            e.to_string(),
+                        )],
+                    };
+                }
+            };
+            check_for(&expect, &parsed.query, &parsed.body, signer, product)
         }
         Err(e) => Verdict {
             ok: false,

@@ -28,15 +28,20 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::codes::finding_codes;
-use crate::encoding::segments;
 use crate::error::excerpt;
+use crate::product::Product;
 use crate::rules::decimal::canonical as canonical_decimal;
-use crate::rules::{Violation, check_repeats, check_value, client_rewrite};
+use crate::rules::{
+    Violation, check_repeats, check_signed, check_value, client_rewrite, json_splits,
+};
 use crate::signer::Signer;
 
 pub use crate::rules::Severity;
 
 mod jsonl;
+mod sent;
+
+use sent::{KeyIndex, Odd, Request};
 
 pub use jsonl::{Stats, serve_jsonl, verdict_line};
 
@@ -129,6 +134,7 @@ finding_codes! {
     TimestampMalformed => "timestamp-malformed", "`timestamp` is not a whole number of milliseconds after 2017 (-1100/-1021).";
     TimestampUnit => "timestamp-unit", "`timestamp` in seconds, or in microseconds to a product that takes milliseconds.";
     RecvWindowInvalid => "recv-window-invalid", "`recvWindow` over 60000, malformed, or fractional where not allowed (-1131/-1100).";
+    JsonValueSplit => "json-value-split", "A JSON value sent unencoded and cut by a raw `&` inside it: Binance reads no valid JSON.";
     DuplicateParameter => "duplicate-parameter", "A key that is not an ARRAY parameter sent more than once, or a key in both query and body (-1101).";
     BadInput => "bad-input", "A JSON-lines input that cannot be read (only from `serve_jsonl`).";
 }
@@ -146,6 +152,9 @@ pub struct Finding {
     pub key: Option<String>,
     /// What is wrong, naming the expected and the actual text.
     pub message: String,
+    /// How many findings this one stands for: 1, or for the last finding of a code met more
+    /// than 8 times, how many more there were (the first 8 are listed in full).
+    pub count: usize,
 }
 
 impl Finding {
@@ -153,8 +162,10 @@ impl Finding {
         Self {
             code,
             severity: Severity::Error,
-            key: key.map(str::to_owned),
+            // A key is named in full up to 256 bytes: a report stays small whatever the line.
+            key: key.map(|k| excerpt(k, 256)),
             message,
+            count: 1,
         }
     }
 
@@ -176,15 +187,78 @@ impl Finding {
                 Code::RecvWindowInvalid
             }
             Violation::Repeated { .. } | Violation::InBothParts => Code::DuplicateParameter,
+            Violation::TimestampMissing => Code::TimestampMissing,
             _ => Code::NumberFormat,
         };
         let shown = match violation {
-            Violation::Repeated { .. } | Violation::InBothParts => {
+            Violation::Repeated { .. } | Violation::InBothParts | Violation::TimestampMissing => {
                 format!("`{}`", excerpt(key, 40))
             }
             _ => format!("`{}={}`", excerpt(key, 40), excerpt(value, 60)),
         };
         Self::new(code, Some(key), format!("{shown} {violation}"))
+    }
+}
+
+/// How many findings of one code a verdict lists in full; the rest are counted in one more.
+const IN_FULL: usize = 8;
+
+/// The findings of one verdict: of each code, the first [`IN_FULL`] in full and the rest
+/// counted, so a verdict stays small whatever the line.
+#[derive(Default)]
+struct Findings {
+    list: Vec<Finding>,
+    /// Per code met: how many, and the first severity.
+    seen: Vec<(Code, usize, Severity)>,
+}
+
+impl Findings {
+    fn push(&mut self, finding: Finding) {
+        match self
+            .seen
+            .iter_mut()
+            .find(|(code, ..)| *code == finding.code)
+        {
+            Some((_, n, _)) => {
+                *n += 1;
+                if *n <= IN_FULL {
+                    self.list.push(finding);
+                }
+            }
+            None => {
+                self.seen.push((finding.code, 1, finding.severity));
+                self.list.push(finding);
+            }
+        }
+    }
+
+    fn verdict(self) -> Verdict {
+        let mut findings = self.finish();
+        // A decimal the comparison finds malformed is the rule book's `number-format` too:
+        // said once per key (the comparison's message, naming the expected value, comes
+        // first).
+        let mut seen = std::collections::HashSet::new();
+        findings.retain(|f| f.code != Code::NumberFormat || seen.insert(f.key.clone()));
+        Verdict {
+            ok: !findings.iter().any(|f| f.severity == Severity::Error),
+            findings,
+        }
+    }
+
+    fn finish(mut self) -> Vec<Finding> {
+        for (code, n, severity) in self.seen {
+            if n > IN_FULL {
+                let mut more = Finding::new(
+                    code,
+                    None,
+                    format!("and {} more findings of this kind", n - IN_FULL),
+                );
+                more.severity = severity;
+                more.count = n - IN_FULL;
+                self.list.push(more);
+            }
+        }
+        self.list
     }
 }
 
@@ -197,52 +271,6 @@ pub struct Verdict {
     pub ok: bool,
     /// What is wrong, in the order found.
     pub findings: Vec<Finding>,
-}
-
-/// One parameter as sent, decoded.
-struct Sent<'a> {
-    in_body: bool,
-    key: &'a str,
-    value: &'a str,
-}
-
-/// A decoded key or value: its wire text when decoding changes nothing, else a range of the
-/// request's decoding buffer (checked to be UTF-8 when decoded).
-#[derive(Clone, Copy)]
-enum Span<'a> {
-    Wire(&'a str),
-    Decoded(usize, usize),
-}
-
-impl<'a> Span<'a> {
-    fn text<'b>(self, arena: &'b [u8]) -> &'b str
-    where
-        'a: 'b,
-    {
-        match self {
-            Span::Wire(text) => text,
-            Span::Decoded(start, end) => arena
-                .get(start..end)
-                .and_then(|b| std::str::from_utf8(b).ok())
-                .unwrap_or_default(),
-        }
-    }
-}
-
-/// Decodes `text` as Binance reads a form component; `None` for a bad escape or bytes that are
-/// not UTF-8.
-fn decoded<'a>(text: &'a str, arena: &mut Vec<u8>) -> Option<Span<'a>> {
-    if !text.contains(['%', '+']) {
-        return Some(Span::Wire(text));
-    }
-    let start = arena.len();
-    if crate::encoding::decode_bytes(text, arena).is_err()
-        || std::str::from_utf8(&arena[start..]).is_err()
-    {
-        arena.truncate(start);
-        return None;
-    }
-    Some(Span::Decoded(start, arena.len()))
 }
 
 /// Checks the bytes an encoder produced for `expected`; see the [module documentation](self).
@@ -259,7 +287,31 @@ fn decoded<'a>(text: &'a str, arena: &mut Vec<u8>) -> Option<Span<'a>> {
 /// # Ok::<(), binance_sign::Error>(())
 /// ```
 pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&Signer>) -> Verdict {
-    let mut findings = Vec::new();
+    check_for(expected, query, body, signer, None)
+}
+
+/// [`check`] for a request to `product`: the rules that differ between products apply (a
+/// fractional `recvWindow` or a microsecond `timestamp` is spot-only), as in the doctor's
+/// [`Input::product`](crate::diagnose::Input). Without a product, the widest rules (spot's)
+/// apply.
+///
+/// ```
+/// use binance_sign::Product;
+/// use binance_sign::check::{Code, Expect, check_for};
+/// let expect = [Expect::text("symbol", "BTCUSDT")];
+/// let query = "symbol=BTCUSDT&recvWindow=6000.5";
+/// assert!(check_for(&expect, query, "", None, Some(Product::Spot)).ok);
+/// let futures = check_for(&expect, query, "", None, Some(Product::UsdMFutures));
+/// assert_eq!(futures.findings[0].code, Code::RecvWindowInvalid);
+/// ```
+pub fn check_for(
+    expected: &[Expect<'_>],
+    query: &str,
+    body: &str,
+    signer: Option<&Signer>,
+    product: Option<Product>,
+) -> Verdict {
+    let mut findings = Findings::default();
     if let Some(rewrite) = client_rewrite(query) {
         let finding = Finding::new(
             Code::ClientWouldReencode,
@@ -277,48 +329,55 @@ pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&S
             finding.warning()
         });
     }
-    // Decoded keys and values that differ from their wire text go into one buffer (one
-    // allocation per request, not one per parameter); the others are read in place.
-    let mut arena: Vec<u8> = Vec::new();
-    let mut spans: Vec<(bool, Span<'_>, Span<'_>)> = Vec::new();
-    let mut empty_segments = 0;
-    for (text, in_body) in [(query, false), (body, true)] {
-        if text.is_empty() {
-            continue;
-        }
-        for (at, segment) in segments(text) {
-            if segment.is_empty() {
-                empty_segments += 1;
-                if empty_segments == 1 {
-                    findings.push(Finding::new(
-                        Code::EmptyValue,
-                        None,
-                        format!("the {} has an empty parameter at byte {at} (`&&`, or `&` at an end); Binance answers -1102 or checks other bytes", if in_body { "body" } else { "query" }),
-                    ));
-                }
-                continue;
-            }
-            let (raw_key, raw_value) = segment.split_once('=').unwrap_or((segment, ""));
-            match (decoded(raw_key, &mut arena), decoded(raw_value, &mut arena)) {
-                (Some(key), Some(value)) => spans.push((in_body, key, value)),
-                _ => findings.push(Finding::new(
-                    Code::MalformedEscape,
-                    Some(raw_key),
-                    format!("`{}` does not decode: a `%` not followed by two hex digits, or escapes that are not UTF-8", excerpt(segment, 80)),
-                )),
-            }
-        }
+    if query.len() + body.len() > sent::MAX_LEN {
+        findings.push(Finding::new(
+            Code::BadInput,
+            None,
+            format!(
+                "a request of {} bytes is over the {} bytes the oracle reads",
+                query.len() + body.len(),
+                sent::MAX_LEN
+            ),
+        ));
+        return findings.verdict();
     }
-    let sent: Vec<Sent<'_>> = spans
-        .into_iter()
-        .map(|(in_body, key, value)| Sent {
-            in_body,
-            key: key.text(&arena),
-            value: value.text(&arena),
-        })
-        .collect();
-    let actual = KeyIndex::new(sent.iter().map(|p| p.key).collect());
-    let wanted = KeyIndex::new(expected.iter().map(|e| e.key.as_ref()).collect());
+    let mut empty_segments = 0;
+    let req = Request::read(query, body, |o| {
+        match o {
+        Odd::Empty { in_body, at } => {
+            empty_segments += 1;
+            if empty_segments == 1 {
+                findings.push(Finding::new(
+                    Code::EmptyValue,
+                    None,
+                    format!("the {} has an empty parameter at byte {at} (`&&`, or `&` at an end); Binance answers -1102 or checks other bytes", if in_body { "body" } else { "query" }),
+                ));
+            }
+        }
+        Odd::Malformed { raw_key, segment } => findings.push(Finding::new(
+            Code::MalformedEscape,
+            Some(raw_key),
+            format!("`{}` does not decode: a `%` not followed by two hex digits, or escapes that are not UTF-8", excerpt(segment, 80)),
+        )),
+    }
+    });
+    for split in json_splits(req.len(), |i| {
+        let value = req.sent[i].has_value.then(|| Cow::Borrowed(req.value(i)));
+        (req.sent[i].in_body, Cow::Borrowed(req.key(i)), value)
+    }) {
+        let key = req.key(split.start);
+        findings.push(Finding::new(
+            Code::JsonValueSplit,
+            Some(key),
+            format!(
+                "`{}` holds JSON sent unencoded: a raw `&` inside it cut it into {} parameters, so Binance reads no valid JSON (percent-encode `&` as %26)",
+                excerpt(key, 40),
+                split.end - split.start + 1
+            ),
+        ));
+    }
+    let actual = KeyIndex::new(req.len(), |i| req.key(i));
+    let wanted = KeyIndex::new(expected.len(), |i| expected[i].key.as_ref());
     // Expected keys in the order first listed.
     for (index, e) in expected.iter().enumerate() {
         let key = e.key.as_ref();
@@ -342,20 +401,20 @@ pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&S
             ));
         }
         for (want, got) in wanted.indices(key).zip(actual.indices(key)) {
-            compare(&expected[want], sent[got].value, &mut findings);
+            compare(&expected[want], req.value(got), &mut findings);
         }
     }
-    for (i, p) in sent.iter().enumerate() {
-        let key = p.key;
+    for i in 0..req.len() {
+        let (key, value) = (req.key(i), req.value(i));
         let first = actual.first(key) == Some(i);
-        if let Err(violation) = check_value(key, p.value, None) {
-            findings.push(Finding::broken(key, p.value, violation));
+        if let Err(violation) = check_value(key, value, product) {
+            findings.push(Finding::broken(key, value, violation));
         }
         if first && key != "signature" {
-            let in_body = actual.indices(key).filter(|&j| sent[j].in_body).count();
+            let in_body = actual.indices(key).filter(|&j| req.sent[j].in_body).count();
             let in_query = actual.count(key) - in_body;
             if let Err(violation) = check_repeats(key, in_query, in_body) {
-                findings.push(Finding::broken(key, p.value, violation));
+                findings.push(Finding::broken(key, value, violation));
             }
         }
         let unexpected = !matches!(key, "signature" | "timestamp" | "recvWindow")
@@ -368,7 +427,7 @@ pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&S
                 format!(
                     "`{}={}` was sent but not expected",
                     excerpt(key, 40),
-                    excerpt(p.value, 60)
+                    excerpt(value, 60)
                 ),
             ));
         }
@@ -384,79 +443,12 @@ pub fn check(expected: &[Expect<'_>], query: &str, body: &str, signer: Option<&S
     let has = |key: &str| actual.first(key).is_some();
     let signed = has("signature");
     if signed || signer.is_some() {
-        signature(signer, query, body, &sent, &mut findings);
+        signature(signer, query, body, &req, &mut findings);
     }
-    if (signed || signer.is_some()) && !has("timestamp") {
-        findings.push(Finding::new(
-            Code::TimestampMissing,
-            Some("timestamp"),
-            "a signed request needs `timestamp`; Binance answers -1102".to_owned(),
-        ));
+    if let Err(violation) = check_signed(signed || signer.is_some(), has("timestamp")) {
+        findings.push(Finding::broken("timestamp", "", violation));
     }
-    // A decimal the comparison finds malformed is the rule book's `number-format` too: said
-    // once per key (the comparison's message, naming the expected value, comes first).
-    let mut seen = std::collections::HashSet::new();
-    findings.retain(|f| f.code != Code::NumberFormat || seen.insert(f.key.clone()));
-    Verdict {
-        ok: !findings.iter().any(|f| f.severity == Severity::Error),
-        findings,
-    }
-}
-
-/// Where each key occurs in a list of keys. Short lists are scanned (cheaper than any index
-/// for the dozen parameters of a request); long ones are sorted once (stably, so each key's
-/// positions keep their order) and searched, so the work stays O(n log n).
-struct KeyIndex<'k> {
-    keys: Vec<&'k str>,
-    sorted: Option<Vec<(&'k str, usize)>>,
-}
-
-impl<'k> KeyIndex<'k> {
-    const SCAN: usize = 24;
-
-    fn new(keys: Vec<&'k str>) -> Self {
-        let sorted = (keys.len() > Self::SCAN).then(|| {
-            let mut sorted: Vec<(&str, usize)> = keys.iter().copied().zip(0..).collect();
-            sorted.sort_by(|a, b| a.0.cmp(b.0));
-            sorted
-        });
-        Self { keys, sorted }
-    }
-
-    fn range(&self, key: &str) -> &[(&'k str, usize)] {
-        let sorted = self.sorted.as_deref().unwrap_or_default();
-        let start = sorted.partition_point(|e| e.0 < key);
-        let len = sorted[start..].partition_point(|e| e.0 == key);
-        &sorted[start..start + len]
-    }
-
-    /// The positions of `key`, in order.
-    fn indices<'s>(&'s self, key: &'s str) -> Box<dyn Iterator<Item = usize> + 's> {
-        match self.sorted {
-            Some(_) => Box::new(self.range(key).iter().map(|e| e.1)),
-            None => Box::new(
-                self.keys
-                    .iter()
-                    .enumerate()
-                    .filter(move |(_, k)| **k == key)
-                    .map(|(i, _)| i),
-            ),
-        }
-    }
-
-    fn first(&self, key: &str) -> Option<usize> {
-        match self.sorted {
-            Some(_) => self.range(key).first().map(|e| e.1),
-            None => self.keys.iter().position(|k| *k == key),
-        }
-    }
-
-    fn count(&self, key: &str) -> usize {
-        match self.sorted {
-            Some(_) => self.range(key).len(),
-            None => self.keys.iter().filter(|k| **k == key).count(),
-        }
-    }
+    findings.verdict()
 }
 
 /// Where the signature is (present, last), and with a signer whether it matches.
@@ -464,10 +456,10 @@ fn signature(
     signer: Option<&Signer>,
     query: &str,
     body: &str,
-    sent: &[Sent<'_>],
-    findings: &mut Vec<Finding>,
+    req: &Request<'_>,
+    findings: &mut Findings,
 ) {
-    let Some(index) = sent.iter().rposition(|p| p.key == "signature") else {
+    let Some(index) = (0..req.len()).rposition(|i| req.key(i) == "signature") else {
         findings.push(Finding::new(
             Code::SignatureMissing,
             Some("signature"),
@@ -476,7 +468,7 @@ fn signature(
         return;
     };
     let last_in_body = !body.is_empty();
-    if index != sent.len() - 1 || sent[index].in_body != last_in_body {
+    if index != req.len() - 1 || req.sent[index].in_body != last_in_body {
         findings.push(Finding::new(
             Code::SignatureNotLast,
             Some("signature"),
@@ -493,9 +485,9 @@ fn signature(
     }
 }
 
-fn compare(want: &Expect<'_>, actual: &str, findings: &mut Vec<Finding>) {
+fn compare(want: &Expect<'_>, actual: &str, findings: &mut Findings) {
     let key = want.key.as_ref();
-    let mismatch = |findings: &mut Vec<Finding>| {
+    let mismatch = |findings: &mut Findings| {
         findings.push(Finding::new(
             Code::ValueMismatch,
             Some(key),

@@ -7,7 +7,7 @@ use super::sent::{Param, Sent};
 use super::{Code, Finding, Findings, Input, Position};
 use crate::error::excerpt;
 use crate::recv_window::RecvWindow;
-use crate::rules::{Violation, check_repeats, check_value, client_rewrite};
+use crate::rules::{Violation, check_repeats, check_signed, check_value, client_rewrite};
 use crate::window::{WindowVerdict, check_window};
 use crate::wire::parse_timestamp;
 
@@ -36,6 +36,7 @@ pub(super) fn rest(sent: &Sent<'_>, input: &Input<'_>, findings: &mut Findings) 
     // Each key once, in the order first sent, with how often in the query and in the body.
     let mut keys: Vec<(Cow<'_, str>, &str, usize, usize)> = Vec::new();
     let mut index: HashMap<Cow<'_, str>, usize> = HashMap::new();
+    let mut signed = false;
     for (i, p) in params.iter().enumerate() {
         if split.get(i).copied().unwrap_or(false) {
             continue;
@@ -61,6 +62,7 @@ pub(super) fn rest(sent: &Sent<'_>, input: &Input<'_>, findings: &mut Findings) 
         }
         let key = p.key();
         if key == "signature" {
+            signed = true;
             continue;
         }
         let slot = *index.entry(key.clone()).or_insert_with(|| {
@@ -94,6 +96,9 @@ pub(super) fn rest(sent: &Sent<'_>, input: &Input<'_>, findings: &mut Findings) 
             );
         }
         values(&key, &p.value(), input, place, findings);
+    }
+    if let Err(violation) = check_signed(signed, index.contains_key("timestamp")) {
+        findings.push(broken("timestamp", "", violation));
     }
     drop(index);
     for (key, segment, in_query, in_body) in &keys {
@@ -153,6 +158,7 @@ fn code_of(violation: Violation) -> Code {
         Violation::TimestampMalformed => Code::TimestampMalformed,
         Violation::RecvWindow(_) | Violation::RecvWindowFractional(_) => Code::RecvWindowInvalid,
         Violation::Repeated { .. } | Violation::InBothParts => Code::DuplicateParameter,
+        Violation::TimestampMissing => Code::TimestampMissing,
         _ => Code::NumberFormat,
     }
 }
@@ -160,9 +166,10 @@ fn code_of(violation: Violation) -> Code {
 /// The finding for `key`'s value breaking a rule of the [rule book](crate::rules).
 pub(super) fn broken(key: &str, value: &str, violation: Violation) -> Finding {
     let shown = match violation {
-        Violation::Repeated { .. } | Violation::InBothParts | Violation::IndexedKey => {
-            format!("parameter `{}`", excerpt(key, 40))
-        }
+        Violation::Repeated { .. }
+        | Violation::InBothParts
+        | Violation::IndexedKey
+        | Violation::TimestampMissing => format!("parameter `{}`", excerpt(key, 40)),
         _ => format!("`{}={}`", excerpt(key, 40), excerpt(value, 60)),
     };
     Finding::new(
@@ -172,61 +179,17 @@ pub(super) fn broken(key: &str, value: &str, violation: Violation) -> Finding {
     )
 }
 
-/// How many segments, and how many bytes, a JSON value cut by `&` is looked for in.
-const MAX_GLUED: usize = 64;
-const MAX_GLUED_BYTES: usize = 16 * 1024;
-/// How many segments all the looking may glue in one request: a paste of many unclosed `[`
-/// stays linear, with a small constant (past the budget, further splits go unreported).
-const GLUE_BUDGET: usize = 1 << 20;
-
-/// Values that start a JSON array or object sent unencoded and cut by a raw `&`: each is one
-/// finding, and the fragments (marked in the returned flags) get no other findings.
+/// Values that start a JSON array or object sent unencoded and cut by a raw `&` (found by the
+/// rule book, [`crate::rules::json_splits`]): each is one finding, and the fragments (marked in
+/// the returned flags) get no other findings.
 fn json_splits(params: &[Param<'_>], findings: &mut Findings) -> Vec<bool> {
-    let is_json = |text: &str| serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok();
     let mut consumed = vec![false; params.len()];
-    let mut budget = GLUE_BUDGET;
-    let mut i = 0;
-    while i < params.len() && budget > 0 {
+    let splits = crate::rules::json_splits(params.len(), |i| {
         let p = &params[i];
-        let starts_json = p
-            .raw_value()
-            .is_some_and(|v| v.starts_with('[') || v.starts_with('{'));
-        if !starts_json || is_json(&p.value()) {
-            i += 1;
-            continue;
-        }
-        // Glue the following segments of the same part back on until the brackets close
-        // (within a bound, so the work stays linear in the request's size), then parse once.
-        let value = p.value();
-        let mut text = value.to_string();
-        let mut scan = Brackets::default();
-        scan.feed(&text);
-        let mut end = None;
-        for (j, next) in params.iter().enumerate().skip(i + 1).take(MAX_GLUED) {
-            budget = budget.saturating_sub(1);
-            if budget == 0
-                || next.in_body != p.in_body
-                || text.len() + next.segment.len() + 1 > MAX_GLUED_BYTES
-            {
-                break;
-            }
-            let start = text.len();
-            text.push('&');
-            text.push_str(&next.key());
-            if next.raw_value().is_some() {
-                text.push('=');
-                text.push_str(&next.value());
-            }
-            scan.feed(&text[start..]);
-            if scan.closed() {
-                end = Some(j).filter(|_| is_json(&text));
-                break;
-            }
-        }
-        let Some(j) = end else {
-            i += 1;
-            continue;
-        };
+        (p.in_body, p.key(), p.raw_value().map(|_| p.value()))
+    });
+    for split in splits {
+        let p = &params[split.start];
         let place = Some(Position {
             part: p.part(),
             at: p.at,
@@ -238,59 +201,20 @@ fn json_splits(params: &[Param<'_>], findings: &mut Findings) -> Vec<bool> {
                     format!(
                         "`{}` holds JSON sent unencoded: the raw `&` inside it cut it into {} parameters, so Binance reads `{}={}` and no valid JSON",
                         excerpt(&p.key(), 40),
-                        j - i + 1,
+                        split.end - split.start + 1,
                         excerpt(p.raw_key(), 40),
-                        excerpt(&value, 60)
+                        excerpt(&p.value(), 60)
                     ),
-                    format!("percent-encode the whole JSON value (`&` is %26, `\"` is %22) before signing, e.g. {}", excerpt(&crate::encoding::encode(&text), 80)),
+                    format!("percent-encode the whole JSON value (`&` is %26, `\"` is %22) before signing, e.g. {}", excerpt(&crate::encoding::encode(&split.text), 80)),
                 )
                 .at(p.part(), p.at),
             );
         }
-        for flag in &mut consumed[i..=j] {
+        for flag in &mut consumed[split.start..=split.end] {
             *flag = true;
         }
-        i = j + 1;
     }
     consumed
-}
-
-/// Where a JSON text stands: bracket depth, inside a string, after a backslash.
-#[derive(Default)]
-struct Brackets {
-    depth: usize,
-    opened: bool,
-    in_string: bool,
-    escaped: bool,
-}
-
-impl Brackets {
-    fn feed(&mut self, text: &str) {
-        for b in text.bytes() {
-            if self.in_string {
-                match (self.escaped, b) {
-                    (true, _) => self.escaped = false,
-                    (false, b'\\') => self.escaped = true,
-                    (false, b'"') => self.in_string = false,
-                    _ => {}
-                }
-                continue;
-            }
-            match b {
-                b'"' => self.in_string = true,
-                b'[' | b'{' => {
-                    self.depth += 1;
-                    self.opened = true;
-                }
-                b']' | b'}' => self.depth = self.depth.saturating_sub(1),
-                _ => {}
-            }
-        }
-    }
-
-    fn closed(&self) -> bool {
-        self.opened && self.depth == 0 && !self.in_string
-    }
 }
 
 /// The rule book's checks of one decoded value, whatever the API form.
@@ -332,6 +256,10 @@ pub(super) fn members(pairs: &[(String, String)], input: &Input<'_>, findings: &
             });
         }
         values(key, value, input, None, findings);
+    }
+    let has = |name: &str| seen.contains(name);
+    if let Err(violation) = check_signed(has("signature"), has("timestamp")) {
+        findings.push(broken("timestamp", "", violation));
     }
     let last = |name: &str| {
         pairs

@@ -9,7 +9,7 @@ use super::RESERVED_KEYS;
 pub(crate) fn validate_pair(key: &str, value: &str) -> Result<(), Error> {
     validate_key(key, &RESERVED_KEYS)?;
     check_controls(key, Field::Value, value)?;
-    if value.is_empty() {
+    if crate::rules::check_empty(value).is_err() {
         return Err(Error::EmptyValue {
             key: key.to_owned(),
         });

@@ -14,6 +14,9 @@
 //! assert_eq!(check_value("quantity", "0.00001", None), Ok(()));
 //! assert_eq!(check_value("orderId", "12.0", None), Err(Violation::NotInteger));
 //! assert_eq!(check_value("symbols", r#"["BTCUSDT", "BNBUSDT"]"#, None), Err(Violation::ListNotCompact));
+//! assert_eq!(check_value("symbols", "['BTCUSDT','BNBUSDT']", None), Err(Violation::ListNotJson));
+//! assert_eq!(check_value("symbols", "BTCUSDT,BNBUSDT", None), Ok(())); // isolated margin
+//! assert_eq!(check_value("permissions", "SPOT", None), Ok(()));
 //! assert_eq!(
 //!     check_value("recvWindow", "6000.5", Some(Product::UsdMFutures)),
 //!     Err(Violation::RecvWindowFractional(Product::UsdMFutures))
@@ -30,7 +33,10 @@ use crate::timestamp::TimeUnit;
 use crate::wire::parse_timestamp;
 
 pub(crate) mod decimal;
+mod json_split;
 mod table;
+
+pub(crate) use json_split::json_splits;
 
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -62,7 +68,9 @@ pub enum Format {
     Decimal,
     /// A whole number: digits only, fitting a signed 64-bit LONG.
     Integer,
-    /// One compact JSON array (no whitespace outside strings).
+    /// A list: one compact JSON array (no whitespace outside strings) when it starts with
+    /// `[`; a single value, or the comma-separated form some endpoints document
+    /// (`symbols=BTCUSDT,BNBUSDT` on isolated margin), otherwise.
     JsonList,
     /// Milliseconds since the epoch (or microseconds, on spot).
     Timestamp,
@@ -175,6 +183,9 @@ pub enum Violation {
         /// How many times it was sent.
         count: usize,
     },
+    /// A signed request without `timestamp` (`-1102`).
+    #[error("is missing: a signed request needs `timestamp`; Binance answers -1102")]
+    TimestampMissing,
     /// A key in both the query and the body (`-1101`, or Binance reads the query's).
     #[error("is sent in both the query and the body; Binance answers -1101 (or reads the query's)")]
     InBothParts,
@@ -204,6 +215,9 @@ impl Violation {
                 "send the key once (or as one JSON list if the endpoint takes a list)"
             }
             Violation::InBothParts => "send the key once, in either the query or the body",
+            Violation::TimestampMissing => {
+                "append timestamp=<milliseconds since the epoch> before the signature"
+            }
         }
     }
 }
@@ -217,9 +231,7 @@ impl Violation {
 ///
 /// The first [`Violation`] found.
 pub fn check_value(key: &str, value: &str, product: Option<Product>) -> Result<(), Violation> {
-    if value.is_empty() {
-        return Err(Violation::Empty);
-    }
+    check_empty(value)?;
     if key == "signature" {
         return Ok(());
     }
@@ -235,9 +247,37 @@ pub fn check_value(key: &str, value: &str, product: Option<Product>) -> Result<(
         Format::Integer => (is_digits(value) && value.parse::<i64>().is_ok())
             .then_some(())
             .ok_or(Violation::NotInteger),
-        Format::JsonList => json_list(value, true),
+        Format::JsonList => json_list(value, value.starts_with('[')),
         Format::Timestamp => timestamp(value, product),
         Format::RecvWindow => recv_window(value, product),
+    }
+}
+
+/// The rule of a signed request: it carries a `timestamp`.
+///
+/// # Errors
+///
+/// [`Violation::TimestampMissing`] when `signed` and not `has_timestamp`.
+pub fn check_signed(signed: bool, has_timestamp: bool) -> Result<(), Violation> {
+    if signed && !has_timestamp {
+        Err(Violation::TimestampMissing)
+    } else {
+        Ok(())
+    }
+}
+
+/// The rule every value keeps, whatever its key: not empty (`-1102`). [`Params`](crate::Params)
+/// applies it at `push`.
+///
+/// # Errors
+///
+/// [`Violation::Empty`].
+#[inline]
+pub fn check_empty(value: &str) -> Result<(), Violation> {
+    if value.is_empty() {
+        Err(Violation::Empty)
+    } else {
+        Ok(())
     }
 }
 

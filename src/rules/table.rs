@@ -63,7 +63,9 @@ pub(super) static ROWS: &[Row] = &[
         source: "spot rest-api.md, New order (TRADE), Account trade list, Query order",
     },
     // Spot `rest-api.md`, "Exchange information" and "Symbol price ticker": `symbols` and
-    // `permissions` are one JSON array (`["BTCUSDT","BNBUSDT"]`); USD-M futures "Cancel
+    // `permissions` are one JSON array (`["BTCUSDT","BNBUSDT"]`) or a single value
+    // (`permissions=SPOT`); margin "Query Isolated Margin Account Info" takes
+    // `symbols=BTCUSDT,BNBUSDT` (comma-separated, no brackets). USD-M futures "Cancel
     // Multiple Orders" (`orderIdList` LIST<LONG>, `origClientOrderIdList` LIST<STRING>) and
     // "Place Multiple Orders" (`batchOrders` LIST<JSON>).
     Row {

@@ -200,7 +200,7 @@ fn rule_book(code: binance_sign::check::Code) -> bool {
 /// exactly when `diagnose` reports no error.
 pub fn rules(data: &[u8]) {
     use binance_sign::Product;
-    use binance_sign::check::{Expect, check};
+    use binance_sign::check::Expect;
     use binance_sign::diagnose::Severity;
     use binance_sign::rules::{check_pairs, check_repeats, check_value};
     let text = String::from_utf8_lossy(data);
@@ -229,10 +229,11 @@ pub fn rules(data: &[u8]) {
         return;
     };
     let expect: Vec<Expect<'_>> = borrowed.iter().map(|(k, v)| Expect::text(*k, *v)).collect();
-    let verdict = check(&expect, req.query(), req.body(), Some(&signer));
-    let diagnosis = signer
-        .diagnose(&Input::rest(req.query(), req.body()))
-        .expect("REST never fails");
+    let verdict =
+        binance_sign::check::check_for(&expect, req.query(), req.body(), Some(&signer), product);
+    let mut input = Input::rest(req.query(), req.body());
+    input.product = product;
+    let diagnosis = signer.diagnose(&input).expect("REST never fails");
     let errors = diagnosis
         .findings
         .iter()
