@@ -609,7 +609,13 @@ fn each_subcommand_shows_only_its_own_options() {
         ),
         (
             "check",
-            &["--secret-env", "--key-file", "--expect", "--jsonl", "--product"],
+            &[
+                "--secret-env",
+                "--key-file",
+                "--expect",
+                "--jsonl",
+                "--product",
+            ],
             &["--api-key-env", "--timestamp"],
         ),
         (
