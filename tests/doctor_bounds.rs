@@ -89,6 +89,33 @@ fn main() {
         }
     }
     println!("test doctor_is_bounded_on_hostile_pastes ... ok ({count} inputs)");
+    // Through the path `diagnose --request -` takes: the paste read by `Pasted::parse` (a
+    // bare query here), then diagnosed.
+    for unit in units {
+        let text = paste(unit) + &signature;
+        let before = GLOBAL.current_usage();
+        GLOBAL.reset_peak_usage();
+        let pasted = binance_sign::diagnose::Pasted::parse(&text).unwrap();
+        let diagnosis = signer.diagnose(&Input::pasted(&pasted)).unwrap();
+        let report = serde_json::to_string(&diagnosis).unwrap();
+        let peak = GLOBAL.peak_usage() - before;
+        let bound = 16 * text.len() + 32 * 1024 * 1024;
+        println!(
+            "pasted {unit:?}: peak heap {} KB (bound {} KB), report {} bytes",
+            peak / 1000,
+            bound / 1000,
+            report.len()
+        );
+        assert!(
+            peak <= bound,
+            "pasted {unit:?}: peak heap {peak} over {bound}"
+        );
+        assert!(
+            report.len() <= 256 * 1024,
+            "pasted {unit:?}: report of {} bytes",
+            report.len()
+        );
+    }
     oracle_is_bounded_on_hostile_lines();
 }
 

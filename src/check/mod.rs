@@ -411,8 +411,14 @@ pub fn check_for(
             findings.push(Finding::broken(key, value, violation));
         }
         if first && key != "signature" {
-            let in_body = actual.indices(key).filter(|&j| req.sent[j].in_body).count();
-            let in_query = actual.count(key) - in_body;
+            let (mut in_query, mut in_body) = (0, 0);
+            for j in actual.indices(key) {
+                if req.sent[j].in_body {
+                    in_body += 1;
+                } else {
+                    in_query += 1;
+                }
+            }
             if let Err(violation) = check_repeats(key, in_query, in_body) {
                 findings.push(Finding::broken(key, value, violation));
             }

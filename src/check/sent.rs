@@ -47,8 +47,14 @@ impl<'a> Request<'a> {
     /// Reads `query` and `body` (together at most [`MAX_LEN`] bytes), telling `odd` about
     /// empty segments and segments that do not decode (those are left out).
     pub(super) fn read(query: &'a str, body: &'a str, mut odd: impl FnMut(Odd<'a>)) -> Self {
+        // A long request is counted first, so its list is sized exactly (never a doubled,
+        // half-empty one); a short one just grows.
         let non_empty = |text: &str| segments(text).filter(|(_, s)| !s.is_empty()).count();
-        let mut sent = Vec::with_capacity(non_empty(query) + non_empty(body));
+        let mut sent = if query.len() + body.len() > 4096 {
+            Vec::with_capacity(non_empty(query) + non_empty(body))
+        } else {
+            Vec::with_capacity(16)
+        };
         let mut arena = String::new();
         let mut scratch = Vec::new();
         for (text, in_body) in [(query, false), (body, true)] {
@@ -138,8 +144,10 @@ fn span(raw: &str, at: usize, arena: &mut String, scratch: &mut Vec<u8>) -> Opti
 /// (stably, as `u32` positions, so each key's positions keep their order) and searched, so the
 /// work stays O(n log n) and the memory 4 bytes a key.
 pub(super) struct KeyIndex<'k, F: Fn(usize) -> &'k str> {
-    len: usize,
+    /// The keys themselves, for a short list (scanned).
+    keys: Vec<&'k str>,
     key_of: F,
+    /// Positions sorted by key, for a long list (searched).
     sorted: Option<Vec<u32>>,
 }
 
@@ -147,15 +155,19 @@ impl<'k, F: Fn(usize) -> &'k str> KeyIndex<'k, F> {
     const SCAN: usize = 24;
 
     pub(super) fn new(len: usize, key_of: F) -> Self {
-        let sorted = (len > Self::SCAN).then(|| {
-            let mut sorted: Vec<u32> = (0..len).filter_map(|i| u32::try_from(i).ok()).collect();
-            sorted.sort_by(|&a, &b| key_of(a as usize).cmp(key_of(b as usize)));
-            sorted
-        });
+        if len <= Self::SCAN {
+            return Self {
+                keys: (0..len).map(&key_of).collect(),
+                key_of,
+                sorted: None,
+            };
+        }
+        let mut sorted: Vec<u32> = (0..len).filter_map(|i| u32::try_from(i).ok()).collect();
+        sorted.sort_by(|&a, &b| key_of(a as usize).cmp(key_of(b as usize)));
         Self {
-            len,
+            keys: Vec::new(),
             key_of,
-            sorted,
+            sorted: Some(sorted),
         }
     }
 
@@ -166,25 +178,33 @@ impl<'k, F: Fn(usize) -> &'k str> KeyIndex<'k, F> {
         &sorted[start..start + len]
     }
 
-    /// The positions of `key`, in order.
-    pub(super) fn indices<'s>(&'s self, key: &'s str) -> Box<dyn Iterator<Item = usize> + 's> {
-        match self.sorted {
-            Some(_) => Box::new(self.range(key).iter().map(|&i| i as usize)),
-            None => Box::new((0..self.len).filter(move |&i| (self.key_of)(i) == key)),
-        }
+    /// The positions of `key`, in order (no allocation: the scan or the sorted range).
+    pub(super) fn indices<'s>(&'s self, key: &'s str) -> impl Iterator<Item = usize> + 's {
+        let (scan, range) = match self.sorted {
+            Some(_) => (None, self.range(key)),
+            None => (Some(key), &[][..]),
+        };
+        let scanned = scan.into_iter().flat_map(move |key| {
+            self.keys
+                .iter()
+                .enumerate()
+                .filter(move |(_, k)| **k == key)
+                .map(|(i, _)| i)
+        });
+        scanned.chain(range.iter().map(|&i| i as usize))
     }
 
     pub(super) fn first(&self, key: &str) -> Option<usize> {
         match self.sorted {
             Some(_) => self.range(key).first().map(|&i| i as usize),
-            None => (0..self.len).find(|&i| (self.key_of)(i) == key),
+            None => self.keys.iter().position(|k| *k == key),
         }
     }
 
     pub(super) fn count(&self, key: &str) -> usize {
         match self.sorted {
             Some(_) => self.range(key).len(),
-            None => (0..self.len).filter(|&i| (self.key_of)(i) == key).count(),
+            None => self.keys.iter().filter(|k| **k == key).count(),
         }
     }
 }

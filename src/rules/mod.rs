@@ -25,6 +25,10 @@
 //! assert_eq!(check_repeats("asset", 2, 0), Ok(()));
 //! ```
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
+
 use crate::encoding::{client_encodes, every_client_encodes, is_digits};
 use crate::error::Error;
 use crate::product::Product;
@@ -130,7 +134,50 @@ pub fn rows() -> &'static [Row] {
 
 /// The row for `key`, if any (keys without one are text that must not repeat).
 pub fn row_for(key: &str) -> Option<&'static Row> {
-    table::ROWS.iter().find(|row| row.keys.matches(key))
+    // The exact keys in a map built once (FNV-1a: keys are short, and the map is ours), then
+    // the rows by suffix, in table order. The first row naming a key exactly wins, as in a
+    // scan of the table.
+    type Exact = HashMap<&'static str, usize, BuildHasherDefault<Fnv>>;
+    static EXACT: OnceLock<Exact> = OnceLock::new();
+    let exact = EXACT.get_or_init(|| {
+        let mut exact = Exact::default();
+        for (i, row) in table::ROWS.iter().enumerate() {
+            if let Keys::Exact(keys) = row.keys {
+                for k in keys {
+                    exact.entry(*k).or_insert(i);
+                }
+            }
+        }
+        exact
+    });
+    if let Some(&i) = exact.get(key) {
+        return table::ROWS.get(i);
+    }
+    table::ROWS
+        .iter()
+        .find(|row| matches!(row.keys, Keys::Suffix(_)) && row.keys.matches(key))
+}
+
+/// FNV-1a, for the rule book's map of a few dozen short keys.
+#[derive(Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 /// A rule a parameter breaks. `Display` says what is wrong and Binance's answer; the key is
@@ -292,8 +339,7 @@ pub fn check_repeats(key: &str, in_query: usize, in_body: usize) -> Result<(), V
         return Err(Violation::InBothParts);
     }
     let count = in_query + in_body;
-    let array = row_for(key).is_some_and(|row| row.repeat == Repeat::Array);
-    if count > 1 && !array {
+    if count > 1 && row_for(key).is_none_or(|row| row.repeat != Repeat::Array) {
         return Err(Violation::Repeated { count });
     }
     Ok(())
@@ -404,18 +450,47 @@ pub(crate) struct Rewrite {
 /// at a raw `#`): one every client changes first, else one some clients change. The rule the
 /// oracle and the doctor share.
 pub(crate) fn client_rewrite(query: &str) -> Option<Rewrite> {
-    let every = |b: u8| every_client_encodes(b) || b == b'#';
-    let some = |b: u8| client_encodes(b) || b == b'\'';
     let found = |at: usize, every| Rewrite {
         at,
         ch: query[at..].chars().next().unwrap_or(' '),
         every,
     };
-    match query.bytes().position(every) {
-        Some(at) => Some(found(at, true)),
-        None => query.bytes().position(some).map(|at| found(at, false)),
+    // One pass: the first byte every client changes wins over an earlier one some change.
+    let mut some = None;
+    for (at, &b) in query.as_bytes().iter().enumerate() {
+        match REWRITE[usize::from(b)] {
+            EVERY => return Some(found(at, true)),
+            SOME if some.is_none() => some = Some(at),
+            _ => {}
+        }
     }
+    some.map(|at| found(at, false))
 }
+
+const SOME: u8 = 1;
+const EVERY: u8 = 2;
+
+/// Per byte: whether every client changes it in a query (`EVERY`: the WHATWG query set, and
+/// `#`, which cuts the URL), some do (`SOME`: the rest of what `url`/reqwest or Python
+/// `requests` encode, and `'`), or none (0).
+const REWRITE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        // A u8 always fits; `u8::try_from` is not usable in a const.
+        #[allow(clippy::cast_possible_truncation)]
+        let byte = b as u8;
+        table[b] = if every_client_encodes(byte) || byte == b'#' {
+            EVERY
+        } else if client_encodes(byte) || byte == b'\'' {
+            SOME
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
 
 /// The rule a float that is not finite breaks.
 pub(crate) const NOT_FINITE: &str = "is not a finite number; Binance reads decimals only";
