@@ -236,7 +236,7 @@ fn signs_and_passes(params: &Params, split: usize) -> Result<(), TestCaseError> 
         req.body()
     );
     prop_assert!(
-        v.findings.iter().all(|f| rule_book(f.code)),
+        v.findings.iter().all(|f| f.code.is_rule_book()),
         "{:?}",
         v.findings
     );
@@ -244,26 +244,11 @@ fn signs_and_passes(params: &Params, split: usize) -> Result<(), TestCaseError> 
     let v = check(&expect(params), params.encoded(), "", None);
     prop_assert_eq!(v.ok, rules_ok, "{:?}", v.findings);
     prop_assert!(
-        v.findings.iter().all(|f| rule_book(f.code)),
+        v.findings.iter().all(|f| f.code.is_rule_book()),
         "{:?}",
         v.findings
     );
     Ok(())
-}
-
-/// The codes of the rule book's findings (what Binance refuses in a value), as opposed to
-/// the bytes carrying something else than meant.
-fn rule_book(code: Code) -> bool {
-    matches!(
-        code,
-        Code::NumberFormat
-            | Code::ListFormat
-            | Code::DuplicateParameter
-            | Code::EmptyValue
-            | Code::TimestampMalformed
-            | Code::TimestampUnit
-            | Code::RecvWindowInvalid
-    )
 }
 
 proptest! {

@@ -139,6 +139,32 @@ finding_codes! {
     BadInput => "bad-input", "A JSON-lines input that cannot be read (only from `serve_jsonl`).";
 }
 
+impl Code {
+    /// Whether findings of this code come from the [rule book](crate::rules): a value, key or
+    /// shape Binance refuses even when it is exactly what was meant (as opposed to bytes that
+    /// carry something else than was meant, or a wrong signature).
+    ///
+    /// ```
+    /// use binance_sign::check::Code;
+    /// assert!(Code::NumberFormat.is_rule_book());
+    /// assert!(!Code::ValueMismatch.is_rule_book());
+    /// ```
+    pub fn is_rule_book(self) -> bool {
+        matches!(
+            self,
+            Code::NumberFormat
+                | Code::ListFormat
+                | Code::DuplicateParameter
+                | Code::EmptyValue
+                | Code::TimestampMalformed
+                | Code::TimestampUnit
+                | Code::TimestampMissing
+                | Code::RecvWindowInvalid
+                | Code::JsonValueSplit
+        )
+    }
+}
+
 /// One thing wrong with the bytes.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
