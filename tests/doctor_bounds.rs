@@ -110,6 +110,23 @@ fn main() {
         "test pasted_requests_are_bounded ... ok ({} inputs)",
         units.len()
     );
+    // Every key different (`k0=1&k1=1&...`): nothing to aggregate by key.
+    let mut distinct = String::with_capacity(SIZE + 80);
+    let mut i = 0u64;
+    while distinct.len() < SIZE {
+        distinct.push_str(&format!("k{i}=1&"));
+        i += 1;
+    }
+    distinct.push_str(&signature[1..]);
+    let name = format!("{i} distinct keys");
+    bounded(&name, distinct.len(), || {
+        signer.diagnose(&Input::rest(&distinct, "")).unwrap()
+    });
+    let expect = [binance_sign::check::Expect::text("k0", "1")];
+    bounded(&format!("check, {name}"), distinct.len(), || {
+        binance_sign::check::check(&expect, &distinct, "", Some(&signer))
+    });
+    println!("test distinct_keys_are_bounded ... ok");
     oracle_is_bounded_on_hostile_lines();
 }
 

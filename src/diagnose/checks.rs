@@ -1,8 +1,5 @@
 //! Findings read from the request's shape, whatever the signature says.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
-
 use super::sent::{Param, Sent};
 use super::{Code, Finding, Findings, Input, Position};
 use crate::error::excerpt;
@@ -33,9 +30,9 @@ pub(super) fn rest(sent: &Sent<'_>, input: &Input<'_>, findings: &mut Findings) 
     }
     let params = &sent.params;
     let split = json_splits(params, findings);
-    // Each key once, in the order first sent, with how often in the query and in the body.
-    let mut keys: Vec<(Cow<'_, str>, &str, usize, usize)> = Vec::new();
-    let mut index: HashMap<Cow<'_, str>, usize> = HashMap::new();
+    // The parameters that count toward repeats, as positions (4 bytes each), to be sorted by
+    // key: however many distinct keys a paste holds, no map of them is built.
+    let mut counted: Vec<u32> = Vec::with_capacity(params.len());
     let mut signed = false;
     for (i, p) in params.iter().enumerate() {
         if split.get(i).copied().unwrap_or(false) {
@@ -65,15 +62,7 @@ pub(super) fn rest(sent: &Sent<'_>, input: &Input<'_>, findings: &mut Findings) 
             signed = true;
             continue;
         }
-        let slot = *index.entry(key.clone()).or_insert_with(|| {
-            keys.push((key.clone(), p.segment, 0, 0));
-            keys.len() - 1
-        });
-        if p.in_body {
-            keys[slot].3 += 1;
-        } else {
-            keys[slot].2 += 1;
-        }
+        counted.extend(u32::try_from(i).ok());
         if let Some(raw) = p.raw_value().filter(|v| v.contains('+'))
             && !findings.tally(Code::PlusInValue, place)
         {
@@ -97,18 +86,7 @@ pub(super) fn rest(sent: &Sent<'_>, input: &Input<'_>, findings: &mut Findings) 
         }
         values(&key, &p.value(), input, place, findings);
     }
-    if let Err(violation) = check_signed(signed, index.contains_key("timestamp")) {
-        findings.push(broken("timestamp", "", violation));
-    }
-    drop(index);
-    for (key, segment, in_query, in_body) in &keys {
-        if let Err(violation) = check_repeats(key, *in_query, *in_body)
-            && !findings.tally(code_of(violation), None)
-        {
-            let value = segment.split_once('=').map_or("", |(_, v)| v);
-            findings.push(broken(key, value, violation));
-        }
-    }
+    repeats(params, counted, signed, findings);
     if let Some(rewrite) = client_rewrite(input.query) {
         let (c, at) = (rewrite.ch, rewrite.at);
         let fix = "percent-encode every byte outside A-Z a-z 0-9 - . _ ~ before signing";
@@ -145,6 +123,38 @@ pub(super) fn rest(sent: &Sent<'_>, input: &Input<'_>, findings: &mut Findings) 
         input,
         findings,
     );
+}
+
+/// Repeated keys, judged by the rule book, and a signed request's `timestamp`: the positions
+/// in `counted` are sorted by key (stably, so each run starts at the key's first occurrence)
+/// and each run of one key is one decision.
+fn repeats(params: &[Param<'_>], mut counted: Vec<u32>, signed: bool, findings: &mut Findings) {
+    let key = |i: u32| params[i as usize].key();
+    counted.sort_by(|&a, &b| key(a).cmp(&key(b)));
+    let mut has_timestamp = false;
+    let mut broken_runs: Vec<(u32, Violation)> = Vec::new();
+    for run in counted.chunk_by(|&a, &b| key(a) == key(b)) {
+        let name = key(run[0]);
+        has_timestamp |= name == "timestamp";
+        if run.len() < 2 {
+            continue;
+        }
+        let in_body = run.iter().filter(|&&i| params[i as usize].in_body).count();
+        if let Err(violation) = check_repeats(&name, run.len() - in_body, in_body) {
+            broken_runs.push((run[0], violation));
+        }
+    }
+    if let Err(violation) = check_signed(signed, has_timestamp) {
+        findings.push(broken("timestamp", "", violation));
+    }
+    // In the order first sent, so the first finding shown is the first key repeated.
+    broken_runs.sort_by_key(|run| run.0);
+    for (first, violation) in broken_runs {
+        if !findings.tally(code_of(violation), None) {
+            let p = &params[first as usize];
+            findings.push(broken(&p.key(), &p.value(), violation));
+        }
+    }
 }
 
 /// The finding code of a rule-book violation.
