@@ -167,6 +167,12 @@ class Verdict:
 
 Expectation = Union[Tuple[str, str], Tuple[str, str, Literal["text", "decimal", "json"]], Sequence[str]]
 
-def check(expect: Iterable[Expectation], query: str, body: str = "", signer: Optional[Signer] = None) -> VerdictDict: ...
+def check(
+    expect: Iterable[Expectation],
+    query: str,
+    body: str = "",
+    signer: Optional[Signer] = None,
+    product: Optional[str] = None,
+) -> VerdictDict: ...
 def check_jsonl_line(line: str, signer: Optional[Signer] = None) -> VerdictDict: ...
 def check_batch(lines: Iterable[str], signer: Optional[Signer] = None) -> list[Verdict]: ...

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use binance_sign::check::{Expect, Kind, Verdict, check as rust_check, verdict_line};
+use binance_sign::check::{Expect, Kind, Verdict, check_for, verdict_line};
 use binance_sign::diagnose::{Api, Diagnosis, Input, Pasted};
 use binance_sign::{Product, ServerTime, Signer as RustSigner};
 use pyo3::prelude::*;
@@ -196,15 +196,22 @@ fn expectation(item: &Bound<'_, PyAny>) -> PyResult<(PyBackedStr, PyBackedStr, K
 /// The oracle: do `query` and `body` carry exactly the `expect`ed parameters, and will Binance
 /// accept them? With a `signer`, the signature is checked too. Returns `{"ok": bool,
 /// "findings": [{"code", "severity", "key", "message", "count"}]}`, the same codes as `binance-sign check --jsonl`.
+/// With a `product` (`"spot"`, `"usdm-futures"`, ...), the rules that differ between products
+/// apply, as in `diagnose`.
 #[pyfunction]
-#[pyo3(signature = (expect, query, body="", signer=None))]
+#[pyo3(signature = (expect, query, body="", signer=None, product=None))]
 pub(crate) fn check<'py>(
     py: Python<'py>,
     expect: &Bound<'py, PyAny>,
     query: &str,
     body: &str,
     signer: Option<&Signer>,
+    product: Option<&str>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let product = product
+        .map(str::parse::<Product>)
+        .transpose()
+        .map_err(|e| ParamsError::new_err(e.to_string()))?;
     let owned = expect
         .try_iter()?
         .map(|item| expectation(&item?))
@@ -217,9 +224,9 @@ pub(crate) fn check<'py>(
         .collect();
     let signer = signer.map(|s| &s.inner);
     let result = if query.len() + body.len() >= DETACH_FROM {
-        py.detach(|| rust_check(&expected, query, body, signer))
+        py.detach(|| check_for(&expected, query, body, signer, product))
     } else {
-        rust_check(&expected, query, body, signer)
+        check_for(&expected, query, body, signer, product)
     };
     verdict(py, &result)
 }

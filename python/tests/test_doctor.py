@@ -84,6 +84,18 @@ def test_check_codes():
         check([("a", "b", "nope")], "a=b")
 
 
+def test_check_applies_the_rules_of_a_product():
+    expect = [("symbol", "BTCUSDT")]
+    query = "symbol=BTCUSDT&recvWindow=6000.5"
+    assert check(expect, query)["ok"]
+    assert check(expect, query, product="spot")["ok"]
+    futures = check(expect, query, product="usdm-futures")
+    assert not futures["ok"]
+    assert futures["findings"][0]["code"] == "recv-window-invalid"
+    with pytest.raises(binance_sign.ParamsError):
+        check(expect, query, product="moon")
+
+
 def test_check_with_a_signer(spot):
     req = spot.sign_query({"symbol": "BTCUSDT"}, 1700000000000)
     expect = [("symbol", "BTCUSDT"), ("timestamp", "1700000000000")]
