@@ -30,6 +30,11 @@ macro_rules! finding_codes {
             /// Every code.
             pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
 
+            /// The code whose text is `text`, if any.
+            pub(crate) fn from_text(text: &str) -> Option<Code> {
+                Code::ALL.iter().copied().find(|c| c.as_str() == text)
+            }
+
             /// The code as it appears in JSON output and docs, e.g. `value-mismatch`.
             pub fn as_str(self) -> &'static str {
                 match self {

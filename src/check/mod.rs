@@ -202,27 +202,9 @@ impl Finding {
 
     /// The finding for `key`'s value breaking a rule of the [rule book](crate::rules).
     fn broken(key: &str, value: &str, violation: Violation) -> Self {
-        let code = match violation {
-            Violation::Empty => Code::EmptyValue,
-            Violation::ListNotJson | Violation::ListNotCompact | Violation::IndexedKey => {
-                Code::ListFormat
-            }
-            Violation::TimestampSeconds | Violation::TimestampMicros(_) => Code::TimestampUnit,
-            Violation::TimestampMalformed => Code::TimestampMalformed,
-            Violation::RecvWindow(_) | Violation::RecvWindowFractional(_) => {
-                Code::RecvWindowInvalid
-            }
-            Violation::Repeated { .. } | Violation::InBothParts => Code::DuplicateParameter,
-            Violation::TimestampMissing => Code::TimestampMissing,
-            _ => Code::NumberFormat,
-        };
-        let shown = match violation {
-            Violation::Repeated { .. } | Violation::InBothParts | Violation::TimestampMissing => {
-                format!("`{}`", excerpt(key, 40))
-            }
-            _ => format!("`{}={}`", excerpt(key, 40), excerpt(value, 60)),
-        };
-        Self::new(code, Some(key), format!("{shown} {violation}"))
+        // Every rule-book code is one of the oracle's (a test in `rules` holds them to it).
+        let code = Code::from_text(violation.code()).unwrap_or(Code::BadInput);
+        Self::new(code, Some(key), violation.describe(key, value))
     }
 }
 

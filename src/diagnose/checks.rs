@@ -159,32 +159,15 @@ fn repeats(params: &[Param<'_>], mut counted: Vec<u32>, signed: bool, findings: 
 
 /// The finding code of a rule-book violation.
 fn code_of(violation: Violation) -> Code {
-    match violation {
-        Violation::Empty => Code::EmptyValue,
-        Violation::ListNotJson | Violation::ListNotCompact | Violation::IndexedKey => {
-            Code::ListFormat
-        }
-        Violation::TimestampSeconds | Violation::TimestampMicros(_) => Code::TimestampUnit,
-        Violation::TimestampMalformed => Code::TimestampMalformed,
-        Violation::RecvWindow(_) | Violation::RecvWindowFractional(_) => Code::RecvWindowInvalid,
-        Violation::Repeated { .. } | Violation::InBothParts => Code::DuplicateParameter,
-        Violation::TimestampMissing => Code::TimestampMissing,
-        _ => Code::NumberFormat,
-    }
+    // Every rule-book code is one of the doctor's (a test in `rules` holds them to it).
+    Code::from_text(violation.code()).unwrap_or(Code::UnknownMismatch)
 }
 
 /// The finding for `key`'s value breaking a rule of the [rule book](crate::rules).
 pub(super) fn broken(key: &str, value: &str, violation: Violation) -> Finding {
-    let shown = match violation {
-        Violation::Repeated { .. }
-        | Violation::InBothParts
-        | Violation::IndexedKey
-        | Violation::TimestampMissing => format!("parameter `{}`", excerpt(key, 40)),
-        _ => format!("`{}={}`", excerpt(key, 40), excerpt(value, 60)),
-    };
     Finding::new(
         code_of(violation),
-        format!("{shown} {violation}"),
+        violation.describe(key, value),
         violation.fix(),
     )
 }

@@ -239,6 +239,44 @@ pub enum Violation {
 }
 
 impl Violation {
+    /// The finding code `check` and `diagnose` both report it under (`number-format`,
+    /// `list-format`, ...).
+    pub fn code(self) -> &'static str {
+        match self {
+            Violation::Empty => "empty-value",
+            Violation::NotDecimal | Violation::NotInteger => "number-format",
+            Violation::ListNotJson | Violation::ListNotCompact | Violation::IndexedKey => {
+                "list-format"
+            }
+            Violation::TimestampSeconds | Violation::TimestampMicros(_) => "timestamp-unit",
+            Violation::TimestampMalformed => "timestamp-malformed",
+            Violation::TimestampMissing => "timestamp-missing",
+            Violation::RecvWindow(_) | Violation::RecvWindowFractional(_) => "recv-window-invalid",
+            Violation::Repeated { .. } | Violation::InBothParts => "duplicate-parameter",
+        }
+    }
+
+    /// What is wrong, in one line: the parameter (`key=value` when the rule is about the
+    /// value, the key alone when it is about the key or its repeats) and the rule broken.
+    ///
+    /// ```
+    /// use binance_sign::rules::Violation;
+    /// assert_eq!(
+    ///     Violation::NotInteger.describe("orderId", "12.0"),
+    ///     "`orderId=12.0` is not a whole number (digits only, at most 19); Binance answers -1100"
+    /// );
+    /// ```
+    pub fn describe(self, key: &str, value: &str) -> String {
+        use crate::error::excerpt;
+        match self {
+            Violation::Repeated { .. }
+            | Violation::InBothParts
+            | Violation::IndexedKey
+            | Violation::TimestampMissing => format!("parameter `{}` {self}", excerpt(key, 40)),
+            _ => format!("`{}={}` {self}", excerpt(key, 40), excerpt(value, 60)),
+        }
+    }
+
     /// What to change, in one line.
     pub fn fix(self) -> &'static str {
         match self {
@@ -523,6 +561,33 @@ pub(crate) fn float_text(text: &str) -> Result<(), &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_violation_code_is_a_code_of_both_tools() {
+        let p = Product::UsdMFutures;
+        for v in [
+            Violation::Empty,
+            Violation::NotDecimal,
+            Violation::NotInteger,
+            Violation::ListNotJson,
+            Violation::ListNotCompact,
+            Violation::IndexedKey,
+            Violation::TimestampSeconds,
+            Violation::TimestampMalformed,
+            Violation::TimestampMicros(p),
+            Violation::TimestampMissing,
+            Violation::RecvWindow("x"),
+            Violation::RecvWindowFractional(p),
+            Violation::Repeated { count: 2 },
+            Violation::InBothParts,
+        ] {
+            assert!(crate::check::Code::from_text(v.code()).is_some(), "{v:?}");
+            assert!(
+                crate::diagnose::Code::from_text(v.code()).is_some(),
+                "{v:?}"
+            );
+        }
+    }
 
     #[test]
     fn floats_as_binance_reads_them() {
