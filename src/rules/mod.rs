@@ -29,7 +29,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
-use crate::encoding::{client_encodes, every_client_encodes, is_digits};
+use crate::encoding::is_digits;
 use crate::error::Error;
 use crate::product::Product;
 use crate::recv_window::RecvWindow;
@@ -38,9 +38,11 @@ use crate::wire::parse_timestamp;
 
 pub(crate) mod decimal;
 mod json_split;
+mod rewrite;
 mod table;
 
 pub(crate) use json_split::json_splits;
+pub(crate) use rewrite::client_rewrite;
 
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -472,63 +474,6 @@ fn recv_window(value: &str, product: Option<Product>) -> Result<(), Violation> {
         Err(_) => Err(Violation::RecvWindow("expected milliseconds as digits")),
     }
 }
-
-/// A byte in a query string that HTTP clients change before sending.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Rewrite {
-    /// Its byte offset.
-    pub(crate) at: usize,
-    /// The character there.
-    pub(crate) ch: char,
-    /// Whether every client changes it (else some do, some send it raw).
-    pub(crate) every: bool,
-}
-
-/// The first byte of `query` that HTTP clients change before sending (percent-encode, or cut
-/// at a raw `#`): one every client changes first, else one some clients change. The rule the
-/// oracle and the doctor share.
-pub(crate) fn client_rewrite(query: &str) -> Option<Rewrite> {
-    let found = |at: usize, every| Rewrite {
-        at,
-        ch: query[at..].chars().next().unwrap_or(' '),
-        every,
-    };
-    // One pass: the first byte every client changes wins over an earlier one some change.
-    let mut some = None;
-    for (at, &b) in query.as_bytes().iter().enumerate() {
-        match REWRITE[usize::from(b)] {
-            EVERY => return Some(found(at, true)),
-            SOME if some.is_none() => some = Some(at),
-            _ => {}
-        }
-    }
-    some.map(|at| found(at, false))
-}
-
-const SOME: u8 = 1;
-const EVERY: u8 = 2;
-
-/// Per byte: whether every client changes it in a query (`EVERY`: the WHATWG query set, and
-/// `#`, which cuts the URL), some do (`SOME`: the rest of what `url`/reqwest or Python
-/// `requests` encode, and `'`), or none (0).
-const REWRITE: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut b = 0;
-    while b < 256 {
-        // A u8 always fits; `u8::try_from` is not usable in a const.
-        #[allow(clippy::cast_possible_truncation)]
-        let byte = b as u8;
-        table[b] = if every_client_encodes(byte) || byte == b'#' {
-            EVERY
-        } else if client_encodes(byte) || byte == b'\'' {
-            SOME
-        } else {
-            0
-        };
-        b += 1;
-    }
-    table
-};
 
 /// The rule a float that is not finite breaks.
 pub(crate) const NOT_FINITE: &str = "is not a finite number; Binance reads decimals only";
