@@ -13,7 +13,8 @@
 use std::sync::Arc;
 
 use binance_sign::client::{Settings, Sign, SigningMiddleware, Weight};
-use binance_sign::{Governor, RateLimit, ServerClock, Signer};
+use binance_sign::limits::{Governor, RateLimit};
+use binance_sign::{ServerClock, Signer};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 
 /// A client that signs `/api/v3/order*` and `/api/v3/account`, keeps `clock` and obeys

@@ -12,7 +12,8 @@
 
 use std::time::Duration;
 
-use binance_sign::{Decision, Governor, Params, Product, RateLimit, ServerClock, Signer};
+use binance_sign::limits::{Decision, Governor, RateLimit};
+use binance_sign::{Params, Product, ServerClock, Signer};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let base = std::env::var("BINANCE_BASE_URL")

@@ -37,8 +37,8 @@ use serde::Serialize;
 use crate::codes::finding_codes;
 use crate::error::Error;
 use crate::product::Product;
-use crate::server_time::ServerTime;
 use crate::signer::Signer;
+use crate::time::server_time::ServerTime;
 
 mod checks;
 mod matcher;

@@ -4,9 +4,9 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::keys::KeyKind;
 use crate::product::Product;
-use crate::timestamp::TimeUnit;
+use crate::signing_key::KeyKind;
+use crate::time::timestamp::TimeUnit;
 
 /// Which part of a request a wire-level problem was found in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -538,7 +538,7 @@ pub enum Error {
     /// No timestamp could be taken from the server clock (not synchronized, the machine slept,
     /// or the estimate is too uncertain for the `recvWindow`): probe the server time again.
     #[error("no timestamp from the server clock")]
-    Clock(#[source] Box<crate::time_sync::SyncError>),
+    Clock(#[source] Box<crate::time::sync::SyncError>),
     /// The `http` crate refused to build the request.
     #[error("cannot build the HTTP request")]
     Http(#[source] Source),

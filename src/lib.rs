@@ -31,12 +31,12 @@
 //! - [`Params`], [`Timestamp`], [`RecvWindow`], [`Product`]: the values that go on the wire.
 //! - [`Signer`] and [`SignedRequest`]: signing and verification (and, with the `http` feature,
 //!   `SignedRequest::to_http`).
-//! - [`ws`]: the WebSocket API's sorted, unencoded form; [`fix`]: FIX logon signatures.
+//! - [`ws`]: the WebSocket API's sorted, unencoded form; [`fix_logon`]: FIX logon signatures.
 //! - [`diagnose`]: the `-1022` doctor, which tells why Binance rejected a request.
 //! - [`check`]: an oracle for fuzzing other encoders: do these bytes carry exactly what was
 //!   meant, and will Binance accept them?
 //! - [`ServerClock`] (over [`TimeSync`]), [`ServerTime`] and [`check_window`]: timestamps
-//!   Binance accepts (see "Fixing -1021" in [`time_sync`]).
+//!   Binance accepts (see [`TimeSync`] for how the estimate is made and when it refuses).
 //! - [`limits`]: a rate-limit [`Governor`] fed by Binance's own counts.
 //!
 //! # Features
@@ -77,58 +77,51 @@ pub mod check;
     docsrs,
     doc(cfg(any(feature = "reqwest-middleware", feature = "tower")))
 )]
-pub mod client;
-mod clock;
+pub use edge::client;
 mod codes;
 pub mod diagnose;
+mod edge;
 pub mod encoding;
 mod error;
-pub mod fix;
+pub mod fix_logon;
 #[cfg(any(feature = "arbitrary", feature = "proptest"))]
 #[cfg_attr(docsrs, doc(cfg(any(feature = "arbitrary", feature = "proptest"))))]
 pub mod fuzzing;
 #[cfg(feature = "http")]
-mod http_request;
-#[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-pub use http_request::SignableBody;
-mod keys;
+pub use edge::http::SignableBody;
 pub mod limits;
 mod params;
 mod product;
-mod recv_window;
+pub mod rest;
 pub mod rules;
-mod server_time;
 mod signed;
 mod signer;
-pub mod time_sync;
-mod timestamp;
-mod window;
+mod signing_key;
+mod time;
 mod wire;
 pub mod ws;
 
-pub use clock::ServerClock;
 pub use error::{ApiKeyProblem, Error, Field, FixField, KeyProblem, Part, SecretProblem, Source};
 /// The `http` crate, for [`SignedRequest::to_http`] and
 /// [`Governor::observe_http`](limits::Governor::observe_http).
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use http;
-pub use keys::KeyKind;
-pub use limits::{
-    Decision, Governor, GovernorConfig, IntervalUnit, LimitsError, RateLimit, RateLimitType,
-};
 pub use params::{DisplayValue, ParamValue, Params, ValueKind};
 pub use product::{Product, UnknownProduct};
-pub use recv_window::{MAX_RECV_WINDOW_MILLIS, RecvWindow};
-pub use server_time::ServerTime;
 pub use signed::{API_KEY_HEADER, SignedRequest};
 pub use signer::Signer;
-pub use time_sync::{
+pub use signing_key::{KeyKind, Signature, SigningKey};
+pub use time::acceptance::{MAX_AHEAD, WindowVerdict, check_window};
+pub use time::clock::ServerClock;
+pub use time::recv_window::{MAX_RECV_WINDOW_MILLIS, RecvWindow};
+pub use time::server_time::ServerTime;
+pub use time::sync::{
     Estimate, LocalReading, Observation, SyncError, SystemClock, TimeSync, TimeSyncConfig,
+    parse_server_time,
 };
-pub use timestamp::{MAX_TIMESTAMP_MILLIS, MIN_TIMESTAMP_MILLIS, TimeUnit, Timestamp};
-pub use window::{MAX_AHEAD, WindowVerdict, check_window};
+pub use time::timestamp::{MAX_TIMESTAMP_MILLIS, MIN_TIMESTAMP_MILLIS, TimeUnit, Timestamp};
 
 /// The README's examples, run as doctests.
 #[doc = include_str!("../README.md")]

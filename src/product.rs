@@ -4,8 +4,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::Error;
-use crate::recv_window::RecvWindow;
-use crate::timestamp::{TimeUnit, Timestamp};
+use crate::time::recv_window::RecvWindow;
+use crate::time::timestamp::{TimeUnit, Timestamp};
 
 /// A Binance API family. Rules that differ: microsecond timestamps and fractional `recvWindow`
 /// are accepted on spot (`/api`) only.

@@ -3,54 +3,15 @@
 use std::fmt;
 use std::sync::Arc;
 
-use hmac::Mac as _;
-
-use crate::encoding::encode_into;
 use crate::error::Error;
-use crate::keys::{self, HmacKey, KeyKind};
 use crate::params::Params;
 use crate::product::Product;
-use crate::recv_window::RecvWindow;
+use crate::rest::{self, TAIL_CAPACITY};
 use crate::signed::SignedRequest;
-use crate::timestamp::Timestamp;
-use crate::wire::{self, Located};
-
-/// The key material behind a signer.
-#[derive(Clone)]
-pub(crate) enum Key {
-    Hmac(HmacKey),
-    #[cfg(feature = "ed25519")]
-    Ed25519(Box<crate::keys::ed25519::Ed25519Key>),
-    #[cfg(feature = "rsa")]
-    Rsa(Box<crate::keys::rsa::RsaKey>),
-}
-
-/// A signature as the key produced it, before any transport encoding.
-pub(crate) enum RawSignature {
-    /// HMAC: lowercase hex.
-    Hex([u8; 64]),
-    /// Ed25519 / RSA: standard base64, padded.
-    #[cfg_attr(not(any(feature = "ed25519", feature = "rsa")), allow(dead_code))]
-    Base64(String),
-}
-
-impl RawSignature {
-    /// The signature text as the key produced it (hex, or raw base64).
-    pub(crate) fn as_str(&self) -> &str {
-        match self {
-            RawSignature::Hex(hex) => std::str::from_utf8(hex).unwrap_or_default(),
-            RawSignature::Base64(text) => text,
-        }
-    }
-
-    /// Appends the signature as it travels in a query or form body.
-    fn write_rest(&self, out: &mut String) {
-        match self {
-            RawSignature::Hex(_) => out.push_str(self.as_str()),
-            RawSignature::Base64(text) => encode_into(text, out),
-        }
-    }
-}
+use crate::signing_key::{self, KeyKind, Signature, SigningKey};
+use crate::time::recv_window::RecvWindow;
+use crate::time::timestamp::Timestamp;
+use crate::wire;
 
 /// Signs Binance requests with one API key and its key material.
 ///
@@ -74,7 +35,7 @@ impl RawSignature {
 #[derive(Clone)]
 pub struct Signer {
     api_key: Option<Arc<str>>,
-    key: Arc<Key>,
+    key: SigningKey,
     product: Option<Product>,
 }
 
@@ -115,11 +76,11 @@ impl Signer {
     /// ```
     pub fn hmac(api_key: impl AsRef<str>, secret: impl AsRef<str>) -> Result<Self, Error> {
         let (api_key, secret) = (api_key.as_ref(), secret.as_ref());
-        keys::check_api_key(api_key)?;
-        keys::check_secret(Some(api_key), secret)?;
+        signing_key::check_api_key(api_key)?;
+        signing_key::check_secret(Some(api_key), secret)?;
         Ok(Self::from_key(
             Some(api_key),
-            Key::Hmac(HmacKey::new(secret.as_bytes())),
+            SigningKey::hmac_bytes(secret.as_bytes()),
         ))
     }
 
@@ -140,10 +101,10 @@ impl Signer {
     /// key).
     pub fn hmac_without_api_key(secret: impl AsRef<str>) -> Result<Self, Error> {
         let secret = secret.as_ref();
-        keys::check_secret(None, secret)?;
+        signing_key::check_secret(None, secret)?;
         Ok(Self::from_key(
             None,
-            Key::Hmac(HmacKey::new(secret.as_bytes())),
+            SigningKey::hmac_bytes(secret.as_bytes()),
         ))
     }
 
@@ -269,35 +230,44 @@ impl Signer {
         passphrase: Option<&[u8]>,
         wanted: Option<KeyKind>,
     ) -> Result<Self, Error> {
-        use crate::keys::pem;
         if let Some(api_key) = api_key {
-            keys::check_api_key(api_key)?;
+            signing_key::check_api_key(api_key)?;
         }
-        let der = pem::read(pem, passphrase)?;
-        if let Some(wanted) = wanted {
-            pem::expect(&der, wanted)?;
-        }
-        let key = match der.kind {
-            #[cfg(feature = "ed25519")]
-            KeyKind::Ed25519 => Key::Ed25519(Box::new(keys::ed25519::Ed25519Key::from_der(&der)?)),
-            #[cfg(feature = "rsa")]
-            KeyKind::Rsa => Key::Rsa(Box::new(keys::rsa::RsaKey::from_der(&der)?)),
-            other => {
-                return Err(Error::InvalidKey {
-                    problem: crate::error::KeyProblem::FeatureDisabled(other),
-                    source: None,
-                });
-            }
-        };
+        let key = SigningKey::from_pem_of(pem, passphrase, wanted)?;
         Ok(Self::from_key(api_key, key))
     }
 
-    pub(crate) fn from_key(api_key: Option<&str>, key: Key) -> Self {
+    /// A signer for `key`, with the API key sent in `X-MBX-APIKEY` (`None`: a signer that
+    /// verifies and diagnoses, and signs without the header).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidApiKey`] for an API key that cannot go into the header as it is.
+    ///
+    /// ```
+    /// use binance_sign::{Signer, SigningKey};
+    /// let signer = Signer::new(Some("my-api-key"), SigningKey::hmac("my-secret")?)?;
+    /// assert_eq!(signer.api_key(), Some("my-api-key"));
+    /// # Ok::<(), binance_sign::Error>(())
+    /// ```
+    pub fn new(api_key: Option<&str>, key: SigningKey) -> Result<Self, Error> {
+        if let Some(api_key) = api_key {
+            signing_key::check_api_key(api_key)?;
+        }
+        Ok(Self::from_key(api_key, key))
+    }
+
+    fn from_key(api_key: Option<&str>, key: SigningKey) -> Self {
         Self {
             api_key: api_key.map(Arc::from),
-            key: Arc::new(key),
+            key,
             product: None,
         }
+    }
+
+    /// The signing key.
+    pub fn signing_key(&self) -> &SigningKey {
+        &self.key
     }
 
     /// The same signer, bound to `product`: signing then refuses what that product would
@@ -321,17 +291,7 @@ impl Signer {
 
     /// The kind of key this signer holds.
     pub fn key_kind(&self) -> KeyKind {
-        match &*self.key {
-            Key::Hmac(_) => KeyKind::Hmac,
-            #[cfg(feature = "ed25519")]
-            Key::Ed25519(_) => KeyKind::Ed25519,
-            #[cfg(feature = "rsa")]
-            Key::Rsa(_) => KeyKind::Rsa,
-        }
-    }
-
-    pub(crate) fn key(&self) -> &Key {
-        &self.key
+        self.key.kind()
     }
 
     /// Refuses `operation` unless this signer holds a key of kind `needed`.
@@ -472,23 +432,16 @@ impl Signer {
         body_out: &mut String,
     ) -> Result<(), Error> {
         self.check_rules(timestamp, recv_window)?;
-        if let Some((key, _)) = query_params
-            .iter()
-            .find(|(key, _)| body_params.contains_key(key))
-        {
-            return Err(Error::KeyInBothParts {
-                key: key.to_owned(),
-            });
-        }
-        query_out.clear();
-        query_out.push_str(query_params.encoded());
-        body_out.clear();
-        body_out.push_str(body_params.encoded());
-        write_tail(timestamp, recv_window, body_out);
-        let signature = self.sign_raw(&[query_out.as_bytes(), body_out.as_bytes()])?;
-        body_out.push_str("&signature=");
-        signature.write_rest(body_out);
-        Ok(())
+        rest::sign_split_into(
+            &self.key,
+            query_params,
+            body_params,
+            timestamp,
+            recv_window,
+            query_out,
+            body_out,
+        )
+        .map(drop)
     }
 
     /// Writes `params ‖ tail ‖ &signature=…` into `out`; returns where the signature starts.
@@ -500,17 +453,10 @@ impl Signer {
         out: &mut String,
     ) -> Result<usize, Error> {
         self.check_rules(timestamp, recv_window)?;
-        out.clear();
-        out.push_str(params.encoded());
-        write_tail(timestamp, recv_window, out);
-        let signature = self.sign_raw(&[out.as_bytes()])?;
-        out.push_str("&signature=");
-        let at = out.len();
-        signature.write_rest(out);
-        Ok(at)
+        rest::sign_into(&self.key, params, timestamp, recv_window, out)
     }
 
-    fn check_rules(
+    pub(crate) fn check_rules(
         &self,
         timestamp: Timestamp,
         recv_window: Option<RecvWindow>,
@@ -552,17 +498,19 @@ impl Signer {
         if let Some(timestamp) = info.timestamp {
             self.check_rules(timestamp, info.recv_window)?;
         }
-        let signature = self.sign_raw(&[query.as_bytes(), body.as_bytes()])?;
-        let (mut query, mut body) = (query.to_owned(), body.to_owned());
+        let (mut query_out, mut body_out) = (query.to_owned(), body.to_owned());
         let last = if body.is_empty() {
-            &mut query
+            &mut query_out
         } else {
-            &mut body
+            &mut body_out
         };
-        last.push_str("&signature=");
-        let at = last.len();
-        signature.write_rest(last);
-        Ok(SignedRequest::new(query, body, at, self.api_key.clone()))
+        let at = rest::append_signature(&self.key, &[query.as_bytes(), body.as_bytes()], last)?;
+        Ok(SignedRequest::new(
+            query_out,
+            body_out,
+            at,
+            self.api_key.clone(),
+        ))
     }
 
     /// Checks a signed request as Binance does, over the exact bytes received: `signature` must
@@ -576,124 +524,24 @@ impl Signer {
     /// [`Error::MissingSignature`], [`Error::SignatureNotLast`], [`Error::SignatureFormat`] or
     /// [`Error::SignatureMismatch`], saying what failed.
     pub fn verify(&self, query: &str, body: &str) -> Result<(), Error> {
-        let located = wire::locate_signature(query, body)?;
-        self.verify_located(&located)
+        rest::verify(&self.key, query, body)
     }
 
-    pub(crate) fn verify_located(&self, located: &Located<'_>) -> Result<(), Error> {
-        let parts = [located.query.as_bytes(), located.body.as_bytes()];
-        match &*self.key {
-            Key::Hmac(key) => verify_hmac(key.state(), &parts, located.signature),
-            #[cfg(any(feature = "ed25519", feature = "rsa"))]
-            _ => self.verify_signature_bytes(&parts, &decode_rest_base64(located.signature)?),
-        }
-    }
-
-    /// Verifies a signature as the key produced it (hex, or plain base64), with no transport
+    /// Verifies a signature as the key writes it (hex, or plain base64), with no transport
     /// encoding: the WebSocket API and FIX form.
-    pub(crate) fn verify_raw(&self, parts: &[&[u8]], signature: &str) -> Result<(), Error> {
-        match &*self.key {
-            Key::Hmac(key) => verify_hmac(key.state(), parts, signature),
-            #[cfg(any(feature = "ed25519", feature = "rsa"))]
-            _ => {
-                use base64::Engine as _;
-                let bytes = base64::engine::general_purpose::STANDARD
-                    .decode(signature.as_bytes())
-                    .map_err(|_| {
-                        Error::SignatureFormat("expected base64 (standard alphabet, padded)")
-                    })?;
-                self.verify_signature_bytes(parts, &bytes)
-            }
-        }
+    pub(crate) fn verify_text(&self, parts: &[&[u8]], signature: &str) -> Result<(), Error> {
+        let signature = rest::text_signature(self.key.kind(), signature)?;
+        self.key.verify_parts(parts, &signature)
     }
 
-    /// Verifies decoded signature bytes of an asymmetric key (HMAC tags are refused here).
-    #[cfg_attr(not(any(feature = "ed25519", feature = "rsa")), allow(dead_code))]
-    pub(crate) fn verify_signature_bytes(
-        &self,
-        parts: &[&[u8]],
-        signature: &[u8],
-    ) -> Result<(), Error> {
-        let _ = (parts, signature); // unused when built without the key features
-        match &*self.key {
-            Key::Hmac(_) => Err(Error::SignatureMismatch),
-            #[cfg(feature = "ed25519")]
-            Key::Ed25519(key) => key.verify(parts, signature),
-            #[cfg(feature = "rsa")]
-            Key::Rsa(key) => key.verify(parts, signature),
-        }
-    }
-
-    /// The signature of the concatenated `parts`, as the key produces it.
+    /// The signature of the concatenated `parts`.
     #[inline]
-    pub(crate) fn sign_raw(&self, parts: &[&[u8]]) -> Result<RawSignature, Error> {
-        match &*self.key {
-            Key::Hmac(key) => Ok(RawSignature::Hex(keys::hmac_hex(key.state(), parts))),
-            #[cfg(feature = "ed25519")]
-            Key::Ed25519(key) => Ok(RawSignature::Base64(key.sign(parts))),
-            #[cfg(feature = "rsa")]
-            Key::Rsa(key) => key.sign(parts).map(RawSignature::Base64),
-        }
+    pub(crate) fn sign_parts(&self, parts: &[&[u8]]) -> Result<Signature, Error> {
+        self.key.sign_parts(parts)
     }
-}
-
-/// Room for `&recvWindow=60000.000&timestamp=<16 digits>&signature=<up to 684 chars>`.
-const TAIL_CAPACITY: usize = 128;
-
-/// Appends `recvWindow` (if any) and `timestamp`, each preceded by `&` unless `out` is empty.
-/// (Separators and names go in as one piece: each `push_str` is a copy call.)
-fn write_tail(timestamp: Timestamp, recv_window: Option<RecvWindow>, out: &mut String) {
-    let first = out.is_empty();
-    match recv_window {
-        Some(rw) => {
-            out.push_str(if first { "recvWindow=" } else { "&recvWindow=" });
-            rw.write_to(out);
-            out.push_str("&timestamp=");
-        }
-        None => out.push_str(if first { "timestamp=" } else { "&timestamp=" }),
-    }
-    timestamp.write_to(out);
 }
 
 fn signature_offset(last: &str) -> usize {
     last.rfind("&signature=")
         .map_or(0, |i| i + "&signature=".len())
-}
-
-fn verify_hmac(
-    keyed: &hmac::Hmac<sha2::Sha256>,
-    parts: &[&[u8]],
-    signature: &str,
-) -> Result<(), Error> {
-    let Some(tag) = keys::parse_hex_tag(signature) else {
-        return Err(Error::SignatureFormat(
-            if signature.len() != 64
-                && (signature.len() == 44 || signature.contains("%3D") || signature.ends_with('='))
-            {
-                "expected 64 hex characters (HMAC-SHA256); this looks like base64"
-            } else {
-                "expected 64 hex characters (HMAC-SHA256)"
-            },
-        ));
-    };
-    // `verify_slice` compares in constant time.
-    keys::hmac_fed(keyed, parts)
-        .verify_slice(&tag)
-        .map_err(|_| Error::SignatureMismatch)
-}
-
-/// Decodes a percent-encoded base64 signature as received on REST.
-#[cfg(any(feature = "ed25519", feature = "rsa"))]
-fn decode_rest_base64(signature: &str) -> Result<Vec<u8>, Error> {
-    use base64::Engine as _;
-    if signature.bytes().any(|b| matches!(b, b'+' | b'/' | b'=')) {
-        return Err(Error::SignatureFormat(
-            "a base64 signature must be percent-encoded on REST (`+`, `/`, `=` sent raw; a raw `+` reads as a space)",
-        ));
-    }
-    let text = crate::encoding::decode(signature)
-        .map_err(|_| Error::SignatureFormat("invalid percent-encoding in the signature"))?;
-    base64::engine::general_purpose::STANDARD
-        .decode(text.as_bytes())
-        .map_err(|_| Error::SignatureFormat("expected base64 (standard alphabet, padded)"))
 }

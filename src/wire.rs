@@ -3,8 +3,8 @@
 
 use crate::encoding::{decode_at, is_digits, segments};
 use crate::error::{Error, Field, Part};
-use crate::recv_window::RecvWindow;
-use crate::timestamp::{TimeUnit, Timestamp};
+use crate::time::recv_window::RecvWindow;
+use crate::time::timestamp::{TimeUnit, Timestamp};
 
 /// The bytes a signed request's signature covers, and the signature as sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,8 +82,19 @@ pub(crate) struct EncodedInfo {
     pub(crate) recv_window: Option<RecvWindow>,
 }
 
-/// Checks that `query` and `body` are well-formed `k=v&k=v` strings safe to sign as they are.
+/// Checks that `query` and `body` are well-formed `k=v&k=v` strings safe to sign as they are,
+/// with a `timestamp`.
 pub(crate) fn validate_encoded(query: &str, body: &str) -> Result<EncodedInfo, Error> {
+    let info = read_encoded(query, body)?;
+    if info.timestamp.is_none() {
+        return Err(Error::MissingTimestamp);
+    }
+    Ok(info)
+}
+
+/// Checks that `query` and `body` are well-formed `k=v&k=v` strings safe to sign as they are
+/// (a `timestamp` may still be appended), and reads their `timestamp` and `recvWindow`.
+pub(crate) fn read_encoded(query: &str, body: &str) -> Result<EncodedInfo, Error> {
     let mut info = EncodedInfo::default();
     // Keys seen in earlier parts: a key in both the query and the body is refused (Binance
     // takes the query's value or answers -1101). Within one part a key may repeat: that is how
@@ -146,9 +157,6 @@ pub(crate) fn validate_encoded(query: &str, body: &str) -> Result<EncodedInfo, E
                 _ => {}
             }
         }
-    }
-    if info.timestamp.is_none() {
-        return Err(Error::MissingTimestamp);
     }
     Ok(info)
 }

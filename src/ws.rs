@@ -29,11 +29,11 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
-use crate::keys::KeyKind;
 use crate::params::{Params, validate_key, validate_pair};
-use crate::recv_window::RecvWindow;
 use crate::signer::Signer;
-use crate::timestamp::Timestamp;
+use crate::signing_key::KeyKind;
+use crate::time::recv_window::RecvWindow;
+use crate::time::timestamp::Timestamp;
 
 /// Keys the WebSocket signer sets itself.
 const WS_RESERVED: [&str; 4] = ["apiKey", "signature", "timestamp", "recvWindow"];
@@ -309,12 +309,12 @@ impl Signer {
             None => return Err(Error::MissingSignature),
         };
         let payload = canonical_payload(params);
-        self.verify_raw(&[payload.as_bytes()], signature)
+        self.verify_text(&[payload.as_bytes()], signature)
     }
 
     fn finish_ws(&self, mut map: Map<String, Value>) -> Result<WsSigned, Error> {
         let payload = canonical_payload(&map);
-        let signature = self.sign_raw(&[payload.as_bytes()])?.as_str().to_owned();
+        let signature = self.sign_parts(&[payload.as_bytes()])?.to_text();
         map.insert("signature".into(), Value::String(signature.clone()));
         Ok(WsSigned {
             params: map,

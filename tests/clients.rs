@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use binance_sign::client::{ClientError, Settings, Sign, SigningLayer, SigningMiddleware, Weight};
 use binance_sign::limits::RateLimitType;
-use binance_sign::{Governor, RateLimit, ServerClock, Signer, TimeSyncConfig};
+use binance_sign::limits::{Governor, RateLimit};
+use binance_sign::{ServerClock, Signer, TimeSyncConfig};
 use http_body_util::BodyExt as _;
 use serde_json::Value;
 use tower_layer::Layer as _;
@@ -389,7 +390,7 @@ async fn the_example_bot_places_its_test_order() {
     assert_eq!(
         governor.used(
             now,
-            binance_sign::RateLimitType::Orders,
+            binance_sign::limits::RateLimitType::Orders,
             Duration::from_secs(10)
         ),
         Some(1),

@@ -1,7 +1,7 @@
 //! Key kinds: parsing once, reading the kind from the key, refusing what Binance would refuse.
 #![cfg(all(feature = "ed25519", feature = "rsa"))]
 
-use binance_sign::fix::FixLogon;
+use binance_sign::fix_logon::FixLogon;
 use binance_sign::{Error, KeyKind, Signer, Timestamp};
 
 const ED25519: &str = include_str!("data/ed25519-binance-docs.pem");

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use binance_sign::time_sync::parse_server_time;
+use binance_sign::parse_server_time;
 use binance_sign::{
     LocalReading as RustReading, Observation, ServerClock as RustClock, ServerTime,
     TimeSync as RustSync, Timestamp,

@@ -1,8 +1,9 @@
 //! `Governor`: rate limits from Binance's own counts, with the time always from a
 //! `ServerClock` (no clock, no decision: never the local clock).
 
+use binance_sign::ServerTime;
 use binance_sign::limits::parse_rate_limits;
-use binance_sign::{Decision as RustDecision, Governor as RustGovernor, RateLimit, ServerTime};
+use binance_sign::limits::{Decision as RustDecision, Governor as RustGovernor, RateLimit};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 

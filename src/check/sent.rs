@@ -15,7 +15,7 @@ struct Span {
 
 /// One parameter as sent (12 bytes a span, 28 in all).
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Sent {
+pub(super) struct WireParam {
     pub(super) in_body: bool,
     /// Whether the segment has a `=`.
     pub(super) has_value: bool,
@@ -37,7 +37,7 @@ pub(super) struct Request<'a> {
     body: &'a str,
     /// Every decoded key and value that differs from its wire text, one after the other.
     arena: String,
-    pub(super) sent: Vec<Sent>,
+    pub(super) sent: Vec<WireParam>,
 }
 
 /// The largest request read: offsets are `u32`.
@@ -71,7 +71,7 @@ impl<'a> Request<'a> {
                 let value_at = at + raw_key.len() + 1;
                 let mut span = |raw: &str, at: usize| span(raw, at, &mut arena, &mut scratch);
                 match (span(raw_key, at), span(raw_value, value_at)) {
-                    (Some(key), Some(value)) => sent.push(Sent {
+                    (Some(key), Some(value)) => sent.push(WireParam {
                         in_body,
                         has_value,
                         key,

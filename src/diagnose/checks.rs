@@ -1,17 +1,17 @@
 //! Findings read from the request's shape, whatever the signature says.
 
-use super::sent::{Param, Sent};
+use super::sent::{Param, ReadRequest};
 use super::{Code, Finding, Findings, Input, Position};
 use crate::error::excerpt;
-use crate::recv_window::RecvWindow;
 use crate::rules::{Violation, check_repeats, check_signed, check_value, client_rewrite};
-use crate::window::{WindowVerdict, check_window};
+use crate::time::acceptance::{WindowVerdict, check_window};
+use crate::time::recv_window::RecvWindow;
 use crate::wire::parse_timestamp;
 
 /// The checks of a REST request's wire form: empty segments, escapes, bytes clients rewrite,
 /// raw `+`, JSON split by `&`, repeated keys; then each value's own checks. Findings of one
 /// kind are counted into the first (see [`Findings`]), never built once per segment.
-pub(super) fn rest(sent: &Sent<'_>, input: &Input<'_>, findings: &mut Findings) {
+pub(super) fn rest(sent: &ReadRequest<'_>, input: &Input<'_>, findings: &mut Findings) {
     if let Some(&(part, at)) = sent.empty_at.first() {
         let mut finding = Finding::new(
             Code::EmptyValue,

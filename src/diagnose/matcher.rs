@@ -8,9 +8,11 @@ use zeroize::Zeroizing;
 
 use super::{Code, Finding};
 use crate::encoding::decode;
-use crate::keys;
-use crate::keys::KeyKind;
-use crate::signer::{Key, Signer};
+use crate::signer::Signer;
+use crate::signing_key::Key;
+use crate::signing_key::KeyKind;
+use crate::signing_key::hmac::{self as hmac_key, hmac_fed};
+use crate::signing_key::parse_hex_tag;
 
 /// Where the signature travelled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,7 +51,7 @@ pub(super) struct Matcher<'a> {
 
 impl<'a> Matcher<'a> {
     pub(super) fn new(signer: &'a Signer, sent: &'a str, transport: Transport) -> Self {
-        let tag = match keys::parse_hex_tag(sent) {
+        let tag = match parse_hex_tag(sent) {
             Some(tag) => SentTag::Hex(tag),
             None => {
                 let decoded = decode(sent).unwrap_or_else(|_| sent.to_owned());
@@ -71,7 +73,7 @@ impl<'a> Matcher<'a> {
 
     /// Whether the sent signature signs `payload` with the signer's key.
     pub(super) fn check(&self, payload: &str) -> Option<Form> {
-        match self.signer.key() {
+        match self.signer.signing_key().material() {
             Key::Hmac(key) => self.check_hmac(key.state(), payload),
             #[cfg(any(feature = "ed25519", feature = "rsa"))]
             _ => self.check_asymmetric(payload),
@@ -81,7 +83,7 @@ impl<'a> Matcher<'a> {
     /// Whether the sent signature is the HMAC of `payload` under the keyed state `keyed`,
     /// compared in constant time.
     fn check_hmac(&self, keyed: &Hmac<Sha256>, payload: &str) -> Option<Form> {
-        let mac = keys::hmac_fed(keyed, &[payload.as_bytes()]);
+        let mac = hmac_fed(keyed, &[payload.as_bytes()]);
         match &self.tag {
             SentTag::Hex(tag) => mac.verify_slice(tag).ok().map(|()| Form::Canonical),
             SentTag::Base64(variants) => variants
@@ -102,16 +104,15 @@ impl<'a> Matcher<'a> {
             Transport::Ws => (true, self.sent.to_owned()),
         };
         let bytes = STANDARD.decode(text.as_bytes()).ok()?;
-        self.signer
-            .verify_signature_bytes(&[payload.as_bytes()], &bytes)
-            .ok()
-            .map(|()| {
-                if canonical {
-                    Form::Canonical
-                } else {
-                    Form::WrongBase64Encoding
-                }
-            })
+        let key = self.signer.signing_key();
+        let signature = crate::signing_key::Signature::from_bytes(key.kind(), &bytes).ok()?;
+        key.verify(payload.as_bytes(), &signature).ok().map(|()| {
+            if canonical {
+                Form::Canonical
+            } else {
+                Form::WrongBase64Encoding
+            }
+        })
     }
 
     /// Key mistakes that reproduce the sent signature over `payload`: the HMAC secret as
@@ -123,14 +124,14 @@ impl<'a> Matcher<'a> {
         payload: &str,
         api_key: Option<&str>,
     ) -> Vec<(Form, Finding)> {
-        let secret = match self.signer.key() {
+        let secret = match self.signer.signing_key().material() {
             Key::Hmac(key) => key.secret(),
             #[cfg(any(feature = "ed25519", feature = "rsa"))]
             _ => return Vec::new(),
         };
         let keyed = |prefix: &[u8], suffix: &[u8]| {
             let bytes = Zeroizing::new([prefix, secret, suffix].concat());
-            keys::keyed(&bytes)
+            hmac_key::keyed(&bytes)
         };
         let variants = [
             (keyed(b"", b"\n"), "plus a trailing newline"),
@@ -152,7 +153,7 @@ impl<'a> Matcher<'a> {
             }
         }
         if let Some(api_key) = api_key
-            && let Some(form) = self.check_hmac(&keys::keyed(api_key.as_bytes()), payload)
+            && let Some(form) = self.check_hmac(&hmac_key::keyed(api_key.as_bytes()), payload)
         {
             found.push((
                 form,

@@ -494,7 +494,7 @@ fn encoded(pairs: &[(&str, &str)]) -> String {
     with(pairs, encode)
 }
 
-/// Sent with `send`, signed with `sign`: the same pairs, two writings.
+/// ReadRequest with `send`, signed with `sign`: the same pairs, two writings.
 fn commit_with(
     query: &[(&str, &str)],
     body: &[(&str, &str)],

@@ -106,7 +106,7 @@ fn decoded(text: &str) -> Option<Cow<'_, str>> {
 /// A request's parameters in the order sent (the query's, then the body's), and its empty
 /// segments (`&&`, or `&` at an end), counted with the first few places.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Sent<'a> {
+pub(crate) struct ReadRequest<'a> {
     pub(crate) params: Vec<Param<'a>>,
     pub(crate) empty: usize,
     pub(crate) empty_at: Vec<(Part, usize)>,
@@ -116,8 +116,8 @@ pub(crate) struct Sent<'a> {
 pub(crate) const PLACES: usize = 8;
 
 /// Reads `query` and `body` as sent.
-pub(crate) fn parse<'a>(query: &'a str, body: &'a str) -> Sent<'a> {
-    let mut sent = Sent::default();
+pub(crate) fn parse<'a>(query: &'a str, body: &'a str) -> ReadRequest<'a> {
+    let mut sent = ReadRequest::default();
     // Sized exactly, so a long paste never pays for a doubled, half-empty list.
     let non_empty = |text: &str| segments(text).filter(|(_, s)| !s.is_empty()).count();
     sent.params

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::headers::{Reported, ResponseHeaders, parse_ban_until};
 use super::{Decision, LimitsError, RateLimit};
 use crate::error::Source;
-use crate::server_time::ServerTime;
+use crate::time::server_time::ServerTime;
 
 /// Settings of a [`Governor`].
 #[derive(Clone, Copy, Debug, PartialEq)]

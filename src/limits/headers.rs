@@ -6,7 +6,7 @@ use std::time::{Duration, UNIX_EPOCH};
 use super::{IntervalUnit, LimitsError, MAX_HOLD, RateLimitType};
 use crate::encoding::is_digits;
 use crate::error::excerpt;
-use crate::server_time::ServerTime;
+use crate::time::server_time::ServerTime;
 
 /// A count Binance reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -32,8 +32,8 @@ use std::sync::OnceLock;
 use crate::encoding::is_digits;
 use crate::error::Error;
 use crate::product::Product;
-use crate::recv_window::RecvWindow;
-use crate::timestamp::TimeUnit;
+use crate::time::recv_window::RecvWindow;
+use crate::time::timestamp::TimeUnit;
 use crate::wire::parse_timestamp;
 
 pub(crate) mod decimal;

@@ -12,7 +12,7 @@ use tower_service::Service;
 use super::{
     BoxError, ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read, react,
 };
-use crate::http_request::{SignableBody, apply};
+use crate::edge::http::{SignableBody, apply};
 
 /// The future of a [`SigningService`] call.
 pub type SigningFuture<R> = Pin<Box<dyn Future<Output = Result<R, BoxError>> + Send>>;

@@ -105,7 +105,7 @@ impl SystemClock {
     /// Reads the clocks.
     pub fn now(&self) -> LocalReading {
         let mono = u64::try_from(self.origin.elapsed().as_micros()).unwrap_or(u64::MAX);
-        let reading = LocalReading::from_micros(crate::timestamp::system_micros(), mono);
+        let reading = LocalReading::from_micros(crate::time::timestamp::system_micros(), mono);
         match boot_micros() {
             Some(boot) => reading.with_boot_micros(boot),
             None => reading,

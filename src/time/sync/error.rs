@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::server_time::ServerTime;
-use crate::window::WindowVerdict;
+use crate::time::acceptance::WindowVerdict;
+use crate::time::server_time::ServerTime;
 
 /// Why a sample was refused, or why no timestamp can be handed out. A refused sample leaves
 /// the estimate as it was.
@@ -103,7 +103,7 @@ pub enum SyncError {
 /// Reads the `serverTime` (ms) of a `GET /api/v3/time` body (`{"serverTime":1499827319559}`).
 ///
 /// ```
-/// use binance_sign::time_sync::parse_server_time;
+/// use binance_sign::parse_server_time;
 /// assert_eq!(parse_server_time(r#"{"serverTime":1499827319559}"#)?.as_millis(), 1499827319559);
 /// assert!(parse_server_time(r#"{"serverTime":0}"#).is_err());
 /// assert!(parse_server_time("<html>").is_err());

@@ -1,105 +1,11 @@
-//! [`TimeSync`]: estimating Binance's clock from round trips to its server-time endpoint, and
-//! handing out timestamps Binance accepts, or refusing when it cannot be sure.
-//!
-//! Most programs want the shared, thread-safe [`ServerClock`](crate::ServerClock), which
-//! wraps a `TimeSync` and the system clocks. `TimeSync` itself is pure: it takes clock readings
-//! as arguments, never reads a clock, sleeps or does I/O, which is what the property tests and
-//! the fuzzer drive.
-//!
-//! # How the estimate is made
-//!
-//! Each probe of `GET /api/v3/time` gives a sample: the server read its clock somewhere between
-//! sending and receiving, so at the local midpoint the server time is `serverTime + 0.5 ms`
-//! (it reports whole milliseconds) within half the round trip (+0.5 ms). Every other
-//! quantisation enters the bound too: readings made with
-//! [`LocalReading::from_millis`] may each be a millisecond early, which moves the midpoint and
-//! the round trip, so such a sample's uncertainty grows by 2 ms. Like NTP's clock filter, the
-//! estimate starts from the sample that leaves the *lowest* uncertainty; averaging would let
-//! one slow probe drag the estimate off.
-//!
-//! # One bad sample moves nothing
-//!
-//! A sample that disagrees with the current estimate by more than both uncertainties (a cached
-//! or proxied `/time` answer, a server that stepped) is *held* as a candidate
-//! ([`Observation::held`]), as NTP's popcorn-spike filter does: the estimate stays. A later,
-//! independent probe that agrees with the candidate (not the same `serverTime` again, which is
-//! what a cache gives) confirms that the server clock stepped, and the clock follows it, back
-//! too: the floor that keeps timestamps from going backwards follows a confirmed step back. A
-//! probe that agrees with the estimate discards the candidate. While a candidate is held, a
-//! timestamp must be accepted under both, or is refused, and a probe is asked for. A sample
-//! further than [`TimeSyncConfig::panic_threshold`] (1 hour) from the estimate is refused with
-//! [`SyncError::BeyondPanicThreshold`]; two more agreeing probes make the clock follow it (a
-//! first sample can be the bad one). Thresholds are measured against the estimate, never the
-//! local wall clock, so a machine whose wall clock is hours off still syncs on its first
-//! sample.
-//!
-//! Between samples, time is measured on the local *monotonic* clock. The server clock runs at a
-//! slightly different rate (drift). Until drift is measured, it is bounded by
-//! [`TimeSyncConfig::max_drift_ppm`] (500 ppm by default), and the uncertainty grows at that
-//! rate. Every pair of samples bounds the drift by `(Δserver ± (u₁ + u₂)) / Δmonotonic`; the
-//! bounds of all kept samples (the oldest, the newest and the most precise, over up to two
-//! hours) are intersected, and once that interval is narrower than the assumed bound the
-//! estimate is extrapolated at its middle and the uncertainty grows only at its half-width. So
-//! periodic samples learn a drift of 500 ppm (or up to twice `max_drift_ppm`) instead of being
-//! overrun by it. Samples that cannot all be true under one plausible drift (the server clock
-//! was stepped, or the machine slept and the monotonic clock stopped) are dropped but for the
-//! newest, which is reported in [`Observation::reset`].
-//!
-//! # The guarantee, and failing safe
-//!
-//! [`TimeSync::timestamp`] returns `estimate − uncertainty − margin`, rounded down, never
-//! earlier than a timestamp handed out before. Before handing it out, it checks it with
-//! [`check_window`] against the estimate for a request that reaches
-//! Binance at any time within [`TimeSyncConfig::max_delay`], with
-//! [`TimeSyncConfig::recv_window`]. If the estimate says Binance could reject it, the call
-//! fails with [`SyncError::ResyncNeeded`] instead: probe the server time again. After a suspend
-//! (the monotonic clock stops while the machine sleeps, so the estimate would lag by the whole
-//! sleep) it fails with [`SyncError::Suspended`], which says how long the machine slept: with
-//! readings that carry the boot-time clock ([`SystemClock`] reads Linux's `CLOCK_BOOTTIME`), the
-//! suspend is measured as the growth of `boot − monotonic`, and the next probe is judged
-//! against the estimate carried across the measured sleep (a stale answer after waking is still
-//! held or refused; a good one restores the clock at once). Without one it fails with
-//! [`SyncError::ClockJump`] when the wall clock ran ahead of the monotonic clock, and the sleep
-//! shows as a probe that disagrees with the estimate, which a second probe confirms.
-//!
-//! **The bound.** When the server clock's drift against the local monotonic clock stays within
-//! `max_drift_ppm` (or is constant while samples are taken), each sample's one-way delays are at
-//! most 1000 ms, and a request reaches Binance within `max_delay` after `timestamp()`, every
-//! timestamp handed out is accepted. Outside it, `timestamp()` refuses rather than guess,
-//! except for the one case no estimate can see: a drift beyond `max_drift_ppm` with a single
-//! sample. With the defaults (500 ppm, 5000 ms window, 1000 ms delay) a single sample stays
-//! usable for about 30 minutes; [`TimeSync::needs_resync`] asks for a probe well before (every
-//! 5 minutes by default), and [`TimeSync::next_probe_at`] says when that will be, so a loop can
-//! probe ahead of any refusal: probing then, a simulated day at ±500 ppm hands out every
-//! timestamp asked for (`tests/clock_simulation.rs`). The property tests in
-//! `tests/clock_sync.rs` check it: true offsets
-//! in ±1 day, asymmetric delays, slow outlier probes, drift up to 500 ppm with periodic
-//! samples, wall-clock steps, suspends of 10 s and 60 s, and a 6-hour-old sample.
-//!
-//! ```
-//! use binance_sign::{LocalReading, ServerTime, TimeSync};
-//! let mut sync = TimeSync::new();
-//! // A probe sent at local wall 1_700_000_000_000 ms (monotonic 10_000 ms), answered with
-//! // serverTime 1_700_000_002_040 and received 80 ms later.
-//! let sent = LocalReading::from_millis(1_700_000_000_000, 10_000);
-//! let received = LocalReading::from_millis(1_700_000_000_080, 10_080);
-//! let obs = sync.observe(sent, ServerTime::from_millis(1_700_000_002_040)?, received)?;
-//! assert_eq!(obs.offset_micros, 2_000_500); // the local clock is 2 s behind
-//! // Half the round trip, + 0.5 ms (server milliseconds), + 2 ms (millisecond readings), + drift:
-//! assert_eq!(obs.uncertainty.as_micros(), 42_521);
-//! let now = LocalReading::from_millis(1_700_000_001_000, 11_000);
-//! let ts = sync.timestamp(now)?;
-//! // 960 ms after the probe's midpoint, minus the uncertainty and the 1 ms margin:
-//! assert_eq!(ts.as_millis(), 1_700_000_002_955);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! The clock estimate: [`TimeSync`].
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use crate::server_time::ServerTime;
-use crate::timestamp::{TimeUnit, Timestamp};
-use crate::window::check_window;
+use crate::time::acceptance::check_window;
+use crate::time::server_time::ServerTime;
+use crate::time::timestamp::{TimeUnit, Timestamp};
 
 mod config;
 mod drift;
@@ -162,7 +68,97 @@ const HELD_RECHECK: Duration = Duration::from_secs(1);
 
 /// Estimates the server clock from round-trip samples and hands out accepted timestamps.
 ///
-/// See the [module documentation](self) for the method and the guarantee.
+/// Pure: it takes clock readings as arguments, never reads a clock, sleeps or does I/O (which is
+/// what the property tests and the fuzzer drive). Most programs want the shared, thread-safe
+/// [`ServerClock`](crate::ServerClock), which wraps a `TimeSync` and the system clocks.
+///
+/// # How the estimate is made
+///
+/// Each probe of `GET /api/v3/time` gives a sample: the server read its clock somewhere between
+/// sending and receiving, so at the local midpoint the server time is `serverTime + 0.5 ms`
+/// (it reports whole milliseconds) within half the round trip (+0.5 ms). Every other
+/// quantisation enters the bound too: readings made with
+/// [`LocalReading::from_millis`] may each be a millisecond early, which moves the midpoint and
+/// the round trip, so such a sample's uncertainty grows by 2 ms. Like NTP's clock filter, the
+/// estimate starts from the sample that leaves the *lowest* uncertainty; averaging would let
+/// one slow probe drag the estimate off.
+///
+/// # One bad sample moves nothing
+///
+/// A sample that disagrees with the current estimate by more than both uncertainties (a cached
+/// or proxied `/time` answer, a server that stepped) is *held* as a candidate
+/// ([`Observation::held`]), as NTP's popcorn-spike filter does: the estimate stays. A later,
+/// independent probe that agrees with the candidate (not the same `serverTime` again, which is
+/// what a cache gives) confirms that the server clock stepped, and the clock follows it, back
+/// too: the floor that keeps timestamps from going backwards follows a confirmed step back. A
+/// probe that agrees with the estimate discards the candidate. While a candidate is held, a
+/// timestamp must be accepted under both, or is refused, and a probe is asked for. A sample
+/// further than [`TimeSyncConfig::panic_threshold`] (1 hour) from the estimate is refused with
+/// [`SyncError::BeyondPanicThreshold`]; two more agreeing probes make the clock follow it (a
+/// first sample can be the bad one). Thresholds are measured against the estimate, never the
+/// local wall clock, so a machine whose wall clock is hours off still syncs on its first
+/// sample.
+///
+/// Between samples, time is measured on the local *monotonic* clock. The server clock runs at a
+/// slightly different rate (drift). Until drift is measured, it is bounded by
+/// [`TimeSyncConfig::max_drift_ppm`] (500 ppm by default), and the uncertainty grows at that
+/// rate. Every pair of samples bounds the drift by `(Δserver ± (u₁ + u₂)) / Δmonotonic`; the
+/// bounds of all kept samples (the oldest, the newest and the most precise, over up to two
+/// hours) are intersected, and once that interval is narrower than the assumed bound the
+/// estimate is extrapolated at its middle and the uncertainty grows only at its half-width. So
+/// periodic samples learn a drift of 500 ppm (or up to twice `max_drift_ppm`) instead of being
+/// overrun by it. Samples that cannot all be true under one plausible drift (the server clock
+/// was stepped, or the machine slept and the monotonic clock stopped) are dropped but for the
+/// newest, which is reported in [`Observation::reset`].
+///
+/// # The guarantee, and failing safe
+///
+/// [`TimeSync::timestamp`] returns `estimate − uncertainty − margin`, rounded down, never
+/// earlier than a timestamp handed out before. Before handing it out, it checks it with
+/// [`check_window`] against the estimate for a request that reaches
+/// Binance at any time within [`TimeSyncConfig::max_delay`], with
+/// [`TimeSyncConfig::recv_window`]. If the estimate says Binance could reject it, the call
+/// fails with [`SyncError::ResyncNeeded`] instead: probe the server time again. After a suspend
+/// (the monotonic clock stops while the machine sleeps, so the estimate would lag by the whole
+/// sleep) it fails with [`SyncError::Suspended`], which says how long the machine slept: with
+/// readings that carry the boot-time clock ([`SystemClock`] reads Linux's `CLOCK_BOOTTIME`), the
+/// suspend is measured as the growth of `boot − monotonic`, and the next probe is judged
+/// against the estimate carried across the measured sleep (a stale answer after waking is still
+/// held or refused; a good one restores the clock at once). Without one it fails with
+/// [`SyncError::ClockJump`] when the wall clock ran ahead of the monotonic clock, and the sleep
+/// shows as a probe that disagrees with the estimate, which a second probe confirms.
+///
+/// **The bound.** When the server clock's drift against the local monotonic clock stays within
+/// `max_drift_ppm` (or is constant while samples are taken), each sample's one-way delays are at
+/// most 1000 ms, and a request reaches Binance within `max_delay` after `timestamp()`, every
+/// timestamp handed out is accepted. Outside it, `timestamp()` refuses rather than guess,
+/// except for the one case no estimate can see: a drift beyond `max_drift_ppm` with a single
+/// sample. With the defaults (500 ppm, 5000 ms window, 1000 ms delay) a single sample stays
+/// usable for about 30 minutes; [`TimeSync::needs_resync`] asks for a probe well before (every
+/// 5 minutes by default), and [`TimeSync::next_probe_at`] says when that will be, so a loop can
+/// probe ahead of any refusal: probing then, a simulated day at ±500 ppm hands out every
+/// timestamp asked for (`tests/clock_simulation.rs`). The property tests in
+/// `tests/clock_sync.rs` check it: true offsets
+/// in ±1 day, asymmetric delays, slow outlier probes, drift up to 500 ppm with periodic
+/// samples, wall-clock steps, suspends of 10 s and 60 s, and a 6-hour-old sample.
+///
+/// ```
+/// use binance_sign::{LocalReading, ServerTime, TimeSync};
+/// let mut sync = TimeSync::new();
+/// // A probe sent at local wall 1_700_000_000_000 ms (monotonic 10_000 ms), answered with
+/// // serverTime 1_700_000_002_040 and received 80 ms later.
+/// let sent = LocalReading::from_millis(1_700_000_000_000, 10_000);
+/// let received = LocalReading::from_millis(1_700_000_000_080, 10_080);
+/// let obs = sync.observe(sent, ServerTime::from_millis(1_700_000_002_040)?, received)?;
+/// assert_eq!(obs.offset_micros, 2_000_500); // the local clock is 2 s behind
+/// // Half the round trip, + 0.5 ms (server milliseconds), + 2 ms (millisecond readings), + drift:
+/// assert_eq!(obs.uncertainty.as_micros(), 42_521);
+/// let now = LocalReading::from_millis(1_700_000_001_000, 11_000);
+/// let ts = sync.timestamp(now)?;
+/// // 960 ms after the probe's midpoint, minus the uncertainty and the 1 ms margin:
+/// assert_eq!(ts.as_millis(), 1_700_000_002_955);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct TimeSync {
     config: TimeSyncConfig,

@@ -5,7 +5,7 @@ use pkcs8::{ObjectIdentifier, PrivateKeyInfoRef};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, KeyProblem, Source};
-use crate::keys::KeyKind;
+use crate::signing_key::KeyKind;
 
 const ED25519_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const RSA_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");

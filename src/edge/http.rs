@@ -2,6 +2,7 @@
 //! `http::Request` in place (feature `http`), with no re-encoding.
 
 use crate::error::{Error, Source};
+use crate::rest::{Tail, write_tail};
 use crate::signed::{API_KEY_HEADER, SignedRequest};
 use crate::signer::Signer;
 
@@ -124,11 +125,6 @@ impl SignableBody for bytes::Bytes {
     }
 }
 
-/// Whether the wire string `text` has a parameter named `key`.
-fn has_key(text: &str, key: &str) -> bool {
-    crate::encoding::segments(text).any(|(_, s)| s.split_once('=').map_or(s, |(k, _)| k) == key)
-}
-
 impl Signer {
     /// Signs the caller's own `http::Request` in place: its query and body are signed exactly
     /// as they are (the [`sign_encoded`](Signer::sign_encoded) rules: bytes that are not safe
@@ -198,28 +194,32 @@ impl Signer {
             position: e.valid_up_to(),
             reason: "the body is not UTF-8",
         })?;
+        // The caller's parts are checked once; what is appended is built from typed values.
+        let found = crate::wire::read_encoded(query, body)?;
+        let tail = Tail {
+            recv_window: recv_window.filter(|_| found.recv_window.is_none()),
+            timestamp: Some(timestamp).filter(|_| found.timestamp.is_none()),
+        };
+        self.check_rules(
+            found.timestamp.unwrap_or(timestamp),
+            found.recv_window.or(tail.recv_window),
+        )?;
         let (mut query, mut body) = (query.to_owned(), body.to_owned());
-        let has = |key| has_key(&query, key) || has_key(&body, key);
-        let (has_window, has_time) = (has("recvWindow"), has("timestamp"));
         let last = if body.is_empty() {
             &mut query
         } else {
             &mut body
         };
-        let mut append = |text: String| {
-            if !last.is_empty() {
-                last.push('&');
-            }
-            last.push_str(&text);
+        write_tail(tail, last);
+        let signature = self.sign_parts(&[query.as_bytes(), body.as_bytes()])?;
+        let last = if body.is_empty() {
+            &mut query
+        } else {
+            &mut body
         };
-        if let Some(window) = recv_window.filter(|_| !has_window) {
-            append(format!("recvWindow={window}"));
-        }
-        if !has_time {
-            append(format!("timestamp={timestamp}"));
-        }
-        let signed = self.sign_encoded(&query, &body)?;
-        Ok((signed.query().to_owned(), signed.body().to_owned()))
+        last.push_str("&signature=");
+        signature.write_rest(last);
+        Ok((query, body))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::recv_window::RecvWindow;
+use crate::time::recv_window::RecvWindow;
 
 /// Settings of a [`TimeSync`](super::TimeSync).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

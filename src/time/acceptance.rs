@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use crate::recv_window::RecvWindow;
-use crate::server_time::ServerTime;
-use crate::timestamp::Timestamp;
+use crate::time::recv_window::RecvWindow;
+use crate::time::server_time::ServerTime;
+use crate::time::timestamp::Timestamp;
 
 /// How far ahead of the server a timestamp may be: it must be *less than* server + 1000 ms.
 pub const MAX_AHEAD: Duration = Duration::from_millis(1000);

@@ -7,7 +7,8 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
 //! use binance_sign::client::{Settings, SigningMiddleware, Weight};
-//! use binance_sign::{Governor, RateLimit, ServerClock, Signer};
+//! use binance_sign::{ServerClock, Signer};
+//! use binance_sign::limits::{Governor, RateLimit};
 //! let settings = Settings::new(Signer::hmac("api-key", "secret")?, ServerClock::new())
 //!     .governor(Arc::new(Governor::new(RateLimit::spot_defaults())))
 //!     .sign_paths(["/api/v3/order"]);
@@ -63,8 +64,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::Error;
-use crate::keys::KeyKind;
 use crate::limits::{Decision, Governor};
+use crate::signing_key::KeyKind;
 use crate::{RecvWindow, ServerClock, ServerTime, Signer, SyncError};
 
 #[cfg(feature = "reqwest-middleware")]
@@ -146,7 +147,7 @@ pub enum ClientError {
     #[error("the request is heavier than a whole window of {limit:?} allows")]
     TooHeavy {
         /// The limit.
-        limit: crate::RateLimit,
+        limit: crate::limits::RateLimit,
     },
     /// The request's body is a stream: its bytes cannot be signed before sending.
     #[error("the request body is a stream; only bodies whose bytes are known can be signed")]

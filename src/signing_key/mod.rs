@@ -1,19 +1,25 @@
-//! Key material: HMAC secrets (and, behind features, Ed25519 and RSA private keys).
+//! The crypto layer: [`SigningKey`] (HMAC-SHA256, and behind features Ed25519 and RSA private
+//! keys) signs and verifies bytes, and a [`Signature`] is what it makes, as bytes, hex or
+//! base64. Nothing here knows a request form: the REST, WebSocket API, FIX and HTTP forms take a
+//! key and decide what to sign and how the signature travels.
 
 use std::fmt;
-
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
-use zeroize::Zeroizing;
 
 use crate::error::{ApiKeyProblem, Error, SecretProblem};
 
 #[cfg(feature = "ed25519")]
 pub(crate) mod ed25519;
+pub(crate) mod hmac;
+mod key;
 #[cfg(any(feature = "ed25519", feature = "rsa"))]
 pub(crate) mod pem;
 #[cfg(feature = "rsa")]
 pub(crate) mod rsa;
+mod signature;
+
+pub(crate) use key::Key;
+pub use key::SigningKey;
+pub use signature::Signature;
 
 /// The kind of key a [`Signer`](crate::Signer) holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -64,76 +70,6 @@ impl fmt::Display for KeyKind {
             KeyKind::Rsa => "RSA",
         })
     }
-}
-
-/// An HMAC-SHA256 key: the keyed state computed once, and the secret kept (zeroized on drop)
-/// for diagnosis.
-#[derive(Clone)]
-pub(crate) struct HmacKey {
-    state: Hmac<Sha256>,
-    secret: Zeroizing<Vec<u8>>,
-}
-
-// The keyed state is two SHA-256 cores that have absorbed the secret's inner and outer pads:
-// they must be wiped when dropped, in every feature combination. This fails to compile if
-// `sha2`'s `zeroize` feature is ever lost.
-const _: fn() = || {
-    fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
-    wiped_on_drop::<<Sha256 as hmac::EagerHash>::Core>();
-};
-
-impl HmacKey {
-    pub(crate) fn new(secret: &[u8]) -> Self {
-        Self {
-            state: keyed(secret),
-            secret: Zeroizing::new(secret.to_vec()),
-        }
-    }
-
-    /// The keyed state, to clone for each payload.
-    pub(crate) fn state(&self) -> &Hmac<Sha256> {
-        &self.state
-    }
-
-    pub(crate) fn secret(&self) -> &[u8] {
-        &self.secret
-    }
-}
-
-/// HMAC-SHA256 keyed with `secret` (any length is valid for HMAC).
-pub(crate) fn keyed(secret: &[u8]) -> Hmac<Sha256> {
-    match <Hmac<Sha256> as KeyInit>::new_from_slice(secret) {
-        Ok(mac) => mac,
-        // HMAC accepts keys of every length; this arm cannot be reached.
-        Err(_) => <Hmac<Sha256> as KeyInit>::new(&Default::default()),
-    }
-}
-
-/// A clone of `keyed` fed the concatenated `parts`, ready to finalize or verify. The clone is
-/// updated in place: the state is never moved around.
-#[inline]
-pub(crate) fn hmac_fed(keyed: &Hmac<Sha256>, parts: &[&[u8]]) -> Hmac<Sha256> {
-    let mut mac = keyed.clone();
-    for part in parts {
-        mac.update(part);
-    }
-    mac
-}
-
-/// The HMAC-SHA256 tag of the concatenated `parts`.
-#[inline]
-pub(crate) fn hmac_tag(keyed: &Hmac<Sha256>, parts: &[&[u8]]) -> [u8; 32] {
-    hmac_fed(keyed, parts).finalize().into_bytes().into()
-}
-
-/// The lowercase hex HMAC-SHA256 of the concatenated `parts`.
-#[inline]
-pub(crate) fn hmac_hex(keyed: &Hmac<Sha256>, parts: &[&[u8]]) -> [u8; 64] {
-    let tag = hmac_tag(keyed, parts);
-    let mut hex = [0u8; 64];
-    // 32 bytes always fit 64 hex characters.
-    let _ = hex::encode_to_slice(tag, &mut hex);
-    hex
 }
 
 /// The 32 bytes of a 64-character hex HMAC tag (either case); `None` for anything else.

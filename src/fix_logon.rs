@@ -4,8 +4,8 @@
 //! SendingTime(52), joined with SOH (`\x01`), signed with Ed25519 and base64-encoded.
 
 use crate::error::{Error, FixField};
-use crate::keys::KeyKind;
 use crate::signer::Signer;
+use crate::signing_key::KeyKind;
 
 /// The fields of a FIX Logon message that its signature covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,7 +29,7 @@ impl FixLogon<'_> {
     /// inject fields into the signed text.
     ///
     /// ```
-    /// use binance_sign::fix::FixLogon;
+    /// use binance_sign::fix_logon::FixLogon;
     /// let mut logon = FixLogon {
     ///     sender_comp_id: "EXAMPLE",
     ///     target_comp_id: "SPOT",
@@ -64,7 +64,7 @@ impl Signer {
     ///
     /// ```
     /// # #[cfg(feature = "ed25519")] {
-    /// use binance_sign::{Signer, fix::FixLogon};
+    /// use binance_sign::{Signer, fix_logon::FixLogon};
     /// let pem = "-----BEGIN PRIVATE KEY-----\n\
     ///            MC4CAQAwBQYDK2VwBCIEIIJEYWtGBrhACmb9Dvy+qa8WEf0lQOl1s4CLIAB9m89u\n\
     ///            -----END PRIVATE KEY-----\n";
@@ -87,6 +87,6 @@ impl Signer {
     pub fn fix_logon_raw_data(&self, logon: &FixLogon<'_>) -> Result<String, Error> {
         self.require_kind("FIX logon", KeyKind::Ed25519)?;
         let payload = logon.payload()?;
-        Ok(self.sign_raw(&[payload.as_bytes()])?.as_str().to_owned())
+        Ok(self.sign_parts(&[payload.as_bytes()])?.to_text())
     }
 }

@@ -5,13 +5,11 @@ use ::rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
 use ::rsa::pkcs8::DecodePrivateKey;
 use ::rsa::signature::{Keypair, MultipartSigner, Verifier};
 use ::rsa::traits::PublicKeyParts;
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use sha2::Sha256;
 
 use crate::error::{Error, KeyProblem, Source};
-use crate::keys::KeyKind;
-use crate::keys::pem::{PrivateKeyDer, invalid_from};
+use crate::signing_key::KeyKind;
+use crate::signing_key::pem::{PrivateKeyDer, invalid_from};
 
 /// The smallest RSA modulus accepted, in bits.
 pub(crate) const MIN_BITS: usize = 2048;
@@ -41,8 +39,8 @@ impl RsaKey {
         Ok(Self { signing, verifying })
     }
 
-    /// The base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the concatenated `parts`.
-    pub(crate) fn sign(&self, parts: &[&[u8]]) -> Result<String, Error> {
+    /// The RSASSA-PKCS1-v1_5 SHA-256 signature of the concatenated `parts`.
+    pub(crate) fn sign(&self, parts: &[&[u8]]) -> Result<Box<[u8]>, Error> {
         let signature: Signature =
             self.signing
                 .try_multipart_sign(parts)
@@ -50,7 +48,7 @@ impl RsaKey {
                     kind: KeyKind::Rsa,
                     source: Source::new(e),
                 })?;
-        Ok(STANDARD.encode(Box::<[u8]>::from(signature)))
+        Ok(Box::<[u8]>::from(signature))
     }
 
     pub(crate) fn verify(&self, parts: &[&[u8]], signature: &[u8]) -> Result<(), Error> {

@@ -1,14 +1,12 @@
 //! Ed25519 keys (PureEdDSA), through `ed25519-dalek`.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier};
 use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 
 use crate::error::{Error, KeyProblem};
-use crate::keys::KeyKind;
-use crate::keys::pem::{PrivateKeyDer, invalid_from};
+use crate::signing_key::KeyKind;
+use crate::signing_key::pem::{PrivateKeyDer, invalid_from};
 
 /// A parsed Ed25519 private key and its public half.
 #[derive(Clone)]
@@ -25,10 +23,10 @@ impl Ed25519Key {
         Ok(Self { signing, verifying })
     }
 
-    /// The base64 signature of the concatenated `parts`.
-    pub(crate) fn sign(&self, parts: &[&[u8]]) -> String {
+    /// The signature of the concatenated `parts`.
+    pub(crate) fn sign(&self, parts: &[&[u8]]) -> [u8; 64] {
         let signature: Signature = self.signing.multipart_sign(parts);
-        STANDARD.encode(signature.to_bytes())
+        signature.to_bytes()
     }
 
     pub(crate) fn verify(&self, parts: &[&[u8]], signature: &[u8]) -> Result<(), Error> {

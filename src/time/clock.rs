@@ -3,11 +3,11 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use crate::server_time::ServerTime;
-use crate::time_sync::{
+use crate::time::server_time::ServerTime;
+use crate::time::sync::{
     Estimate, LocalReading, Observation, SyncError, SystemClock, TimeSync, TimeSyncConfig,
 };
-use crate::timestamp::Timestamp;
+use crate::time::timestamp::Timestamp;
 
 /// The server clock a bot shares between all its threads and tasks: the system clocks and a
 /// [`TimeSync`] estimator behind one cheap-to-clone, `Send + Sync` handle.
@@ -114,7 +114,7 @@ impl ServerClock {
     /// [`observe`](Self::observe).
     pub fn observe_json(&self, sent: LocalReading, body: &str) -> Result<Observation, SyncError> {
         let received = self.reading();
-        let server_time = crate::time_sync::parse_server_time(body)?;
+        let server_time = crate::time::sync::parse_server_time(body)?;
         self.observe_readings(sent, server_time, received)
     }
 

@@ -15,7 +15,8 @@ use crate::signed::API_KEY_HEADER;
 /// ```no_run
 /// use std::sync::Arc;
 /// use binance_sign::client::{Settings, Sign, SigningMiddleware, Weight};
-/// use binance_sign::{Governor, RateLimit, ServerClock, Signer};
+/// use binance_sign::{ServerClock, Signer};
+/// use binance_sign::limits::{Governor, RateLimit};
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let settings = Settings::new(Signer::hmac("api-key", "secret")?, ServerClock::new())
 ///     .governor(Arc::new(Governor::new(RateLimit::spot_defaults())))

@@ -1,0 +1,95 @@
+//! The settings of a [`FleetGovernor`](super::FleetGovernor) and its errors.
+
+use std::time::Duration;
+
+use crate::error::Source;
+use crate::limits::{GovernorConfig, LimitsError};
+
+/// What to do when the store cannot be reached (or answers slower than the deadline).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fallback {
+    /// Send nothing: `acquire` answers [`FleetError`] (the default).
+    #[default]
+    FailClosed,
+    /// Decide locally on a conservative share of each limit: limit ÷ `fleet_size`, rounded
+    /// down, of which the part the fleet had used in the current window (as the store told
+    /// this process at its last decision) counts as spent. What is sent meanwhile is added to
+    /// the store when it is back. A request heavier than the share is refused with the store's
+    /// error, as with `FailClosed`.
+    LocalShare {
+        /// How many processes share the limits.
+        fleet_size: u32,
+    },
+}
+
+/// Settings of a [`FleetGovernor`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FleetConfig {
+    /// Headroom, boundary margin and default holds, as for the local [`Governor`].
+    pub governor: GovernorConfig,
+    /// The longest a store call may take before it counts as unreachable. Default 250 ms.
+    pub deadline: Duration,
+    /// What to do when the store is unreachable. Default [`Fallback::FailClosed`].
+    pub fallback: Fallback,
+}
+
+impl Default for FleetConfig {
+    fn default() -> Self {
+        Self {
+            governor: GovernorConfig::default(),
+            deadline: Duration::from_millis(250),
+            fallback: Fallback::FailClosed,
+        }
+    }
+}
+
+/// Why the fleet governor could not decide.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FleetError {
+    /// The store could not be reached or refused the call: nothing may be sent.
+    #[error("the rate-limit store is unreachable; nothing may be sent")]
+    Unavailable(#[source] Source),
+    /// The store did not answer within the deadline: nothing may be sent.
+    #[error("the rate-limit store did not answer within {0:?}; nothing may be sent")]
+    Timeout(Duration),
+    /// The store's script answered a code this crate does not know (another version of the
+    /// script under the same prefix?): nothing may be sent.
+    #[error(
+        "the rate-limit store answered code {0}, which this crate does not know; nothing may be sent"
+    )]
+    UnexpectedReply(u64),
+    /// The store lost its data again while this process was putting back what it sent:
+    /// nothing may be sent.
+    #[error("the rate-limit store lost its data again while being restored; nothing may be sent")]
+    Unsettled,
+    /// [`Fallback::LocalShare`] with a `fleet_size` of 0: there is no share to compute.
+    #[error("Fallback::LocalShare needs a fleet_size of at least 1")]
+    ZeroFleetSize,
+    /// A response header could not be read (the hold is in place anyway).
+    #[error(transparent)]
+    Limits(#[from] LimitsError),
+}
+
+impl FleetError {
+    /// Whether asking again later can succeed: the store was unreachable, slow, or settling
+    /// after a restart. `false` for what waiting does not fix: a script this crate does not
+    /// know under the prefix, a configuration error, an unreadable response header. Either way
+    /// nothing may be sent now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use binance_sign::limits::FleetError;
+    /// assert!(FleetError::Timeout(Duration::from_millis(50)).is_retryable());
+    /// assert!(!FleetError::ZeroFleetSize.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            FleetError::Unavailable(_) | FleetError::Timeout(_) | FleetError::Unsettled => true,
+            FleetError::UnexpectedReply(_) | FleetError::ZeroFleetSize | FleetError::Limits(_) => {
+                false
+            }
+        }
+    }
+}

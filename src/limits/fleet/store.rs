@@ -1,0 +1,193 @@
+//! The store side of a [`FleetGovernor`]: its Lua scripts (in `lua/`, loaded by
+//! `include_str!`), the calls with their deadline, putting back what the store lost, and
+//! Binance's word written for the fleet.
+
+use std::hash::{BuildHasher, Hasher};
+
+use super::ledger::{OwnSends, linger};
+use super::{FleetError, FleetGovernor};
+use crate::error::Source;
+use crate::time::server_time::ServerTime;
+
+/// The decision: refuse (1: wait ms for a window, 2: banned until ms, 3: the store lost its
+/// data since this process last looked, 4: wait ms for a 429 hold), or reserve the cost in
+/// every window it may land in (0). Codes 0 and 1 also answer the fleet's count in each
+/// limit's current window (after the reservation).
+///
+/// KEYS: epoch, hold, ban, then per limit: previous, current and next window's counter.
+/// ARGV: my epoch, now (ms), margin (ms), n, then per limit: length, budget, cost, ttl (ms).
+pub(super) const ACQUIRE: &str = include_str!("lua/acquire.lua");
+
+/// The Lua helper both scripts below start with (`lua/raise.lua`): raise a key to a value
+/// (with a ttl), never lower it.
+macro_rules! raise_lua {
+    () => {
+        include_str!("lua/raise.lua")
+    };
+}
+
+/// Binance's word: holds, bans and reported counts, each kept as a maximum.
+///
+/// KEYS: hold, ban, then one counter per report. ARGV: hold until (0: none), ban until,
+/// hold/ban ttl (ms), then per report: count, ttl (ms).
+pub(super) const OBSERVE: &str = concat!(raise_lua!(), include_str!("lua/observe.lua"));
+
+/// After an outage or a loss of the store's data: put back what this process sent that the
+/// store does not hold, and the holds and bans it knows. With the epoch this process knew
+/// still there, that is what it sent while the store was unreachable; with the epoch gone (the
+/// store restarted empty), all it sent in the windows still open. Returns the epoch now in
+/// force.
+///
+/// KEYS: epoch, hold, ban, then counters. ARGV: my epoch, a fresh epoch, hold until (ms, 0:
+/// none), ban until, their ttl (ms), then per counter: amount sent while unreachable, amount
+/// sent in all, ttl (ms).
+pub(super) const RESTORE: &str = concat!(raise_lua!(), include_str!("lua/restore.lua"));
+
+impl FleetGovernor {
+    pub(super) fn key(&self, name: &str) -> String {
+        format!("{}:{name}", self.prefix)
+    }
+
+    /// The keys both scripts start with.
+    pub(super) fn epoch_hold_ban(&self, invocation: &mut redis::ScriptInvocation<'_>) {
+        invocation
+            .key(self.key("epoch"))
+            .key(self.key("hold"))
+            .key(self.key("ban"));
+    }
+
+    /// Runs a script within the deadline.
+    pub(super) async fn run<T: redis::FromRedisValue>(
+        &self,
+        invocation: redis::ScriptInvocation<'_>,
+    ) -> Result<T, FleetError> {
+        let mut conn = self.conn.clone();
+        self.within(invocation.invoke_async(&mut conn)).await
+    }
+
+    /// A store call's answer within the deadline, its errors as [`FleetError`]s.
+    pub(super) async fn within<T>(
+        &self,
+        call: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, FleetError> {
+        match tokio::time::timeout(self.config.deadline, call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) if e.is_timeout() => Err(FleetError::Timeout(self.config.deadline)),
+            Ok(Err(e)) => Err(FleetError::Unavailable(Source::new(e))),
+            Err(_) => Err(FleetError::Timeout(self.config.deadline)),
+        }
+    }
+
+    /// Runs the acquire script: reserve `costs` in every window they may land in, or say why
+    /// not (see [`ACQUIRE`]).
+    pub(super) async fn decide_in_store(
+        &self,
+        epoch: &str,
+        now_ms: u64,
+        costs: &[u64],
+    ) -> Result<Vec<u64>, FleetError> {
+        let margin = self.margin();
+        let mut invocation = self.acquire.prepare_invoke();
+        self.epoch_hold_ban(&mut invocation);
+        invocation
+            .arg(epoch)
+            .arg(now_ms)
+            .arg(margin)
+            .arg(self.limits.len());
+        for (l, cost) in self.limits.iter().zip(costs) {
+            let start = now_ms - now_ms % l.len;
+            invocation
+                .key(l.counter(start.saturating_sub(l.len)))
+                .key(l.counter(start))
+                .key(l.counter(start.saturating_add(l.len)));
+            invocation
+                .arg(l.len)
+                .arg(l.budget.max(*cost))
+                .arg(*cost)
+                .arg(l.ttl(margin));
+        }
+        self.run(invocation).await
+    }
+
+    /// Puts back what the store does not hold (and the holds and bans this process knows),
+    /// and learns the epoch in force.
+    /// `always`: even when another task has just restored (to put back a hold or ban the
+    /// store may have lost).
+    pub(super) async fn restore(&self, now: u64, always: bool) -> Result<(), FleetError> {
+        let _one_at_a_time = self.restoring.lock().await;
+        let (epoch, generation, entries) = {
+            let local = self.lock();
+            if !always && !local.needs_restore {
+                return Ok(());
+            }
+            let entries: Vec<(String, OwnSends)> = local
+                .ledger
+                .iter()
+                .filter(|(_, sent)| sent.end > now)
+                .map(|(key, sent)| (key.clone(), *sent))
+                .collect();
+            (local.epoch.clone(), local.generation, entries)
+        };
+        let (hold, ban) = self.holds.holds_after(now);
+        let mut fresh = std::collections::hash_map::RandomState::new().build_hasher();
+        fresh.write_u64(now);
+        fresh.write_u32(std::process::id());
+        let fresh = format!("{now}-{}-{:016x}", std::process::id(), fresh.finish());
+        let mut invocation = self.restore.prepare_invoke();
+        self.epoch_hold_ban(&mut invocation);
+        invocation
+            .arg(&epoch)
+            .arg(&fresh)
+            .arg(hold)
+            .arg(ban)
+            .arg(linger(hold, ban, now));
+        for (key, sent) in &entries {
+            invocation
+                .key(key)
+                .arg(sent.unreachable)
+                .arg(sent.all)
+                .arg(sent.ttl);
+        }
+        let current: String = self.run(invocation).await?;
+        let mut local = self.lock();
+        local.epoch = current;
+        if local.generation == generation {
+            local.needs_restore = false;
+        }
+        // Only what was put back: sends recorded meanwhile wait for the next restore.
+        for (key, put_back) in &entries {
+            if let Some(sent) = local.ledger.get_mut(key) {
+                sent.unreachable = sent.unreachable.saturating_sub(put_back.unreachable);
+            }
+        }
+        Ok(())
+    }
+
+    /// Puts Binance's word in the store: a hold and a ban end (ms, 0: none), and counts per
+    /// (limit, window start).
+    pub(super) async fn store(
+        &self,
+        received: ServerTime,
+        hold: u64,
+        ban: u64,
+        counts: &[(usize, u64, u64)],
+    ) -> Result<(), FleetError> {
+        if hold == 0 && ban == 0 && counts.is_empty() {
+            return Ok(());
+        }
+        let margin = self.margin();
+        let mut invocation = self.observe.prepare_invoke();
+        invocation.key(self.key("hold")).key(self.key("ban"));
+        invocation
+            .arg(hold)
+            .arg(ban)
+            .arg(linger(hold, ban, received.as_millis()));
+        for &(i, window, count) in counts {
+            let l = &self.limits[i];
+            invocation.key(l.counter(window));
+            invocation.arg(count.min(1 << 53)).arg(l.ttl(margin));
+        }
+        let _: u64 = self.run(invocation).await?;
+        Ok(())
+    }
+}
