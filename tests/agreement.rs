@@ -112,8 +112,12 @@ fn both_refuse_every_request_binance_refuses() {
             diagnosis.findings
         );
     }
-    // In both the query and the body; JSON cut by a raw `&` in the body, or in the query
-    // with its quotes encoded; a signed request without `timestamp`.
+}
+
+/// In both the query and the body; JSON cut by a raw `&` in the body, or in the query with its
+/// quotes encoded; a signed request without `timestamp`.
+#[test]
+fn both_refuse_what_spans_the_parts() {
     for (query, body) in [
         ("side=BUY".to_owned(), format!("side=BUY&{TS}")),
         (TS.to_owned(), r#"note=["x&y=z"]"#.to_owned()),
@@ -125,7 +129,11 @@ fn both_refuse_every_request_binance_refuses() {
         assert!(!verdict.ok, "check passed {q} {b}");
         assert!(!errors(&diagnosis).is_empty(), "diagnose passed {q} {b}");
     }
-    // The rules that differ between products, told to both.
+}
+
+/// The rules that differ between products, told to both.
+#[test]
+fn both_apply_the_product_rules() {
     for (case, spot_ok) in [
         ("recvWindow=6000.5", true),
         ("timestamp=1700000000000000", true),
@@ -155,7 +163,11 @@ fn both_refuse_every_request_binance_refuses() {
             );
         }
     }
-    // And what Binance takes, both take.
+}
+
+/// What Binance takes, both take.
+#[test]
+fn both_accept_what_binance_accepts() {
     for case in [
         "quantity=0.00001&price=12345678901234567890.12345678901234567890",
         "symbols=%5B%22BTCUSDT%22%2C%22BNBUSDT%22%5D",

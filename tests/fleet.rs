@@ -84,7 +84,7 @@ async fn once_reachable(g: &FleetGovernor, now: i64) -> Decision {
 }
 
 #[tokio::test]
-async fn the_scripts_keep_windows_holds_bans_and_reported_counts() {
+async fn the_scripts_keep_windows_and_carries() {
     let redis = Redis::start();
     let orders = vec![RateLimit::new(
         RateLimitType::Orders,
@@ -127,6 +127,20 @@ async fn the_scripts_keep_windows_holds_bans_and_reported_counts() {
         "the skipped window holds the carry"
     );
     assert_eq!(order(&b, T0 + 40_200).await, Decision::Send);
+}
+
+#[tokio::test]
+async fn the_scripts_keep_reported_counts_holds_and_bans() {
+    let redis = Redis::start();
+    let orders = vec![RateLimit::new(
+        RateLimitType::Orders,
+        IntervalUnit::Second,
+        10,
+        10,
+    )];
+    let a = fleet(&redis, "acct-1", orders.clone(), Fallback::FailClosed).await;
+    let b = fleet(&redis, "acct-1", orders.clone(), Fallback::FailClosed).await;
+    let other = fleet(&redis, "acct-2", orders.clone(), Fallback::FailClosed).await;
     // Reported counts: the maximum, in the window the request was counted in.
     respond(
         &a,

@@ -74,61 +74,34 @@ impl Run {
         let governor = Governor::with_config(limits.clone(), self.config);
         let mut binance = Binance::new(limits);
         let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ self.errors[0] as u64);
-        let mut queue: BinaryHeap<Reverse<(i64, usize, u64)>> = BinaryHeap::new();
-        let mut events: HashMap<u64, Event> = HashMap::new();
-        let mut seq = 0u64;
-        let mut push = |queue: &mut BinaryHeap<_>,
-                        events: &mut HashMap<u64, Event>,
-                        t: i64,
-                        stream: usize,
-                        e: Event| {
-            seq += 1;
-            events.insert(seq, e);
-            queue.push(Reverse((t, stream, seq)));
-        };
+        let mut queue = EventQueue::default();
         let streams = self.order_streams + self.data_streams;
         for s in 0..streams {
-            push(&mut queue, &mut events, T0 + s as i64, s, Event::Attempt);
+            queue.push(T0 + s as i64, s, Event::Attempt);
         }
-        while let Some(Reverse((t, s, id))) = queue.pop() {
+        while let Some((t, s, event)) = queue.pop() {
             if t >= T0 + self.duration {
                 break;
             }
             let error = self.errors[s % self.errors.len()];
             let is_order = s < self.order_streams;
             let weight = if is_order { 1 } else { self.data_weight };
-            match events.remove(&id).unwrap() {
+            match event {
                 Event::Attempt => match governor.acquire(at(t + error), weight as u32, is_order) {
                     Decision::Send => {
                         let up = rng.next(3, 80);
-                        push(&mut queue, &mut events, t + up, s, Event::Arrive(t + error));
+                        queue.push(t + up, s, Event::Arrive(t + error));
                     }
-                    Decision::Wait(d) => push(
-                        &mut queue,
-                        &mut events,
-                        t + d.as_millis() as i64,
-                        s,
-                        Event::Attempt,
-                    ),
-                    Decision::Banned { until } => push(
-                        &mut queue,
-                        &mut events,
-                        until.as_millis() as i64 - error,
-                        s,
-                        Event::Attempt,
-                    ),
+                    Decision::Wait(d) => queue.push(t + d.as_millis() as i64, s, Event::Attempt),
+                    Decision::Banned { until } => {
+                        queue.push(until.as_millis() as i64 - error, s, Event::Attempt)
+                    }
                     other => panic!("{other:?}"),
                 },
                 Event::Arrive(sent) => {
                     let (status, headers) = binance.handle(t, weight, is_order);
                     let down = rng.next(3, 80);
-                    push(
-                        &mut queue,
-                        &mut events,
-                        t + down,
-                        s,
-                        Event::Response(status, headers, sent),
-                    );
+                    queue.push(t + down, s, Event::Response(status, headers, sent));
                 }
                 Event::Response(status, headers, sent) => {
                     let headers = headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
@@ -147,7 +120,7 @@ impl Run {
                             )
                             .unwrap();
                     }
-                    push(&mut queue, &mut events, t + self.pace, s, Event::Attempt);
+                    queue.push(t + self.pace, s, Event::Attempt);
                 }
             }
         }
@@ -247,24 +220,7 @@ fn bursts_around_a_silent_window_never_exceed_the_limit() {
         RateLimit::new(RateLimitType::Orders, IntervalUnit::Second, 10, 100),
         RateLimit::new(RateLimitType::RequestWeight, IntervalUnit::Minute, 1, 6000),
     ];
-    let mut rng = Rng(0x5DEE_CE66_D1A4_F87B);
-    let mut cases: Vec<(Vec<i64>, Vec<i64>)> = [
-        (-150, 150),
-        (-150, -150),
-        (150, 150),
-        (150, -150),
-        (-20, 20),
-        (20, -20),
-        (-90, 140),
-    ]
-    .iter()
-    .map(|&(a, b)| (vec![a], vec![b]))
-    .collect();
-    cases.push((vec![-150, 0, 150], vec![150, -150, 60, -10]));
-    for _ in 0..12 {
-        let clients = |rng: &mut Rng| (0..rng.next(1, 6)).map(|_| rng.next(-150, 151)).collect();
-        cases.push((clients(&mut rng), clients(&mut rng)));
-    }
+    let cases = burst_cases();
     for observe in [false, true] {
         for (first, second) in &cases {
             for weight in [1u32, 30] {
@@ -273,38 +229,11 @@ fn bursts_around_a_silent_window_never_exceed_the_limit() {
                 // Window starts: W0 at T0 (a whole minute), the silent W1, W2.
                 let w0 = T0;
                 let mut responses = Vec::new();
-                // Sends up to 98 orders from the true time `start`, request `k` from the
-                // client whose estimate is off by `errors[k % n]`, following waits for at
-                // most `patience` ms.
-                let burst = |start: i64,
-                             errors: &[i64],
-                             patience: i64,
-                             binance: &mut Binance,
-                             responses: &mut Vec<_>| {
-                    let mut t = start;
-                    let mut sent = 0;
-                    let mut k = 0;
-                    while sent < 98 {
-                        let error = errors[k % errors.len()];
-                        match governor.acquire(at(t + error), weight, true) {
-                            Decision::Send => {
-                                let (status, headers) = binance.handle(t, u64::from(weight), true);
-                                responses.push((t + error, status, headers));
-                                sent += 1;
-                                k += 1;
-                            }
-                            Decision::Wait(d) if t + (d.as_millis() as i64) < start + patience => {
-                                t += d.as_millis() as i64;
-                            }
-                            Decision::Wait(_) => break,
-                            other => panic!("{other:?}"),
-                        }
-                    }
-                    sent
-                };
                 // The first client of the first burst estimates 130 ms before the end of W0;
                 // the first of the second burst 50 ms into W2.
                 let first_sent = burst(
+                    &governor,
+                    weight,
                     w0 + 9_870 - first[0],
                     first,
                     100,
@@ -325,6 +254,8 @@ fn bursts_around_a_silent_window_never_exceed_the_limit() {
                     }
                 }
                 let second_sent = burst(
+                    &governor,
+                    weight,
                     w0 + 20_050 - second[0],
                     second,
                     2_000,
@@ -799,4 +730,85 @@ fn retry_after_is_capped_and_the_largest_counts() {
     g.observe(now, now, 429, [("Retry-After", "30"), ("Retry-After", "5")])
         .unwrap();
     assert!(matches!(g.acquire(now, 1, false), Decision::Wait(d) if d.as_secs() == 30));
+}
+
+/// Events in time order (ties by stream, then by when they were queued).
+#[derive(Default)]
+struct EventQueue {
+    queue: BinaryHeap<Reverse<(i64, usize, u64)>>,
+    events: HashMap<u64, Event>,
+    seq: u64,
+}
+
+impl EventQueue {
+    fn push(&mut self, t: i64, stream: usize, event: Event) {
+        self.seq += 1;
+        self.events.insert(self.seq, event);
+        self.queue.push(Reverse((t, stream, self.seq)));
+    }
+
+    fn pop(&mut self) -> Option<(i64, usize, Event)> {
+        let Reverse((t, stream, id)) = self.queue.pop()?;
+        Some((t, stream, self.events.remove(&id)?))
+    }
+}
+
+/// Clock errors of the clients of the first and the second burst: fixed cases, then drawn.
+fn burst_cases() -> Vec<(Vec<i64>, Vec<i64>)> {
+    let mut rng = Rng(0x5DEE_CE66_D1A4_F87B);
+    let mut cases: Vec<(Vec<i64>, Vec<i64>)> = [
+        (-150, 150),
+        (-150, -150),
+        (150, 150),
+        (150, -150),
+        (-20, 20),
+        (20, -20),
+        (-90, 140),
+    ]
+    .iter()
+    .map(|&(a, b)| (vec![a], vec![b]))
+    .collect();
+    cases.push((vec![-150, 0, 150], vec![150, -150, 60, -10]));
+    for _ in 0..12 {
+        let clients = |rng: &mut Rng| (0..rng.next(1, 6)).map(|_| rng.next(-150, 151)).collect();
+        cases.push((clients(&mut rng), clients(&mut rng)));
+    }
+    cases
+}
+
+/// A response as the bot saw it: when (on its clock), the status, the headers.
+type Response = (i64, u16, Vec<(String, String)>);
+
+/// Sends up to 98 orders of `weight` from the true time `start`, request `k` from the client
+/// whose estimate is off by `errors[k % n]`, following waits for at most `patience` ms; how
+/// many went out.
+fn burst(
+    governor: &Governor,
+    weight: u32,
+    start: i64,
+    errors: &[i64],
+    patience: i64,
+    binance: &mut Binance,
+    responses: &mut Vec<Response>,
+) -> usize {
+    let mut t = start;
+    let mut sent = 0;
+    let mut k = 0;
+    while sent < 98 {
+        let error = errors[k % errors.len()];
+        match governor.acquire(at(t + error), weight, true) {
+            Decision::Send => {
+                let (status, headers) = binance.handle(t, u64::from(weight), true);
+                responses.push((t + error, status, headers));
+                sent += 1;
+                k += 1;
+            }
+            Decision::Wait(d) if t + (d.as_millis() as i64) < start + patience => {
+                t += d.as_millis() as i64;
+            }
+            Decision::Wait(_) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    sent
 }

@@ -90,8 +90,15 @@ fn every_code_from_a_hand_built_bad_request() {
         v.findings[0].message.contains("`BTC USDT`") && v.findings[0].message.contains("`BTCUSDT`")
     );
     assert_eq!(v.findings[0].key.as_deref(), Some("symbol"));
+}
 
-    // Signatures, with a key.
+/// Signatures, with a key and without one.
+#[test]
+fn every_signature_code() {
+    let e = [
+        Expect::text("symbol", "BTCUSDT"),
+        Expect::decimal("quantity", "0.00001"),
+    ];
     let s = signer();
     let params = Params::try_from_pairs([("symbol", "BTCUSDT"), ("quantity", "0.00001")]).unwrap();
     let ts = Timestamp::from_millis(1_700_000_000_000).unwrap();

@@ -543,8 +543,11 @@ fn check_one_request_and_json_lines() {
         &env,
     );
     assert!(r.stdout.contains("[signature-missing]"), "{}", r.stdout);
+}
 
-    // JSON lines: in order, one verdict per line, bad lines answered and skipped past.
+/// JSON lines: in order, one verdict per line, bad lines answered and skipped past.
+#[test]
+fn check_json_lines_in_order() {
     let mut input = String::new();
     for i in 0..20 {
         if i == 7 {
@@ -743,7 +746,11 @@ fn commands_read_requests_alike() {
             }
         }
     }
-    // ARRAY parameters: --repeat, in the body with --body, after the other parameters.
+}
+
+/// ARRAY parameters: --repeat, in the body with --body, after the other parameters.
+#[test]
+fn sign_repeats_array_parameters() {
     let r = spot(&[
         "sign",
         "--timestamp",

@@ -320,33 +320,7 @@ pub fn check_for(
     product: Option<Product>,
 ) -> Verdict {
     let mut findings = Findings::default();
-    if let Some(rewrite) = client_rewrite(query) {
-        let finding = Finding::new(
-            Code::ClientWouldReencode,
-            None,
-            format!(
-                "the query holds a raw {:?} at byte {}, which {} HTTP clients change before sending",
-                rewrite.ch,
-                rewrite.at,
-                if rewrite.every { "all" } else { "some" }
-            ),
-        );
-        findings.push(if rewrite.every {
-            finding
-        } else {
-            finding.warning()
-        });
-    }
-    if query.len() + body.len() > sent::MAX_LEN {
-        findings.push(Finding::new(
-            Code::BadInput,
-            None,
-            format!(
-                "a request of {} bytes is over the {} bytes the oracle reads",
-                query.len() + body.len(),
-                sent::MAX_LEN
-            ),
-        ));
+    if !bytes_as_sent(query, body, &mut findings) {
         return findings.verdict();
     }
     let mut empty_segments = 0;
@@ -386,6 +360,71 @@ pub fn check_for(
     }
     let actual = KeyIndex::new(req.len(), |i| req.key(i));
     let wanted = KeyIndex::new(expected.len(), |i| expected[i].key.as_ref());
+    compare_expected(expected, &req, &actual, &wanted, &mut findings);
+    judge_sent(&req, &actual, &wanted, product, &mut findings);
+    let signatures = actual.count("signature");
+    if signatures > 1 {
+        findings.push(Finding::new(
+            Code::RepeatedParameter,
+            Some("signature"),
+            format!("`signature` was sent {signatures} times; Binance takes the last parameter as the signature"),
+        ));
+    }
+    let has = |key: &str| actual.first(key).is_some();
+    let signed = has("signature");
+    if signed || signer.is_some() {
+        signature(signer, query, body, &req, &mut findings);
+    }
+    if let Err(violation) = check_signed(signed || signer.is_some(), has("timestamp")) {
+        findings.push(Finding::broken("timestamp", "", violation));
+    }
+    findings.verdict()
+}
+
+/// What the bytes alone say before they are read: a byte an HTTP client would change, and a
+/// request too long to read (`false`: stop there).
+fn bytes_as_sent(query: &str, body: &str, findings: &mut Findings) -> bool {
+    if let Some(rewrite) = client_rewrite(query) {
+        let finding = Finding::new(
+            Code::ClientWouldReencode,
+            None,
+            format!(
+                "the query holds a raw {:?} at byte {}, which {} HTTP clients change before sending",
+                rewrite.ch,
+                rewrite.at,
+                if rewrite.every { "all" } else { "some" }
+            ),
+        );
+        findings.push(if rewrite.every {
+            finding
+        } else {
+            finding.warning()
+        });
+    }
+    if query.len() + body.len() > sent::MAX_LEN {
+        findings.push(Finding::new(
+            Code::BadInput,
+            None,
+            format!(
+                "a request of {} bytes is over the {} bytes the oracle reads",
+                query.len() + body.len(),
+                sent::MAX_LEN
+            ),
+        ));
+        return false;
+    }
+    true
+}
+
+/// Each expected key against what was sent: missing, sent another number of times, or with
+/// another value.
+fn compare_expected<'a, 'b>(
+    expected: &[Expect<'_>],
+    req: &Request<'_>,
+    actual: &KeyIndex<'a, impl Fn(usize) -> &'a str>,
+    wanted: &KeyIndex<'b, impl Fn(usize) -> &'b str>,
+    findings: &mut Findings,
+) {
     // Expected keys in the order first listed.
     for (index, e) in expected.iter().enumerate() {
         let key = e.key.as_ref();
@@ -409,9 +448,20 @@ pub fn check_for(
             ));
         }
         for (want, got) in wanted.indices(key).zip(actual.indices(key)) {
-            compare(&expected[want], req.value(got), &mut findings);
+            compare(&expected[want], req.value(got), findings);
         }
     }
+}
+
+/// Each parameter as sent: its value by the rule book, its repeats, and whether it was
+/// expected at all.
+fn judge_sent<'a, 'b>(
+    req: &Request<'_>,
+    actual: &KeyIndex<'a, impl Fn(usize) -> &'a str>,
+    wanted: &KeyIndex<'b, impl Fn(usize) -> &'b str>,
+    product: Option<Product>,
+    findings: &mut Findings,
+) {
     for i in 0..req.len() {
         let (key, value) = (req.key(i), req.value(i));
         let first = actual.first(key) == Some(i);
@@ -446,23 +496,6 @@ pub fn check_for(
             ));
         }
     }
-    let signatures = actual.count("signature");
-    if signatures > 1 {
-        findings.push(Finding::new(
-            Code::RepeatedParameter,
-            Some("signature"),
-            format!("`signature` was sent {signatures} times; Binance takes the last parameter as the signature"),
-        ));
-    }
-    let has = |key: &str| actual.first(key).is_some();
-    let signed = has("signature");
-    if signed || signer.is_some() {
-        signature(signer, query, body, &req, &mut findings);
-    }
-    if let Err(violation) = check_signed(signed || signer.is_some(), has("timestamp")) {
-        findings.push(Finding::broken("timestamp", "", violation));
-    }
-    findings.verdict()
 }
 
 /// Where the signature is (present, last), and with a signer whether it matches.

@@ -12,6 +12,53 @@ use crate::wire::parse_timestamp;
 /// raw `+`, JSON split by `&`, repeated keys; then each value's own checks. Findings of one
 /// kind are counted into the first (see [`Findings`]), never built once per segment.
 pub(super) fn rest(sent: &ReadRequest<'_>, input: &Input<'_>, findings: &mut Findings) {
+    empty_segments(sent, findings);
+    let params = &sent.params;
+    let split = json_splits(params, findings);
+    // The parameters that count toward repeats, as positions (4 bytes each), to be sorted by
+    // key: however many distinct keys a paste holds, no map of them is built.
+    let mut counted: Vec<u32> = Vec::with_capacity(params.len());
+    let mut signed = false;
+    for (i, p) in params.iter().enumerate() {
+        if split.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        let place = Some(Position {
+            part: p.part(),
+            at: p.at,
+        });
+        if !p.decodes {
+            malformed_escape(p, place, findings);
+        }
+        let key = p.key();
+        if key == "signature" {
+            signed = true;
+            continue;
+        }
+        counted.extend(u32::try_from(i).ok());
+        plus_in_value(p, &key, place, findings);
+        values(&key, &p.value(), input, place, findings);
+    }
+    repeats(params, counted, signed, findings);
+    client_rewrites(input.query, findings);
+    let last = |name: &str| {
+        params
+            .iter()
+            .rev()
+            .find(|p| p.key() == name)
+            .map(Param::value)
+    };
+    let (timestamp, recv_window) = (last("timestamp"), last("recvWindow"));
+    timing(
+        timestamp.as_deref(),
+        recv_window.as_deref(),
+        input,
+        findings,
+    );
+}
+
+/// Empty segments (`&&`, or `&` at an end), counted into one finding.
+fn empty_segments(sent: &ReadRequest<'_>, findings: &mut Findings) {
     if let Some(&(part, at)) = sent.empty_at.first() {
         let mut finding = Finding::new(
             Code::EmptyValue,
@@ -28,66 +75,56 @@ pub(super) fn rest(sent: &ReadRequest<'_>, input: &Input<'_>, findings: &mut Fin
             .collect();
         findings.push(finding);
     }
-    let params = &sent.params;
-    let split = json_splits(params, findings);
-    // The parameters that count toward repeats, as positions (4 bytes each), to be sorted by
-    // key: however many distinct keys a paste holds, no map of them is built.
-    let mut counted: Vec<u32> = Vec::with_capacity(params.len());
-    let mut signed = false;
-    for (i, p) in params.iter().enumerate() {
-        if split.get(i).copied().unwrap_or(false) {
-            continue;
-        }
-        let place = Some(Position {
-            part: p.part(),
-            at: p.at,
-        });
-        if !p.decodes && !findings.tally(Code::MalformedEscape, place) {
-            findings.push(
-                Finding::new(
-                    Code::MalformedEscape,
-                    format!(
-                        "{}: `{}` at byte {} has a `%` not followed by two hex digits, or escapes that are not UTF-8",
-                        p.part(),
-                        excerpt(p.segment, 80),
-                        p.at
-                    ),
-                    "percent-encode the UTF-8 bytes of the text as %XX, and a literal `%` as %25",
-                )
-                .at(p.part(), p.at),
-            );
-        }
-        let key = p.key();
-        if key == "signature" {
-            signed = true;
-            continue;
-        }
-        counted.extend(u32::try_from(i).ok());
-        if let Some(raw) = p.raw_value().filter(|v| v.contains('+'))
-            && !findings.tally(Code::PlusInValue, place)
-        {
-            findings.push(
-                Finding::new(
-                    Code::PlusInValue,
-                    format!(
-                        "`{}` holds a raw `+`, which Binance reads as a space: `{}`",
-                        excerpt(&key, 40),
-                        excerpt(&p.value(), 60)
-                    ),
-                    format!(
-                        "if it is a plus sign, send it as %2B: {}={}",
-                        excerpt(p.raw_key(), 40),
-                        excerpt(&raw.replace('+', "%2B"), 80)
-                    ),
-                )
-                .warning()
-                .at(p.part(), p.at),
-            );
-        }
-        values(&key, &p.value(), input, place, findings);
+}
+
+/// A segment that does not decode.
+fn malformed_escape(p: &Param<'_>, place: Option<Position>, findings: &mut Findings) {
+    if findings.tally(Code::MalformedEscape, place) {
+        return;
     }
-    repeats(params, counted, signed, findings);
-    if let Some(rewrite) = client_rewrite(input.query) {
+    findings.push(
+            Finding::new(
+                Code::MalformedEscape,
+                format!(
+                    "{}: `{}` at byte {} has a `%` not followed by two hex digits, or escapes that are not UTF-8",
+                    p.part(),
+                    excerpt(p.segment, 80),
+                    p.at
+                ),
+                "percent-encode the UTF-8 bytes of the text as %XX, and a literal `%` as %25",
+            )
+            .at(p.part(), p.at),
+        );
+}
+
+/// A raw `+` in a value, which Binance reads as a space.
+fn plus_in_value(p: &Param<'_>, key: &str, place: Option<Position>, findings: &mut Findings) {
+    if let Some(raw) = p.raw_value().filter(|v| v.contains('+'))
+        && !findings.tally(Code::PlusInValue, place)
+    {
+        findings.push(
+            Finding::new(
+                Code::PlusInValue,
+                format!(
+                    "`{}` holds a raw `+`, which Binance reads as a space: `{}`",
+                    excerpt(key, 40),
+                    excerpt(&p.value(), 60)
+                ),
+                format!(
+                    "if it is a plus sign, send it as %2B: {}={}",
+                    excerpt(p.raw_key(), 40),
+                    excerpt(&raw.replace('+', "%2B"), 80)
+                ),
+            )
+            .warning()
+            .at(p.part(), p.at),
+        );
+    }
+}
+
+/// A byte of the query that HTTP clients change before sending.
+fn client_rewrites(query: &str, findings: &mut Findings) {
+    if let Some(rewrite) = client_rewrite(query) {
         let (c, at) = (rewrite.ch, rewrite.at);
         let fix = "percent-encode every byte outside A-Z a-z 0-9 - . _ ~ before signing";
         findings.push(if rewrite.every {
@@ -109,20 +146,6 @@ pub(super) fn rest(sent: &ReadRequest<'_>, input: &Input<'_>, findings: &mut Fin
             .warning()
         }.at(crate::Part::Query, at));
     }
-    let last = |name: &str| {
-        params
-            .iter()
-            .rev()
-            .find(|p| p.key() == name)
-            .map(Param::value)
-    };
-    let (timestamp, recv_window) = (last("timestamp"), last("recvWindow"));
-    timing(
-        timestamp.as_deref(),
-        recv_window.as_deref(),
-        input,
-        findings,
-    );
 }
 
 /// Repeated keys, judged by the rule book, and a signed request's `timestamp`: the positions

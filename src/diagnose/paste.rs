@@ -381,31 +381,7 @@ fn shell_words(text: &str) -> Result<Vec<String>, Error> {
                 // Bash ANSI-C quoting (`$'...'`), as "Copy as cURL" in browsers writes it.
                 chars.next();
                 in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some('\\') => match chars.next() {
-                            Some('n') => word.push('\n'),
-                            Some('r') => word.push('\r'),
-                            Some('t') => word.push('\t'),
-                            Some('x') => {
-                                let hex: String = chars.by_ref().take(2).collect();
-                                let byte =
-                                    u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
-                                word.push(byte.ok_or(invalid("a malformed \\x escape in $'...'"))?);
-                            }
-                            Some('u') => {
-                                let hex: String = chars.by_ref().take(4).collect();
-                                let c = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
-                                word.push(c.ok_or(invalid("a malformed \\u escape in $'...'"))?);
-                            }
-                            Some(c) => word.push(c),
-                            None => return Err(invalid("an unclosed $' quote")),
-                        },
-                        Some(c) => word.push(c),
-                        None => return Err(invalid("an unclosed $' quote")),
-                    }
-                }
+                ansi_c_quoted(&mut chars, &mut word)?;
             }
             '\'' => {
                 in_word = true;
@@ -419,25 +395,7 @@ fn shell_words(text: &str) -> Result<Vec<String>, Error> {
             }
             '"' => {
                 in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c @ ('"' | '\\' | '$' | '`')) => word.push(c),
-                            Some('\n') => {}
-                            Some('\r') if chars.peek() == Some(&'\n') => {
-                                chars.next();
-                            }
-                            Some(c) => {
-                                word.push('\\');
-                                word.push(c);
-                            }
-                            None => return Err(invalid("an unclosed \" quote")),
-                        },
-                        Some(c) => word.push(c),
-                        None => return Err(invalid("an unclosed \" quote")),
-                    }
-                }
+                double_quoted(&mut chars, &mut word)?;
             }
             '\\' => match chars.next() {
                 Some('\n') => {}
@@ -466,6 +424,64 @@ fn shell_words(text: &str) -> Result<Vec<String>, Error> {
         words.push(word);
     }
     Ok(words)
+}
+
+/// The rest of a `$'...'` word after its opening quote, escapes resolved, into `word`.
+fn ansi_c_quoted(
+    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    word: &mut String,
+) -> Result<(), Error> {
+    loop {
+        match chars.next() {
+            Some('\'') => return Ok(()),
+            Some('\\') => match chars.next() {
+                Some('n') => word.push('\n'),
+                Some('r') => word.push('\r'),
+                Some('t') => word.push('\t'),
+                Some('x') => {
+                    let hex: String = chars.by_ref().take(2).collect();
+                    let byte = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
+                    word.push(byte.ok_or(invalid("a malformed \\x escape in $'...'"))?);
+                }
+                Some('u') => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    let c = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
+                    word.push(c.ok_or(invalid("a malformed \\u escape in $'...'"))?);
+                }
+                Some(c) => word.push(c),
+                None => return Err(invalid("an unclosed $' quote")),
+            },
+            Some(c) => word.push(c),
+            None => return Err(invalid("an unclosed $' quote")),
+        }
+    }
+}
+
+/// The rest of a `"..."` word after its opening quote into `word`: `\` escapes only `"`, `\`,
+/// `$`, a backquote and a line break.
+fn double_quoted(
+    chars: &mut std::iter::Peekable<std::str::Chars<'_>>,
+    word: &mut String,
+) -> Result<(), Error> {
+    loop {
+        match chars.next() {
+            Some('"') => return Ok(()),
+            Some('\\') => match chars.next() {
+                Some(c @ ('"' | '\\' | '$' | '`')) => word.push(c),
+                Some('\n') => {}
+                Some('\r') if chars.peek() == Some(&'\n') => {
+                    chars.next();
+                }
+                Some(c) => {
+                    word.push('\\');
+                    word.push(c);
+                }
+                None => return Err(invalid("an unclosed \" quote")),
+            },
+            Some(c) => word.push(c),
+            None => return Err(invalid("an unclosed \" quote")),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use super::matcher::{Form, Matcher, Transport};
 use super::mistakes::mistakes;
-use super::sent::{self, Unsigned};
+use super::sent::{self, Param, Unsigned};
 use super::{Code, Finding, Findings, Input, checks};
 use crate::signer::Signer;
 
@@ -37,6 +37,28 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Findings) {
     }
     let sig = &params[last_signature];
     let sig_raw = sig.raw_value().unwrap_or("");
+    let placement = placement(params, last_signature, input);
+    if signatures.len() == 1 {
+        findings.extend(placement.clone());
+    }
+
+    let repeated = signatures.len() > 1;
+    find_cause(
+        signer,
+        input,
+        params,
+        sig_raw,
+        repeated,
+        placement,
+        &mut findings,
+    );
+    (false, findings)
+}
+
+/// Whether `signature` stands where Binance reads it (last in the last part); a finding when
+/// not.
+fn placement(params: &[Param<'_>], last_signature: usize, input: &Input<'_>) -> Option<Finding> {
+    let sig = &params[last_signature];
     let last_part_is_body = !input.body.is_empty();
     let last_part = if last_part_is_body {
         input.body
@@ -46,7 +68,7 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Findings) {
     let ends_its_part = sig.at + sig.segment.len() == last_part.len();
     let placement_ok =
         last_signature == params.len() - 1 && sig.in_body == last_part_is_body && ends_its_part;
-    let placement = (!placement_ok).then(|| {
+    (!placement_ok).then(|| {
         let why = if last_signature != params.len() - 1 || !ends_its_part {
             "a parameter follows `signature`"
         } else {
@@ -57,11 +79,21 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Findings) {
             format!("{why}; Binance takes the last parameter of the last part as the signature"),
             "put signature last: at the end of the body when there is one, else at the end of the query",
         )
-    });
-    if signatures.len() == 1 {
-        findings.extend(placement.clone());
-    }
+    })
+}
 
+/// Which bytes the signature does sign: these (then placement or repetition is the cause), a
+/// known encoder mistake's, or these under a key mistake; or none known.
+fn find_cause(
+    signer: &Signer,
+    input: &Input<'_>,
+    params: &[Param<'_>],
+    sig_raw: &str,
+    repeated: bool,
+    placement: Option<Finding>,
+    findings: &mut Findings,
+) {
+    let api_key = input.api_key.or(signer.api_key());
     let unsigned = Unsigned::of(params, input.query, input.body);
     let (query, body) = unsigned.sent();
     let exact = format!("{query}{body}");
@@ -76,7 +108,7 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Findings) {
         // The right bytes were signed: the problem is where, how often or how the signature
         // was sent.
         matched = true;
-        let finding = if signatures.len() > 1 {
+        let finding = if repeated {
             Some(Finding::new(
                 Code::SignatureRepeated,
                 "the signature is right, but it is sent more than once",
@@ -86,7 +118,7 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Findings) {
             placement
         };
         match finding {
-            Some(finding) => record(form, finding, &mut findings),
+            Some(finding) => record(form, finding, findings),
             None => findings.extend(matcher.encoding_finding(form)),
         }
     } else {
@@ -102,7 +134,7 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Findings) {
                 record(
                     form,
                     Finding::new(mistake.code(), mistake.message(), mistake.fix()),
-                    &mut findings,
+                    findings,
                 );
                 break;
             }
@@ -110,7 +142,7 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Findings) {
     }
     for (form, finding) in matcher.key_mistakes(&exact, api_key) {
         matched = true;
-        record(form, finding, &mut findings);
+        record(form, finding, findings);
     }
     if !matched {
         findings.push(Finding::new(
@@ -119,7 +151,6 @@ pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> (bool, Findings) {
             "check that the secret belongs to this API key (and was not reset), and that you send exactly the bytes you signed",
         ));
     }
-    (false, findings)
 }
 
 /// No `signature` at all: say so, and name a raw `#` when that is why.
