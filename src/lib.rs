@@ -37,7 +37,7 @@
 //!   meant, and will Binance accept them?
 //! - [`ServerClock`] (over [`TimeSync`]), [`ServerTime`] and [`check_window`]: timestamps
 //!   Binance accepts (see [`TimeSync`] for how the estimate is made and when it refuses).
-//! - [`limits`]: a rate-limit [`Governor`] fed by Binance's own counts.
+//! - [`limits`]: a rate-limit [`Governor`](limits::Governor) fed by Binance's own counts.
 //!
 //! # Features
 //!

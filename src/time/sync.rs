@@ -479,7 +479,7 @@ impl TimeSync {
     }
 
     /// A millisecond `timestamp` for a request sent at `now`; see the
-    /// [module documentation](self) for the guarantee. Never earlier than one handed out
+    /// [type documentation](TimeSync) for the guarantee. Never earlier than one handed out
     /// before, unless the server clock was confirmed to have stepped back.
     ///
     /// # Errors

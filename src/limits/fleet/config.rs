@@ -23,10 +23,10 @@ pub enum Fallback {
     },
 }
 
-/// Settings of a [`FleetGovernor`].
+/// Settings of a [`FleetGovernor`](super::FleetGovernor).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FleetConfig {
-    /// Headroom, boundary margin and default holds, as for the local [`Governor`].
+    /// Headroom, boundary margin and default holds, as for the local [`Governor`](crate::limits::Governor).
     pub governor: GovernorConfig,
     /// The longest a store call may take before it counts as unreachable. Default 250 ms.
     pub deadline: Duration,
