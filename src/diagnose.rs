@@ -47,6 +47,7 @@ mod paste;
 mod rest;
 pub(crate) mod sent;
 mod ws;
+mod ws_members;
 
 pub use crate::rules::Severity;
 pub use mistakes::{Committed, Mistake, mistakes};
@@ -362,7 +363,7 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::MalformedJson`] when a WebSocket `params` text is not a JSON object.
+    /// [`WireError::MalformedJson`](crate::WireError::MalformedJson) when a WebSocket `params` text is not a JSON object.
     pub fn diagnose(&self, input: &Input<'_>) -> Result<Diagnosis, Error> {
         let (valid, findings) = match input.api {
             Api::Rest => rest::diagnose(self, input),

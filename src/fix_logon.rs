@@ -3,9 +3,10 @@
 //! The payload is MsgType(35), SenderCompID(49), TargetCompID(56), MsgSeqNum(34) and
 //! SendingTime(52), joined with SOH (`\x01`), signed with Ed25519 and base64-encoded.
 
-use crate::error::{Error, FixField};
+use crate::error::Error;
 use crate::signer::Signer;
 use crate::signing_key::KeyKind;
+use crate::wire::error::{FixField, WireError};
 
 /// The fields of a FIX Logon message that its signature covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,7 +26,7 @@ impl FixLogon<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::FixFieldSeparator`] when a field contains the SOH (`0x01`) separator: it would
+    /// [`WireError::FixFieldSeparator`] when a field contains the SOH (`0x01`) separator: it would
     /// inject fields into the signed text.
     ///
     /// ```
@@ -48,7 +49,10 @@ impl FixLogon<'_> {
             (FixField::SendingTime, self.sending_time),
         ] {
             if let Some(position) = text.bytes().position(|b| b == 0x01) {
-                return Err(Error::FixFieldSeparator { field, position });
+                return Err(Error::Wire(WireError::FixFieldSeparator {
+                    field,
+                    position,
+                }));
             }
         }
         Ok(format!(
@@ -82,7 +86,7 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::WrongKeyKind`] for a key that is not Ed25519, [`Error::FixFieldSeparator`] for
+    /// [`KeyError::WrongKeyKind`](crate::KeyError::WrongKeyKind) for a key that is not Ed25519, [`WireError::FixFieldSeparator`](crate::WireError::FixFieldSeparator) for
     /// a field containing SOH.
     pub fn fix_logon_raw_data(&self, logon: &FixLogon<'_>) -> Result<String, Error> {
         self.require_kind("FIX logon", KeyKind::Ed25519)?;

@@ -98,30 +98,39 @@ pub mod rules;
 mod signed;
 mod signer;
 mod signing_key;
+mod source;
 mod time;
 mod wire;
 pub mod ws;
 
-pub use error::{ApiKeyProblem, Error, Field, FixField, KeyProblem, Part, SecretProblem, Source};
+pub use encoding::{EncodingError, Part};
+pub use error::Error;
 /// The `http` crate, for [`SignedRequest::to_http`] and
 /// [`Governor::observe_http`](limits::Governor::observe_http).
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use http;
+pub use params::error::{Field, ParamError};
 pub use params::{DisplayValue, ParamValue, Params, ValueKind};
+pub use product::ProductError;
 pub use product::{Product, UnknownProduct};
 pub use signed::{API_KEY_HEADER, SignedRequest};
 pub use signer::Signer;
+pub use signing_key::error::{ApiKeyProblem, KeyError, KeyProblem, SecretProblem, VerifyError};
 pub use signing_key::{KeyKind, Signature, SigningKey};
+pub use source::Source;
 pub use time::acceptance::{MAX_AHEAD, WindowVerdict, check_window};
 pub use time::clock::ServerClock;
+pub use time::error::TimeError;
 pub use time::recv_window::{MAX_RECV_WINDOW_MILLIS, RecvWindow};
 pub use time::server_time::ServerTime;
 pub use time::sync::{
     Estimate, LocalReading, Observation, SyncError, SystemClock, TimeSync, TimeSyncConfig,
     parse_server_time,
 };
-pub use time::timestamp::{MAX_TIMESTAMP_MILLIS, MIN_TIMESTAMP_MILLIS, TimeUnit, Timestamp};
+pub use time::timestamp::{MAX_TIMESTAMP_MILLIS, MIN_TIMESTAMP_MILLIS, Timestamp};
+pub use time::unit::TimeUnit;
+pub use wire::error::{FixField, WireError};
 
 /// The README's examples, run as doctests.
 #[doc = include_str!("../README.md")]

@@ -5,15 +5,18 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::encoding::{decode_pairs, encode_into, is_unreserved};
-use crate::error::{Error, Field, Source};
 
 mod checks;
+pub(crate) mod error;
 mod index;
 mod serialize;
 mod value;
 
 use index::{KeyId, KeyIndex, tag};
 
+use crate::error::Error;
+use crate::params::error::{Field, ParamError};
+use crate::source::Source;
 use checks::check_key;
 pub(crate) use checks::{check_controls, validate_key, validate_pair};
 
@@ -183,8 +186,8 @@ impl Params {
     ///
     /// # Errors
     ///
-    /// [`Error::NumberFormat`] for a float Binance cannot read, [`Error::Unsupported`] for a
-    /// value no parameter can hold, [`Error::Serialize`] when the serializer fails otherwise,
+    /// [`ParamError::NumberFormat`] for a float Binance cannot read, [`ParamError::Unsupported`] for a
+    /// value no parameter can hold, [`ParamError::Serialize`] when the serializer fails otherwise,
     /// and the errors of [`push`](Self::push).
     ///
     /// ```
@@ -223,8 +226,8 @@ impl Params {
     ///
     /// # Errors
     ///
-    /// [`Error::EmptyKey`], [`Error::DuplicateKey`], [`Error::ReservedKey`],
-    /// [`Error::EmptyValue`], [`Error::ControlCharacter`], and [`Error::NumberFormat`] for a
+    /// [`ParamError::EmptyKey`], [`ParamError::DuplicateKey`], [`ParamError::ReservedKey`],
+    /// [`ParamError::EmptyValue`], [`ParamError::ControlCharacter`], and [`ParamError::NumberFormat`] for a
     /// value that prints as `NaN`, `inf` or `-inf`, or for an `f32`/`f64` that needs more than
     /// 20 digits before or after the point (`1e21`, `1e-21`: Binance reads neither). Text is
     /// never refused for its length. A refused push leaves the list unchanged.
@@ -265,7 +268,7 @@ impl Params {
     ///
     /// # Errors
     ///
-    /// [`Error::EmptyValue`] for an empty list, [`Error::DuplicateKey`] when the key is already
+    /// [`ParamError::EmptyValue`] for an empty list, [`ParamError::DuplicateKey`] when the key is already
     /// present, and the errors of [`push`](Self::push) for any item. Nothing is added when an
     /// item is refused.
     pub fn push_repeated<I>(&mut self, key: impl AsRef<str>, items: I) -> Result<(), Error>
@@ -301,9 +304,9 @@ impl Params {
             }
         }
         if first {
-            return Err(Error::EmptyValue {
+            return Err(Error::Params(ParamError::EmptyValue {
                 key: key.to_owned(),
-            });
+            }));
         }
         Ok(())
     }
@@ -318,9 +321,9 @@ impl Params {
 
     fn check_new_key(&self, key: &str, id: KeyId) -> Result<(), Error> {
         if self.contains_id(key, id) {
-            return Err(Error::DuplicateKey {
+            return Err(Error::Params(ParamError::DuplicateKey {
                 key: key.to_owned(),
-            });
+            }));
         }
         Ok(())
     }
@@ -393,17 +396,17 @@ impl Params {
         // Writing to a `String` cannot fail; a `Display` impl that reports an error is refused
         // below as an empty or partial value would be, never sent.
         if value.write_param(&mut self.encoded).is_err() {
-            return Err(Error::Unsupported {
+            return Err(Error::Params(ParamError::Unsupported {
                 key: key.to_owned(),
                 what: "a value whose Display implementation failed",
                 hint: "format it to a String first and check it",
-            });
+            }));
         }
         let text = &self.encoded[start..];
         if crate::rules::check_empty(text).is_err() {
-            return Err(Error::EmptyValue {
+            return Err(Error::Params(ParamError::EmptyValue {
                 key: key.to_owned(),
-            });
+            }));
         }
         let plain = !needs_encoding(text);
         if !plain {
@@ -412,11 +415,11 @@ impl Params {
         if V::KIND == ValueKind::Float
             && let Err(rule) = crate::rules::float_text(text)
         {
-            return Err(Error::NumberFormat {
+            return Err(Error::Params(ParamError::NumberFormat {
                 key: key.to_owned(),
                 value: text.to_owned(),
                 rule,
-            });
+            }));
         }
         if plain {
             return Ok(Text {
@@ -480,7 +483,7 @@ impl Params {
     ///
     /// # Errors
     ///
-    /// [`Error::EmptyValue`] for an empty list, and the errors of [`push`](Self::push).
+    /// [`ParamError::EmptyValue`] for an empty list, and the errors of [`push`](Self::push).
     pub fn push_list<I>(&mut self, key: impl AsRef<str>, items: I) -> Result<(), Error>
     where
         I: IntoIterator,
@@ -491,16 +494,18 @@ impl Params {
             if json.len() > 1 {
                 json.push(',');
             }
-            let quoted = serde_json::to_string(item.as_ref()).map_err(|e| Error::Serialize {
-                key: key.as_ref().to_owned(),
-                source: Source::new(e),
+            let quoted = serde_json::to_string(item.as_ref()).map_err(|e| {
+                Error::Params(ParamError::Serialize {
+                    key: key.as_ref().to_owned(),
+                    source: Source::new(e),
+                })
             })?;
             json.push_str(&quoted);
         }
         if json.len() == 1 {
-            return Err(Error::EmptyValue {
+            return Err(Error::Params(ParamError::EmptyValue {
                 key: key.as_ref().to_owned(),
-            });
+            }));
         }
         json.push(']');
         self.push(key, json)
@@ -520,16 +525,18 @@ impl Params {
     ///
     /// # Errors
     ///
-    /// [`Error::Serialize`] when `serde_json` cannot serialize `value`, and the errors of
+    /// [`ParamError::Serialize`] when `serde_json` cannot serialize `value`, and the errors of
     /// [`push`](Self::push).
     pub fn push_json<T: Serialize + ?Sized>(
         &mut self,
         key: impl AsRef<str>,
         value: &T,
     ) -> Result<(), Error> {
-        let json = serde_json::to_string(value).map_err(|e| Error::Serialize {
-            key: key.as_ref().to_owned(),
-            source: Source::new(e),
+        let json = serde_json::to_string(value).map_err(|e| {
+            Error::Params(ParamError::Serialize {
+                key: key.as_ref().to_owned(),
+                source: Source::new(e),
+            })
         })?;
         self.push(key, json)
     }

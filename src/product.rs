@@ -3,9 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::Error;
 use crate::time::recv_window::RecvWindow;
-use crate::time::timestamp::{TimeUnit, Timestamp};
+use crate::time::timestamp::Timestamp;
+use crate::time::unit::TimeUnit;
 
 /// A Binance API family. Rules that differ: microsecond timestamps and fractional `recvWindow`
 /// are accepted on spot (`/api`) only.
@@ -91,10 +91,14 @@ impl Product {
     ///
     /// # Errors
     ///
-    /// [`Error::ProductRule`] for a microsecond timestamp or a fractional `recvWindow` off spot.
-    pub fn check(self, timestamp: Timestamp, recv_window: Option<RecvWindow>) -> Result<(), Error> {
+    /// [`ProductError::ProductRule`] for a microsecond timestamp or a fractional `recvWindow` off spot.
+    pub fn check(
+        self,
+        timestamp: Timestamp,
+        recv_window: Option<RecvWindow>,
+    ) -> Result<(), ProductError> {
         if timestamp.unit() == TimeUnit::Micros && !self.allows_micros() {
-            return Err(Error::ProductRule {
+            return Err(ProductError::ProductRule {
                 product: self,
                 rule: "timestamps must be in milliseconds; microseconds are spot-only",
             });
@@ -102,7 +106,7 @@ impl Product {
         if recv_window.is_some_and(RecvWindow::is_fractional)
             && !self.allows_fractional_recv_window()
         {
-            return Err(Error::ProductRule {
+            return Err(ProductError::ProductRule {
                 product: self,
                 rule: "recvWindow must be a whole number of milliseconds; decimals are spot-only",
             });
@@ -141,8 +145,22 @@ impl FromStr for Product {
         Product::ALL
             .into_iter()
             .find(|p| p.name() == text)
-            .ok_or_else(|| UnknownProduct(crate::error::excerpt(text, 40)))
+            .ok_or_else(|| UnknownProduct(crate::source::excerpt(text, 40)))
     }
+}
+
+/// A rule of the target product broken.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProductError {
+    /// A rule of the target product was broken (see [`Product`]).
+    #[error("{product}: {rule}")]
+    ProductRule {
+        /// The product.
+        product: Product,
+        /// The rule.
+        rule: &'static str,
+    },
 }
 
 #[cfg(test)]

@@ -22,6 +22,8 @@
 
 use crate::error::Error;
 use crate::params::Params;
+use crate::params::error::ParamError;
+use crate::signing_key::error::VerifyError;
 use crate::signing_key::{KeyKind, Signature, SigningKey, parse_hex_tag};
 use crate::time::recv_window::RecvWindow;
 use crate::time::timestamp::Timestamp;
@@ -84,7 +86,7 @@ pub(crate) fn append_signature(
 ///
 /// # Errors
 ///
-/// [`Error::SigningFailed`] if an RSA key fails.
+/// [`KeyError::SigningFailed`](crate::KeyError::SigningFailed) if an RSA key fails.
 #[inline]
 pub fn sign_into(
     key: &SigningKey,
@@ -115,7 +117,7 @@ pub fn sign_into(
 ///
 /// # Errors
 ///
-/// [`Error::KeyInBothParts`] for a key in both parts, [`Error::SigningFailed`] if an RSA key
+/// [`ParamError::KeyInBothParts`] for a key in both parts, [`KeyError::SigningFailed`](crate::KeyError::SigningFailed) if an RSA key
 /// fails.
 pub fn sign_split_into(
     key: &SigningKey,
@@ -130,9 +132,9 @@ pub fn sign_split_into(
         .iter()
         .find(|(name, _)| body_params.contains_key(name))
     {
-        return Err(Error::KeyInBothParts {
+        return Err(Error::Params(ParamError::KeyInBothParts {
             key: name.to_owned(),
-        });
+        }));
     }
     query_out.clear();
     query_out.push_str(query_params.encoded());
@@ -158,14 +160,17 @@ pub fn sign_split_into(
 ///
 /// # Errors
 ///
-/// [`Error::MissingSignature`], [`Error::SignatureNotLast`], [`Error::SignatureFormat`] or
-/// [`Error::SignatureMismatch`].
+/// [`VerifyError::MissingSignature`], [`VerifyError::SignatureNotLast`], [`VerifyError::SignatureFormat`] or
+/// [`VerifyError::SignatureMismatch`].
 pub fn verify(key: &SigningKey, query: &str, body: &str) -> Result<(), Error> {
     let located = wire::locate_signature(query, body)?;
-    verify_located(key, &located)
+    Ok(verify_located(key, &located)?)
 }
 
-pub(crate) fn verify_located(key: &SigningKey, located: &wire::Located<'_>) -> Result<(), Error> {
+pub(crate) fn verify_located(
+    key: &SigningKey,
+    located: &wire::Located<'_>,
+) -> Result<(), VerifyError> {
     let signature = rest_signature(key.kind(), located.signature)?;
     key.verify_parts(
         &[located.query.as_bytes(), located.body.as_bytes()],
@@ -175,23 +180,23 @@ pub(crate) fn verify_located(key: &SigningKey, located: &wire::Located<'_>) -> R
 
 /// Reads a signature as it travels on REST: hex (either case) for HMAC, percent-encoded
 /// base64 for Ed25519 and RSA.
-pub(crate) fn rest_signature(kind: KeyKind, text: &str) -> Result<Signature, Error> {
+pub(crate) fn rest_signature(kind: KeyKind, text: &str) -> Result<Signature, VerifyError> {
     if kind == KeyKind::Hmac {
         return hex_tag(text);
     }
     if text.bytes().any(|b| matches!(b, b'+' | b'/' | b'=')) {
-        return Err(Error::SignatureFormat(
+        return Err(VerifyError::SignatureFormat(
             "a base64 signature must be percent-encoded on REST (`+`, `/`, `=` sent raw; a raw `+` reads as a space)",
         ));
     }
     let decoded = crate::encoding::decode(text)
-        .map_err(|_| Error::SignatureFormat("invalid percent-encoding in the signature"))?;
+        .map_err(|_| VerifyError::SignatureFormat("invalid percent-encoding in the signature"))?;
     Signature::from_base64(kind, &decoded)
 }
 
 /// Reads a signature as the key kind writes it, with no transport encoding (the WebSocket API
 /// and FIX form): hex for HMAC, base64 for Ed25519 and RSA.
-pub(crate) fn text_signature(kind: KeyKind, text: &str) -> Result<Signature, Error> {
+pub(crate) fn text_signature(kind: KeyKind, text: &str) -> Result<Signature, VerifyError> {
     match kind {
         KeyKind::Hmac => hex_tag(text),
         _ => Signature::from_base64(kind, text),
@@ -199,10 +204,10 @@ pub(crate) fn text_signature(kind: KeyKind, text: &str) -> Result<Signature, Err
 }
 
 /// An HMAC tag as 64 hex characters (either case), with a hint when it looks like base64.
-fn hex_tag(text: &str) -> Result<Signature, Error> {
+fn hex_tag(text: &str) -> Result<Signature, VerifyError> {
     match parse_hex_tag(text) {
         Some(tag) => Signature::from_bytes(KeyKind::Hmac, &tag),
-        None => Err(Error::SignatureFormat(
+        None => Err(VerifyError::SignatureFormat(
             if text.len() != 64 && (text.len() == 44 || text.contains("%3D") || text.ends_with('='))
             {
                 "expected 64 hex characters (HMAC-SHA256); this looks like base64"

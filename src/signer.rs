@@ -8,6 +8,7 @@ use crate::params::Params;
 use crate::product::Product;
 use crate::rest::{self, TAIL_CAPACITY};
 use crate::signed::SignedRequest;
+use crate::signing_key::error::KeyError;
 use crate::signing_key::{self, KeyKind, Signature, SigningKey};
 use crate::time::recv_window::RecvWindow;
 use crate::time::timestamp::Timestamp;
@@ -64,14 +65,14 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidSecret`] naming the [`SecretProblem`](crate::SecretProblem), or
-    /// [`Error::InvalidApiKey`].
+    /// [`KeyError::InvalidSecret`] naming the [`SecretProblem`](crate::SecretProblem), or
+    /// [`KeyError::InvalidApiKey`].
     ///
     /// ```
-    /// use binance_sign::{Error, SecretProblem, Signer};
+    /// use binance_sign::{Error, KeyError, SecretProblem, Signer};
     /// assert_eq!(
     ///     Signer::hmac("key", "secret\n").unwrap_err(),
-    ///     Error::InvalidSecret(SecretProblem::LineBreak)
+    ///     Error::Key(KeyError::InvalidSecret(SecretProblem::LineBreak))
     /// );
     /// ```
     pub fn hmac(api_key: impl AsRef<str>, secret: impl AsRef<str>) -> Result<Self, Error> {
@@ -97,7 +98,7 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidSecret`] as [`hmac`](Self::hmac) (except for the comparison with the API
+    /// [`KeyError::InvalidSecret`] as [`hmac`](Self::hmac) (except for the comparison with the API
     /// key).
     pub fn hmac_without_api_key(secret: impl AsRef<str>) -> Result<Self, Error> {
         let secret = secret.as_ref();
@@ -116,8 +117,8 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidKey`] naming the [`KeyProblem`](crate::KeyProblem) (not PEM, PKCS#1,
-    /// a public key, another key kind, malformed), or [`Error::InvalidApiKey`].
+    /// [`KeyError::InvalidKey`] naming the [`KeyProblem`](crate::KeyProblem) (not PEM, PKCS#1,
+    /// a public key, another key kind, malformed), or [`KeyError::InvalidApiKey`].
     ///
     /// ```
     /// use binance_sign::{KeyKind, Signer};
@@ -139,7 +140,7 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// As [`ed25519_pem`](Self::ed25519_pem), and [`Error::InvalidKey`] with
+    /// As [`ed25519_pem`](Self::ed25519_pem), and [`KeyError::InvalidKey`] with
     /// [`KeyProblem::Decrypt`](crate::KeyProblem::Decrypt) for a wrong passphrase.
     #[cfg(all(feature = "ed25519", feature = "encrypted-pem"))]
     #[cfg_attr(docsrs, doc(cfg(all(feature = "ed25519", feature = "encrypted-pem"))))]
@@ -164,8 +165,8 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidKey`] naming the [`KeyProblem`](crate::KeyProblem) (also for a modulus
-    /// outside 2048 to 4096 bits), or [`Error::InvalidApiKey`].
+    /// [`KeyError::InvalidKey`] naming the [`KeyProblem`](crate::KeyProblem) (also for a modulus
+    /// outside 2048 to 4096 bits), or [`KeyError::InvalidApiKey`].
     #[cfg(feature = "rsa")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rsa")))]
     pub fn rsa_pem(api_key: impl AsRef<str>, pem: &str) -> Result<Self, Error> {
@@ -176,7 +177,7 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// As [`rsa_pem`](Self::rsa_pem), and [`Error::InvalidKey`] with
+    /// As [`rsa_pem`](Self::rsa_pem), and [`KeyError::InvalidKey`] with
     /// [`KeyProblem::Decrypt`](crate::KeyProblem::Decrypt) for a wrong passphrase.
     #[cfg(all(feature = "rsa", feature = "encrypted-pem"))]
     #[cfg_attr(docsrs, doc(cfg(all(feature = "rsa", feature = "encrypted-pem"))))]
@@ -198,9 +199,9 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidKey`] naming the [`KeyProblem`](crate::KeyProblem), including
+    /// [`KeyError::InvalidKey`] naming the [`KeyProblem`](crate::KeyProblem), including
     /// [`KeyProblem::FeatureDisabled`](crate::KeyProblem::FeatureDisabled) for a kind whose
-    /// feature is off, or [`Error::InvalidApiKey`].
+    /// feature is off, or [`KeyError::InvalidApiKey`].
     #[cfg(any(feature = "ed25519", feature = "rsa"))]
     #[cfg_attr(docsrs, doc(cfg(any(feature = "ed25519", feature = "rsa"))))]
     pub fn from_pem(
@@ -242,7 +243,7 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidApiKey`] for an API key that cannot go into the header as it is.
+    /// [`KeyError::InvalidApiKey`] for an API key that cannot go into the header as it is.
     ///
     /// ```
     /// use binance_sign::{Signer, SigningKey};
@@ -304,11 +305,11 @@ impl Signer {
         if actual == needed {
             Ok(())
         } else {
-            Err(Error::WrongKeyKind {
+            Err(Error::Key(KeyError::WrongKeyKind {
                 operation,
                 needed,
                 actual,
-            })
+            }))
         }
     }
 
@@ -316,8 +317,8 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::ProductRule`] when the signer is bound to a product whose rules the timestamp
-    /// or window break, and [`Error::SigningFailed`] if an RSA key fails.
+    /// [`ProductError::ProductRule`](crate::ProductError::ProductRule) when the signer is bound to a product whose rules the timestamp
+    /// or window break, and [`KeyError::SigningFailed`] if an RSA key fails.
     pub fn sign_query(
         &self,
         params: &Params,
@@ -363,7 +364,7 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::KeyInBothParts`] for a key in both parts, and as [`sign_query`](Self::sign_query).
+    /// [`ParamError::KeyInBothParts`](crate::ParamError::KeyInBothParts) for a key in both parts, and as [`sign_query`](Self::sign_query).
     pub fn sign_split(
         &self,
         query_params: &Params,
@@ -462,7 +463,7 @@ impl Signer {
         recv_window: Option<RecvWindow>,
     ) -> Result<(), Error> {
         match self.product {
-            Some(product) => product.check(timestamp, recv_window),
+            Some(product) => Ok(product.check(timestamp, recv_window)?),
             None => Ok(()),
         }
     }
@@ -489,9 +490,9 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::MalformedWire`] naming the part and byte, [`Error::InvalidEscape`],
-    /// [`Error::InvalidUtf8`], [`Error::MissingTimestamp`], [`Error::AlreadySigned`],
-    /// [`Error::EmptyValue`], [`Error::DuplicateKey`], [`Error::ControlCharacter`], a malformed
+    /// [`WireError::MalformedWire`](crate::WireError::MalformedWire) naming the part and byte, [`EncodingError::InvalidEscape`](crate::EncodingError::InvalidEscape),
+    /// [`EncodingError::InvalidUtf8`](crate::EncodingError::InvalidUtf8), [`WireError::MissingTimestamp`](crate::WireError::MissingTimestamp), [`WireError::AlreadySigned`](crate::WireError::AlreadySigned),
+    /// [`ParamError::EmptyValue`](crate::ParamError::EmptyValue), [`ParamError::DuplicateKey`](crate::ParamError::DuplicateKey), [`ParamError::ControlCharacter`](crate::ParamError::ControlCharacter), a malformed
     /// `timestamp` or `recvWindow`, and as [`sign_query`](Self::sign_query).
     pub fn sign_encoded(&self, query: &str, body: &str) -> Result<SignedRequest, Error> {
         let info = wire::validate_encoded(query, body)?;
@@ -521,8 +522,8 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::MissingSignature`], [`Error::SignatureNotLast`], [`Error::SignatureFormat`] or
-    /// [`Error::SignatureMismatch`], saying what failed.
+    /// [`VerifyError::MissingSignature`](crate::VerifyError::MissingSignature), [`VerifyError::SignatureNotLast`](crate::VerifyError::SignatureNotLast), [`VerifyError::SignatureFormat`](crate::VerifyError::SignatureFormat) or
+    /// [`VerifyError::SignatureMismatch`](crate::VerifyError::SignatureMismatch), saying what failed.
     pub fn verify(&self, query: &str, body: &str) -> Result<(), Error> {
         rest::verify(&self.key, query, body)
     }
@@ -531,13 +532,13 @@ impl Signer {
     /// encoding: the WebSocket API and FIX form.
     pub(crate) fn verify_text(&self, parts: &[&[u8]], signature: &str) -> Result<(), Error> {
         let signature = rest::text_signature(self.key.kind(), signature)?;
-        self.key.verify_parts(parts, &signature)
+        Ok(self.key.verify_parts(parts, &signature)?)
     }
 
     /// The signature of the concatenated `parts`.
     #[inline]
     pub(crate) fn sign_parts(&self, parts: &[&[u8]]) -> Result<Signature, Error> {
-        self.key.sign_parts(parts)
+        Ok(self.key.sign_parts(parts)?)
     }
 }
 

@@ -29,9 +29,11 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
+use crate::params::error::ParamError;
 use crate::params::{Params, validate_key, validate_pair};
 use crate::signer::Signer;
 use crate::signing_key::KeyKind;
+use crate::signing_key::error::{KeyError, VerifyError};
 use crate::time::recv_window::RecvWindow;
 use crate::time::timestamp::Timestamp;
 
@@ -59,8 +61,8 @@ impl WsParams {
     ///
     /// # Errors
     ///
-    /// [`Error::EmptyKey`], [`Error::ReservedKey`], [`Error::ControlCharacter`],
-    /// [`Error::EmptyValue`] (an empty string or `null`) or [`Error::DuplicateMember`].
+    /// [`ParamError::EmptyKey`], [`ParamError::ReservedKey`], [`ParamError::ControlCharacter`],
+    /// [`ParamError::EmptyValue`] (an empty string or `null`) or [`ParamError::DuplicateMember`].
     pub fn insert(&mut self, key: impl AsRef<str>, value: impl Into<Value>) -> Result<(), Error> {
         let key = key.as_ref();
         let value = value.into();
@@ -68,16 +70,16 @@ impl WsParams {
         match &value {
             Value::String(text) => validate_pair(key, text)?,
             Value::Null => {
-                return Err(Error::EmptyValue {
+                return Err(Error::Params(ParamError::EmptyValue {
                     key: key.to_owned(),
-                });
+                }));
             }
             _ => {}
         }
         if self.map.contains_key(key) {
-            return Err(Error::DuplicateMember {
+            return Err(Error::Params(ParamError::DuplicateMember {
                 key: key.to_owned(),
-            });
+            }));
         }
         self.map.insert(key.to_owned(), value);
         Ok(())
@@ -259,9 +261,9 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::ProductRule`] when the signer is bound to a product whose rules the timestamp
-    /// or window break, [`Error::MissingApiKey`] for a signer without an API key (it is part of
-    /// the payload), and [`Error::SigningFailed`] if an RSA key fails.
+    /// [`ProductError::ProductRule`](crate::ProductError::ProductRule) when the signer is bound to a product whose rules the timestamp
+    /// or window break, [`KeyError::MissingApiKey`] for a signer without an API key (it is part of
+    /// the payload), and [`KeyError::SigningFailed`] if an RSA key fails.
     pub fn sign_ws(
         &self,
         params: &WsParams,
@@ -271,9 +273,9 @@ impl Signer {
         if let Some(product) = self.product() {
             product.check(timestamp, recv_window)?;
         }
-        let api_key = self.api_key().ok_or(Error::MissingApiKey {
+        let api_key = self.api_key().ok_or(Error::Key(KeyError::MissingApiKey {
             operation: "the WebSocket API",
-        })?;
+        }))?;
         let mut map = session_params(params, timestamp, recv_window);
         map.insert("apiKey".into(), Value::String(api_key.to_owned()));
         self.finish_ws(map)
@@ -284,7 +286,7 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::WrongKeyKind`] for a key that is not Ed25519, and as
+    /// [`KeyError::WrongKeyKind`] for a key that is not Ed25519, and as
     /// [`sign_ws`](Self::sign_ws).
     pub fn ws_logon(
         &self,
@@ -300,13 +302,17 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`Error::MissingSignature`], [`Error::SignatureFormat`] or
-    /// [`Error::SignatureMismatch`].
+    /// [`VerifyError::MissingSignature`], [`VerifyError::SignatureFormat`] or
+    /// [`VerifyError::SignatureMismatch`].
     pub fn verify_ws(&self, params: &Map<String, Value>) -> Result<(), Error> {
         let signature = match params.get("signature") {
             Some(Value::String(signature)) => signature,
-            Some(_) => return Err(Error::SignatureFormat("`signature` must be a JSON string")),
-            None => return Err(Error::MissingSignature),
+            Some(_) => {
+                return Err(Error::Verify(VerifyError::SignatureFormat(
+                    "`signature` must be a JSON string",
+                )));
+            }
+            None => return Err(Error::Verify(VerifyError::MissingSignature)),
         };
         let payload = canonical_payload(params);
         self.verify_text(&[payload.as_bytes()], signature)

@@ -10,7 +10,7 @@ use std::time::Duration;
 use binance_sign::client::{ClientError, Settings, Sign, SigningLayer, SigningMiddleware, Weight};
 use binance_sign::limits::RateLimitType;
 use binance_sign::limits::{Governor, RateLimit};
-use binance_sign::{ServerClock, Signer, TimeSyncConfig};
+use binance_sign::{ServerClock, Signer, TimeSyncConfig, WireError};
 use http_body_util::BodyExt as _;
 use serde_json::Value;
 use tower_layer::Layer as _;
@@ -435,7 +435,7 @@ fn sign_http_signs_a_request_in_place() {
     assert!(
         matches!(
             error,
-            binance_sign::Error::MalformedWire { position: 6, .. }
+            binance_sign::Error::Wire(WireError::MalformedWire { position: 6, .. })
         ),
         "{error}"
     );

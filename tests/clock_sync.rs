@@ -10,8 +10,8 @@
 use std::time::Duration;
 
 use binance_sign::{
-    Error, LocalReading, Product, RecvWindow, ServerClock, ServerTime, Signer, SyncError, TimeSync,
-    Timestamp, WindowVerdict, check_window,
+    Error, LocalReading, Product, ProductError, RecvWindow, ServerClock, ServerTime, Signer,
+    SyncError, TimeError, TimeSync, Timestamp, WindowVerdict, check_window,
 };
 use proptest::prelude::*;
 
@@ -491,13 +491,13 @@ fn product_rules_are_typed_errors() {
     ] {
         let bound = signer.clone().for_product(product);
         assert!(
-            matches!(bound.sign_query(&params, us, None), Err(Error::ProductRule { product: p, .. }) if p == product),
+            matches!(bound.sign_query(&params, us, None), Err(Error::Product(ProductError::ProductRule { product: p, .. })) if p == product),
             "{product}"
         );
         assert!(
             matches!(
                 bound.sign_body(&params, ms, frac),
-                Err(Error::ProductRule { .. })
+                Err(Error::Product(ProductError::ProductRule { .. }))
             ),
             "{product}"
         );
@@ -508,7 +508,7 @@ fn product_rules_are_typed_errors() {
         );
         assert!(matches!(
             bound.sign_encoded("timestamp=1700000000000000", ""),
-            Err(Error::ProductRule { .. })
+            Err(Error::Product(ProductError::ProductRule { .. }))
         ));
     }
     let spot = signer.for_product(Product::Spot);
@@ -519,10 +519,10 @@ fn product_rules_are_typed_errors() {
     );
     assert!(matches!(
         RecvWindow::from_millis(60_001),
-        Err(Error::RecvWindowInvalid { .. })
+        Err(TimeError::RecvWindowInvalid { .. })
     ));
     assert!(matches!(
         Timestamp::from_millis(1_483_228_799_999),
-        Err(Error::TimestampOutOfRange { .. })
+        Err(TimeError::TimestampOutOfRange { .. })
     ));
 }

@@ -2,7 +2,7 @@
 #![cfg(all(feature = "ed25519", feature = "rsa"))]
 
 use binance_sign::fix_logon::FixLogon;
-use binance_sign::{Error, KeyKind, Signer, Timestamp};
+use binance_sign::{Error, KeyError, KeyKind, Signer, Timestamp, VerifyError};
 
 const ED25519: &str = include_str!("data/ed25519-binance-docs.pem");
 const ED25519_ENCRYPTED: &str = include_str!("data/ed25519-encrypted.pem");
@@ -15,7 +15,7 @@ const EC_P256: &str = include_str!("data/ec-p256.pem");
 
 fn invalid_key(result: Result<Signer, Error>) -> String {
     match result {
-        Err(e @ Error::InvalidKey { .. }) => e.to_string(),
+        Err(e @ Error::Key(KeyError::InvalidKey { .. })) => e.to_string(),
         other => panic!("expected InvalidKey, got {other:?}"),
     }
 }
@@ -74,7 +74,7 @@ fn refusals_are_typed_and_clear() {
     invalid_key(Signer::ed25519_pem("k", &truncated));
     assert!(matches!(
         Signer::ed25519_pem("bad key", ED25519),
-        Err(Error::InvalidApiKey(_))
+        Err(Error::Key(KeyError::InvalidApiKey(_)))
     ));
 }
 
@@ -150,11 +150,11 @@ fn ed25519_only_operations_refuse_other_keys() {
     ] {
         assert!(matches!(
             signer.ws_logon(ts, None),
-            Err(Error::WrongKeyKind { .. })
+            Err(Error::Key(KeyError::WrongKeyKind { .. }))
         ));
         assert!(matches!(
             signer.fix_logon_raw_data(&logon),
-            Err(Error::WrongKeyKind { .. })
+            Err(Error::Key(KeyError::WrongKeyKind { .. }))
         ));
     }
     let ed = Signer::ed25519_pem("my-key", ED25519).unwrap();
@@ -176,7 +176,7 @@ fn asymmetric_rest_signatures_must_arrive_percent_encoded() {
     let unencoded = format!("{payload}&signature={raw}");
     assert!(matches!(
         ed.verify(&unencoded, ""),
-        Err(Error::SignatureFormat(_))
+        Err(Error::Verify(VerifyError::SignatureFormat(_)))
     ));
     ed.verify(req.query(), "").unwrap();
 }

@@ -2,7 +2,7 @@
 //! lists from `serde` structs, ARRAY parameters as a repeated key; signed and read back.
 
 use binance_sign::encoding::decode_pairs;
-use binance_sign::{Error, Params, Signer, Timestamp};
+use binance_sign::{Error, ParamError, Params, Signer, Timestamp};
 use rust_decimal::Decimal;
 
 fn signer() -> Signer {
@@ -95,7 +95,7 @@ fn serde_structs_with_lists_and_decimals() {
     })
     .unwrap_err();
     assert!(
-        matches!(&err, Error::Unsupported { key, .. } if key == "filter"),
+        matches!(&err, Error::Params(ParamError::Unsupported { key, .. }) if key == "filter"),
         "{err}"
     );
 }
@@ -117,11 +117,14 @@ fn array_parameters_as_a_repeated_key_are_signed_as_sent() {
     // An ordinary duplicate is still refused, in one list and across query and body.
     assert!(matches!(
         p.push("asset", "ETH"),
-        Err(Error::DuplicateKey { .. })
+        Err(Error::Params(ParamError::DuplicateKey { .. }))
     ));
     let query = Params::try_from_pairs([("asset", "ETH")]).unwrap();
     let err = signer().sign_split(&query, &p, ts(), None).unwrap_err();
-    assert!(matches!(err, Error::KeyInBothParts { .. }));
+    assert!(matches!(
+        err,
+        Error::Params(ParamError::KeyInBothParts { .. })
+    ));
     // Its fix is the one that applies: one part, not `push_repeated`.
     assert!(!err.to_string().contains("push_repeated"), "{err}");
     assert!(
@@ -140,11 +143,14 @@ fn sign_encoded_accepts_array_parameters_in_one_part() {
     signer().verify(req.query(), req.body()).unwrap();
     assert!(matches!(
         signer().sign_encoded("asset=BTC", "asset=USDT&timestamp=1499827319559"),
-        Err(Error::KeyInBothParts { .. })
+        Err(Error::Params(ParamError::KeyInBothParts { .. }))
     ));
     let twice = signer()
         .sign_encoded("", "timestamp=1499827319559&timestamp=1499827319559")
         .unwrap_err();
-    assert!(matches!(twice, Error::SignerKeyTwice { .. }));
+    assert!(matches!(
+        twice,
+        Error::Params(ParamError::SignerKeyTwice { .. })
+    ));
     assert!(!twice.to_string().contains("push_repeated"), "{twice}");
 }

@@ -1,6 +1,6 @@
 //! Every HMAC vector of `shared/binance-signing.md` §7, byte for byte, through the public API.
 
-use binance_sign::{Params, RecvWindow, Signer, Timestamp};
+use binance_sign::{Params, RecvWindow, Signer, Timestamp, VerifyError};
 
 const SPOT_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
 const SPOT_SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
@@ -229,7 +229,10 @@ fn verify_accepts_uppercase_hex_and_rejects_h4_neg() {
     let err = signer
         .verify(&format!("{H4_PAYLOAD}&signature={H4_NEG}"), "")
         .unwrap_err();
-    assert_eq!(err, binance_sign::Error::SignatureMismatch);
+    assert_eq!(
+        err,
+        binance_sign::Error::Verify(VerifyError::SignatureMismatch)
+    );
 }
 
 // --- WebSocket API (HMAC) -------------------------------------------------------------------

@@ -13,7 +13,10 @@ use std::process::ExitCode;
 
 use binance_sign::diagnose::{Api, Code, Diagnosis, Input, Pasted};
 use binance_sign::ws::WsParams;
-use binance_sign::{Error, Params, RecvWindow, ServerTime, Timestamp};
+use binance_sign::{
+    Error, ParamError, Params, ProductError, RecvWindow, ServerTime, TimeError, Timestamp,
+    WireError,
+};
 use clap::{Args, Parser, Subcommand};
 
 mod key;
@@ -228,12 +231,12 @@ fn exit(ok: bool) -> ExitCode {
 /// A library refusal of `sign` or `ws`, with the flag that fixes it where one does.
 fn flagged(e: Error) -> Fail {
     match &e {
-        Error::ProductRule { .. } => Fail(format!(
+        Error::Product(ProductError::ProductRule { .. }) => Fail(format!(
             "{e} (the rule of --product; pass --timestamp MS, or a whole --recv-window)"
         )),
-        Error::TimestampOutOfRange { .. } => Fail(format!("--timestamp: {e}")),
-        Error::RecvWindowInvalid { .. } => Fail(format!("--recv-window: {e}")),
-        Error::DuplicateKey { key } => Fail(format!(
+        Error::Time(TimeError::TimestampOutOfRange { .. }) => Fail(format!("--timestamp: {e}")),
+        Error::Time(TimeError::RecvWindowInvalid { .. }) => Fail(format!("--recv-window: {e}")),
+        Error::Params(ParamError::DuplicateKey { key }) => Fail(format!(
             "parameter `{key}` is given twice; Binance rejects duplicates (-1101): give it once, or for an ARRAY parameter (such as `asset`) pass each value with --repeat {key}=VALUE"
         )),
         _ => Fail::from(e),
@@ -268,7 +271,7 @@ fn push_repeats(params: &mut Params, repeats: &[(String, String)]) -> Result<(),
             .filter(|(k, _)| k == key)
             .map(|(_, v)| v.as_str());
         params.push_repeated(key, values).map_err(|e| match e {
-            Error::DuplicateKey { .. } => Fail(format!(
+            Error::Params(ParamError::DuplicateKey { .. }) => Fail(format!(
                 "--repeat {key}: `{key}` is also given as KEY=VALUE; pass every value of it with --repeat"
             )),
             e => flagged(e),
@@ -390,7 +393,9 @@ fn diagnose(args: &DiagnoseArgs) -> Result<ExitCode, Fail> {
     input.error_code = args.error_code;
     input.product = args.product.product;
     let diagnosis = signer.diagnose(&input).map_err(|e| match e {
-        Error::MalformedJson(_) => Fail(format!("--query (the WebSocket params JSON): {e}")),
+        Error::Wire(WireError::MalformedJson(_)) => {
+            Fail(format!("--query (the WebSocket params JSON): {e}"))
+        }
         e => Fail::from(e),
     })?;
     if args.json {
@@ -538,11 +543,11 @@ fn pasted(request: &Request) -> Result<Pasted, Fail> {
 }
 
 fn timestamp_arg(millis: Option<u64>, micros: Option<u64>) -> Result<Timestamp, Fail> {
-    let named = |flag: &str, e: Error| Fail(format!("{flag}: {e}"));
+    let named = |flag: &str, e: TimeError| Fail(format!("{flag}: {e}"));
     Ok(match (millis, micros) {
         (Some(ms), _) => Timestamp::from_millis(ms).map_err(|e| named("--timestamp", e))?,
         (None, Some(us)) => Timestamp::from_micros(us).map_err(|e| named("--timestamp-us", e))?,
-        (None, None) => Timestamp::now_millis()?,
+        (None, None) => Timestamp::now_millis().map_err(Error::from)?,
     })
 }
 

@@ -62,53 +62,36 @@ create_exception!(
     "A pasted request or WebSocket params could not be read."
 );
 
-/// The Python exception for a crate error, by layer.
-pub(crate) fn sign_error(e: SignError) -> PyErr {
-    use SignError as E;
+/// The Python exception for a crate error, by layer (a repeated `timestamp`/`recvWindow` and
+/// the doctor's inputs keep the Python classes they have always had).
+pub(crate) fn sign_error(e: impl Into<SignError>) -> PyErr {
+    use binance_sign::{ParamError as P, TimeError as T, WireError as W};
+    let e = e.into();
     let message = e.to_string();
     match e {
-        E::EmptyKey
-        | E::DuplicateKey { .. }
-        | E::KeyInBothParts { .. }
-        | E::DuplicateMember { .. }
-        | E::ReservedKey { .. }
-        | E::EmptyValue { .. }
-        | E::ControlCharacter { .. }
-        | E::NumberFormat { .. }
-        | E::Unsupported { .. }
-        | E::Serialize { .. } => ParamsError::new_err(message),
-        E::InvalidEscape { .. }
-        | E::InvalidUtf8 { .. }
-        | E::MalformedWire { .. }
-        | E::SignerKeyTwice { .. }
-        | E::MissingTimestamp
-        | E::AlreadySigned { .. }
-        | E::FixFieldSeparator { .. } => WireError::new_err(message),
-        E::InvalidSecret(_)
-        | E::InvalidApiKey(_)
-        | E::InvalidKey { .. }
-        | E::SigningFailed { .. }
-        | E::MissingApiKey { .. }
-        | E::WrongKeyKind { .. } => KeyMaterialError::new_err(message),
-        E::MissingSignature
-        | E::SignatureNotLast(_)
-        | E::SignatureFormat(_)
-        | E::SignatureMismatch => VerifyError::new_err(message),
-        E::ServerTimeOutOfRange { .. } => {
+        SignError::Params(P::SignerKeyTwice { .. })
+        | SignError::Encoding(_)
+        | SignError::Wire(
+            W::MalformedWire { .. }
+            | W::MissingTimestamp
+            | W::AlreadySigned { .. }
+            | W::FixFieldSeparator { .. },
+        ) => WireError::new_err(message),
+        SignError::Params(_) => ParamsError::new_err(message),
+        SignError::Key(_) => KeyMaterialError::new_err(message),
+        SignError::Verify(_) => VerifyError::new_err(message),
+        SignError::Time(T::ServerTimeOutOfRange { .. }) => {
             let err = ClockError::new_err(message);
             Python::attach(|py| {
                 let _ = err.value(py).setattr("kind", "server-time-out-of-range");
             });
             err
         }
-        E::TimestampOutOfRange { .. }
-        | E::MalformedTimestamp { .. }
-        | E::RecvWindowInvalid { .. }
-        | E::ProductRule { .. } => TimeError::new_err(message),
-        E::Clock(_) => ClockError::new_err(message),
-        E::PastedRequest { .. } | E::MalformedJson { .. } | E::InvalidUrl { .. } => {
-            DoctorError::new_err(message)
-        }
+        SignError::Time(_) | SignError::Product(_) => TimeError::new_err(message),
+        SignError::Clock(_) => ClockError::new_err(message),
+        SignError::Wire(
+            W::PastedRequest { .. } | W::MalformedJson { .. } | W::InvalidUrl { .. },
+        ) => DoctorError::new_err(message),
         _ => Error::new_err(message),
     }
 }
@@ -182,7 +165,15 @@ pub(crate) fn whole(value: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
             "{what}: expected a whole number from 0 to 18446744073709551615, got {}",
             value
                 .repr()
-                .map_or_else(|_| "?".to_owned(), |r| crate::values::short(&r.to_string()))
+                .map_or_else(|_| "?".to_owned(), |r| short(&r.to_string()))
         ))
     })
+}
+
+/// At most 60 characters of `text`, for messages.
+fn short(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text.to_owned(),
+    }
 }

@@ -109,14 +109,6 @@ fn refuse_text(what: &str, items: &Bound<'_, PyAny>) -> PyResult<()> {
     Ok(())
 }
 
-/// At most 60 characters of `text`, for messages.
-pub(crate) fn short(text: &str) -> String {
-    match text.char_indices().nth(60) {
-        Some((at, _)) => format!("{}...", &text[..at]),
-        None => text.to_owned(),
-    }
-}
-
 fn type_name(value: &Bound<'_, PyAny>) -> String {
     value
         .get_type()

@@ -8,9 +8,9 @@ use serde::Deserialize;
 use serde::de::{self, SeqAccess, Visitor};
 
 use super::{Code, Expect, Finding, Kind, Verdict, check_for};
-use crate::error::excerpt;
 use crate::product::Product;
 use crate::signer::Signer;
+use crate::source::excerpt;
 
 /// One input line: `{"expect": [["symbol","BTCUSDT"], ["quantity","0.00001","decimal"]],
 /// "query": "...", "body": "...", "product": "usdm-futures"}` (`product` optional).

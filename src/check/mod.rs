@@ -28,7 +28,6 @@ use std::borrow::Cow;
 use serde::Serialize;
 
 use crate::codes::finding_codes;
-use crate::error::excerpt;
 use crate::product::Product;
 use crate::rules::decimal::canonical as canonical_decimal;
 use crate::rules::{
@@ -41,6 +40,7 @@ pub use crate::rules::Severity;
 mod jsonl;
 mod sent;
 
+use crate::source::excerpt;
 use sent::{KeyIndex, Odd, Request};
 
 pub use jsonl::{Stats, serve_jsonl, verdict_line};

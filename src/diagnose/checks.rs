@@ -2,11 +2,11 @@
 
 use super::sent::{Param, ReadRequest};
 use super::{Code, Finding, Findings, Input, Position};
-use crate::error::excerpt;
 use crate::rules::{Violation, check_repeats, check_signed, check_value, client_rewrite};
+use crate::source::excerpt;
 use crate::time::acceptance::{WindowVerdict, check_window};
 use crate::time::recv_window::RecvWindow;
-use crate::wire::parse_timestamp;
+use crate::time::timestamp::parse_timestamp;
 
 /// The checks of a REST request's wire form: empty segments, escapes, bytes clients rewrite,
 /// raw `+`, JSON split by `&`, repeated keys; then each value's own checks. Findings of one

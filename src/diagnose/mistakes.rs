@@ -117,7 +117,7 @@ impl Mistake {
                 rebuild(&Unsigned::of(&sent.params, query, body))
             }
             Rebuild::Ws(rebuild) => {
-                let members = super::ws::members_text(query).ok()?;
+                let members = super::ws_members::members_text(query).ok()?;
                 let pairs: Vec<(&str, &str)> = members
                     .iter()
                     .map(|(k, v)| (k.as_str(), v.as_str()))

@@ -1,8 +1,10 @@
 //! Reading a request the way people paste it: a query alone, with a leading `?`, a full URL,
 //! a `curl` command line, or a raw HTTP/1.1 request.
 
-use crate::error::{Error, excerpt};
+use crate::error::Error;
 use crate::signed::API_KEY_HEADER;
+use crate::source::excerpt;
+use crate::wire::error::WireError;
 
 /// A request as pasted, reduced to what an HTTP client sends: the query string (without `?`
 /// and without any fragment: clients never send what follows `#`), the body, and the API key
@@ -84,7 +86,7 @@ impl Pasted {
     ///
     /// # Errors
     ///
-    /// [`Error::PastedRequest`] for a `curl` line without a URL or with an unclosed quote, or
+    /// [`WireError::PastedRequest`] for a `curl` line without a URL or with an unclosed quote, or
     /// an HTTP request whose request line cannot be read.
     pub fn parse(text: &str) -> Result<Self, Error> {
         let trimmed = text.trim();
@@ -180,7 +182,7 @@ impl Pasted {
 }
 
 fn invalid(reason: &'static str) -> Error {
-    Error::PastedRequest { reason }
+    Error::Wire(WireError::PastedRequest { reason })
 }
 
 fn is_request_line(line: &str) -> bool {

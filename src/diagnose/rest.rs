@@ -160,7 +160,7 @@ fn missing(input: &Input<'_>) -> Finding {
             Code::SignatureMissing,
             format!(
                 "no `signature` reaches Binance: a raw `#` in the URL starts the fragment, and HTTP clients never send it (cut: `#{}`)",
-                crate::error::excerpt(fragment, 60)
+                crate::source::excerpt(fragment, 60)
             ),
             "percent-encode `#` as %23 in values (encode every byte outside A-Z a-z 0-9 - . _ ~), so the whole query, signature included, is sent",
         ),

@@ -6,8 +6,8 @@
 
 use std::borrow::Cow;
 
+use crate::encoding::Part;
 use crate::encoding::{decode_bytes, segments};
-use crate::error::Part;
 
 /// One non-empty `key=value` segment as sent.
 #[derive(Clone, Copy, Debug)]

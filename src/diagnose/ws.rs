@@ -1,69 +1,14 @@
 //! Diagnosing WebSocket API requests.
 
-use std::fmt;
-use std::marker::PhantomData;
-
-use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::matcher::{Matcher, Transport};
 use super::mistakes::mistakes;
+use super::ws_members::members;
 use super::{Api, Code, Finding, Findings, Input, checks};
 use crate::error::Error;
 use crate::signer::Signer;
 use crate::ws::{payload_of, payload_text};
-
-/// A JSON object's members in the order written (`serde_json::Map` sorts them).
-struct Ordered<V>(Vec<(String, V)>);
-
-impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Members<V>(PhantomData<V>);
-        impl<'de, V: Deserialize<'de>> Visitor<'de> for Members<V> {
-            type Value = Ordered<V>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered<V>, A::Error> {
-                let mut members = Vec::new();
-                while let Some(member) = map.next_entry::<String, V>()? {
-                    members.push(member);
-                }
-                Ok(Ordered(members))
-            }
-        }
-        deserializer.deserialize_map(Members(PhantomData))
-    }
-}
-
-fn parse<'a, V: Deserialize<'a>>(text: &'a str) -> Result<Vec<(String, V)>, Error> {
-    serde_json::from_str::<Ordered<V>>(text)
-        .map(|o| o.0)
-        .map_err(|e| Error::MalformedJson(crate::error::Source::new(e)))
-}
-
-/// The `params` members of a WebSocket request as text (`params` JSON object, or a whole
-/// request carrying one), in the order written: each key with its value's payload text.
-pub(crate) fn members_text(text: &str) -> Result<Vec<(String, String)>, Error> {
-    Ok(members(text)?
-        .iter()
-        .map(|(k, v)| (k.clone(), payload_text(v)))
-        .collect())
-}
-
-/// The members of the `params` object, in the order written.
-fn members(text: &str) -> Result<Vec<(String, Value)>, Error> {
-    // A whole request carries its `params` object inside; read either in the order written.
-    let top: Vec<(String, Box<RawValue>)> = parse(text)?;
-    match top
-        .iter()
-        .find(|(k, v)| k == "params" && v.get().trim_start().starts_with('{'))
-    {
-        Some((_, params)) => parse(params.get()),
-        None => parse(text),
-    }
-}
 
 pub(super) fn diagnose(signer: &Signer, input: &Input<'_>) -> Result<(bool, Findings), Error> {
     let members = members(input.query)?;

@@ -1,10 +1,12 @@
 //! Turning a [`SignedRequest`] into an `http::Request`, and signing the caller's own
 //! `http::Request` in place (feature `http`), with no re-encoding.
 
-use crate::error::{Error, Source};
+use crate::error::Error;
 use crate::rest::{Tail, write_tail};
 use crate::signed::{API_KEY_HEADER, SignedRequest};
 use crate::signer::Signer;
+use crate::source::Source;
+use crate::wire::error::WireError;
 
 impl SignedRequest {
     /// An `http::Request` for `method` at `base_url` + `path`: the query attached verbatim,
@@ -17,8 +19,8 @@ impl SignedRequest {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidUrl`] for a base URL without scheme and host or a path that does not
-    /// start with `/` or holds `?` or `#`; [`Error::Http`] if the `http` crate refuses the
+    /// [`WireError::InvalidUrl`] for a base URL without scheme and host or a path that does not
+    /// start with `/` or holds `?` or `#`; [`WireError::Http`] if the `http` crate refuses the
     /// request.
     ///
     /// ```
@@ -41,17 +43,19 @@ impl SignedRequest {
         path: &str,
     ) -> Result<http::Request<String>, Error> {
         if !path.starts_with('/') || path.contains(['?', '#']) {
-            return Err(Error::InvalidUrl {
-                url: crate::error::excerpt(path, 200),
+            return Err(Error::Wire(WireError::InvalidUrl {
+                url: crate::source::excerpt(path, 200),
                 reason: "the path must start with `/` and hold no `?` or `#`",
                 source: None,
-            });
+            }));
         }
         let base = base_url.trim_end_matches('/');
-        let invalid_base = |source| Error::InvalidUrl {
-            url: crate::error::excerpt(base_url, 200),
-            reason: "the base URL needs a scheme and a host, like https://api.binance.com",
-            source,
+        let invalid_base = |source| {
+            Error::Wire(WireError::InvalidUrl {
+                url: crate::source::excerpt(base_url, 200),
+                reason: "the base URL needs a scheme and a host, like https://api.binance.com",
+                source,
+            })
         };
         let uri = http::Uri::try_from(format!("{base}{}", self.path_and_query(path)))
             .map_err(|e| invalid_base(Some(Source::new(e))))?;
@@ -70,7 +74,7 @@ impl SignedRequest {
         }
         builder
             .body(self.body().to_owned())
-            .map_err(|e| Error::Http(Source::new(e)))
+            .map_err(|e| Error::Wire(WireError::Http(Source::new(e))))
     }
 }
 
@@ -150,7 +154,7 @@ impl Signer {
     /// # Errors
     ///
     /// As [`sign_encoded`](Signer::sign_encoded) (a body that is not UTF-8 is
-    /// [`Error::MalformedWire`]), and [`Error::InvalidUrl`] if the new URI cannot be built.
+    /// [`WireError::MalformedWire`]), and [`WireError::InvalidUrl`] if the new URI cannot be built.
     #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
     pub fn sign_http<B: SignableBody>(
         &self,
@@ -177,7 +181,7 @@ impl Signer {
         clock: &crate::ServerClock,
         recv_window: Option<crate::RecvWindow>,
     ) -> Result<(), Error> {
-        let timestamp = clock.timestamp().map_err(|e| Error::Clock(Box::new(e)))?;
+        let timestamp = clock.timestamp().map_err(Error::Clock)?;
         self.sign_http(request, timestamp, recv_window)
     }
 
@@ -189,10 +193,12 @@ impl Signer {
         timestamp: crate::Timestamp,
         recv_window: Option<crate::RecvWindow>,
     ) -> Result<(String, String), Error> {
-        let body = std::str::from_utf8(body).map_err(|e| Error::MalformedWire {
-            part: crate::Part::Body,
-            position: e.valid_up_to(),
-            reason: "the body is not UTF-8",
+        let body = std::str::from_utf8(body).map_err(|e| {
+            Error::Wire(WireError::MalformedWire {
+                part: crate::Part::Body,
+                position: e.valid_up_to(),
+                reason: "the body is not UTF-8",
+            })
         })?;
         // The caller's parts are checked once; what is appended is built from typed values.
         let found = crate::wire::read_encoded(query, body)?;
@@ -242,22 +248,26 @@ pub(crate) fn apply<B: SignableBody>(
     } else {
         format!("{path}?{query}")
     };
-    parts.path_and_query = Some(path_and_query.parse().map_err(|e| Error::InvalidUrl {
-        url: crate::error::excerpt(&path_and_query, 200),
-        reason: "the signed query does not fit a URI",
-        source: Some(Source::new(e)),
+    parts.path_and_query = Some(path_and_query.parse().map_err(|e| {
+        Error::Wire(WireError::InvalidUrl {
+            url: crate::source::excerpt(&path_and_query, 200),
+            reason: "the signed query does not fit a URI",
+            source: Some(Source::new(e)),
+        })
     })?);
-    *request.uri_mut() = http::Uri::from_parts(parts).map_err(|e| Error::InvalidUrl {
-        url: crate::error::excerpt(&path_and_query, 200),
-        reason: "the signed request does not fit a URI",
-        source: Some(Source::new(e)),
+    *request.uri_mut() = http::Uri::from_parts(parts).map_err(|e| {
+        Error::Wire(WireError::InvalidUrl {
+            url: crate::source::excerpt(&path_and_query, 200),
+            reason: "the signed request does not fit a URI",
+            source: Some(Source::new(e)),
+        })
     })?;
     let has_body = !body.is_empty();
     request.body_mut().replace(body);
     let headers = request.headers_mut();
     if let Some(api_key) = api_key {
-        let value =
-            http::HeaderValue::from_str(api_key).map_err(|e| Error::Http(Source::new(e)))?;
+        let value = http::HeaderValue::from_str(api_key)
+            .map_err(|e| Error::Wire(WireError::Http(Source::new(e))))?;
         headers.insert(API_KEY_HEADER, value);
     }
     if has_body {

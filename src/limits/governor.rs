@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::headers::{Reported, ResponseHeaders, parse_ban_until};
 use super::{Decision, LimitsError, RateLimit};
-use crate::error::Source;
+use crate::source::Source;
 use crate::time::server_time::ServerTime;
 
 /// Settings of a [`Governor`].

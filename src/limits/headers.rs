@@ -5,7 +5,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use super::{IntervalUnit, LimitsError, MAX_HOLD, RateLimitType};
 use crate::encoding::is_digits;
-use crate::error::excerpt;
+use crate::source::excerpt;
 use crate::time::server_time::ServerTime;
 
 /// A count Binance reported.

@@ -49,9 +49,8 @@
 
 use std::time::Duration;
 
+use crate::source::Source;
 use serde::Deserialize;
-
-use crate::error::Source;
 
 #[cfg(feature = "redis")]
 mod fleet;

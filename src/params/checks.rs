@@ -1,18 +1,19 @@
 //! The checks every user key and value goes through, whatever the API form.
 
 use crate::encoding::is_unreserved;
-use crate::error::{Error, Field};
 
 use super::RESERVED_KEYS;
+use crate::error::Error;
+use crate::params::error::{Field, ParamError};
 
 /// The checks every user parameter goes through, whatever the API form.
 pub(crate) fn validate_pair(key: &str, value: &str) -> Result<(), Error> {
     validate_key(key, &RESERVED_KEYS)?;
     check_controls(key, Field::Value, value)?;
     if crate::rules::check_empty(value).is_err() {
-        return Err(Error::EmptyValue {
+        return Err(Error::Params(ParamError::EmptyValue {
             key: key.to_owned(),
-        });
+        }));
     }
     Ok(())
 }
@@ -27,16 +28,16 @@ pub(crate) fn validate_key(key: &str, reserved: &[&str]) -> Result<(), Error> {
 #[inline(always)]
 pub(super) fn check_key(key: &str, reserved: &[&str]) -> Result<bool, Error> {
     if key.is_empty() {
-        return Err(Error::EmptyKey);
+        return Err(Error::Params(ParamError::EmptyKey));
     }
     let plain = is_unreserved(key);
     if !plain {
         check_controls(key, Field::Key, key)?;
     }
     if reserved.contains(&key) {
-        return Err(Error::ReservedKey {
+        return Err(Error::Params(ParamError::ReservedKey {
             key: key.to_owned(),
-        });
+        }));
     }
     Ok(plain)
 }
@@ -46,11 +47,11 @@ pub(super) fn check_key(key: &str, reserved: &[&str]) -> Result<bool, Error> {
 pub(crate) fn check_controls(key: &str, field: Field, text: &str) -> Result<(), Error> {
     match text.char_indices().find(|(_, c)| c.is_control()) {
         None => Ok(()),
-        Some((position, c)) => Err(Error::ControlCharacter {
+        Some((position, c)) => Err(Error::Params(ParamError::ControlCharacter {
             key: key.escape_default().to_string(),
             field,
             code: u32::from(c),
             position,
-        }),
+        })),
     }
 }

@@ -10,9 +10,10 @@
 use std::cell::RefCell;
 use std::io;
 
+use crate::error::Error;
+use crate::params::error::ParamError;
+use crate::source::Source;
 use serde::ser::{self, Serialize, Serializer};
-
-use crate::error::{Error, Source};
 
 /// Serializes `value` as `application/x-www-form-urlencoded` text.
 pub(super) fn to_urlencoded<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
@@ -26,13 +27,12 @@ pub(super) fn to_urlencoded<T: Serialize + ?Sized>(value: &T) -> Result<String, 
         Ok(text) => Ok(text),
         Err(e) => {
             let key = ctx.key();
-            Err(ctx
-                .problem
-                .into_inner()
-                .unwrap_or_else(|| Error::Serialize {
+            Err(ctx.problem.into_inner().unwrap_or_else(|| {
+                Error::Params(ParamError::Serialize {
                     key,
                     source: Source::new(e),
-                }))
+                })
+            }))
         }
     }
 }
@@ -87,11 +87,11 @@ impl Ctx {
         role: Role,
     ) -> Result<S::Ok, S::Error> {
         if let Err(rule) = crate::rules::float_text(&text) {
-            return Err(self.fail(Error::NumberFormat {
+            return Err(self.fail(Error::Params(ParamError::NumberFormat {
                 key: self.key(),
                 value: text,
                 rule,
-            }));
+            })));
         }
         match role {
             Role::Json => inner.serialize_f64(v),
@@ -100,11 +100,11 @@ impl Ctx {
     }
 
     fn unsupported<E: ser::Error>(&self, what: &'static str, hint: &'static str) -> E {
-        self.fail(Error::Unsupported {
+        self.fail(Error::Params(ParamError::Unsupported {
             key: self.key(),
             what,
             hint,
-        })
+        }))
     }
 }
 
@@ -408,24 +408,24 @@ impl<S: Serializer, C> Seq<'_, S, C> {
             role: Role::Json,
         };
         element.serialize(&mut json).map_err(|e| {
-            ctx.fail(Error::Serialize {
+            ctx.fail(Error::Params(ParamError::Serialize {
                 key: ctx.key(),
                 source: Source::new(e),
-            })
+            }))
         })
     }
 
     fn json_end(out: S, mut buf: Vec<u8>, ctx: &Ctx) -> Result<S::Ok, S::Error> {
         if buf.len() == 1 {
-            return Err(ctx.fail(Error::EmptyValue { key: ctx.key() }));
+            return Err(ctx.fail(Error::Params(ParamError::EmptyValue { key: ctx.key() })));
         }
         buf.push(b']');
         match String::from_utf8(buf) {
             Ok(text) => out.serialize_str(&text),
-            Err(e) => Err(ctx.fail(Error::Serialize {
+            Err(e) => Err(ctx.fail(Error::Params(ParamError::Serialize {
                 key: ctx.key(),
                 source: Source::new(e),
-            })),
+            }))),
         }
     }
 }

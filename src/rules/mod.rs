@@ -30,11 +30,11 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use crate::encoding::is_digits;
-use crate::error::Error;
 use crate::product::Product;
+use crate::time::error::TimeError;
 use crate::time::recv_window::RecvWindow;
-use crate::time::timestamp::TimeUnit;
-use crate::wire::parse_timestamp;
+use crate::time::timestamp::parse_timestamp;
+use crate::time::unit::TimeUnit;
 
 pub(crate) mod decimal;
 mod json_split;
@@ -269,7 +269,7 @@ impl Violation {
     /// );
     /// ```
     pub fn describe(self, key: &str, value: &str) -> String {
-        use crate::error::excerpt;
+        use crate::source::excerpt;
         match self {
             Violation::Repeated { .. }
             | Violation::InBothParts
@@ -470,7 +470,7 @@ fn recv_window(value: &str, product: Option<Product>) -> Result<(), Violation> {
             }
             _ => Ok(()),
         },
-        Err(Error::RecvWindowInvalid { rule, .. }) => Err(Violation::RecvWindow(rule)),
+        Err(TimeError::RecvWindowInvalid { rule, .. }) => Err(Violation::RecvWindow(rule)),
         Err(_) => Err(Violation::RecvWindow("expected milliseconds as digits")),
     }
 }

@@ -4,8 +4,8 @@ use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier};
 use ed25519_dalek::pkcs8::DecodePrivateKey;
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 
-use crate::error::{Error, KeyProblem};
 use crate::signing_key::KeyKind;
+use crate::signing_key::error::{KeyError, KeyProblem, VerifyError};
 use crate::signing_key::pem::{PrivateKeyDer, invalid_from};
 
 /// A parsed Ed25519 private key and its public half.
@@ -16,7 +16,7 @@ pub(crate) struct Ed25519Key {
 }
 
 impl Ed25519Key {
-    pub(crate) fn from_der(key: &PrivateKeyDer) -> Result<Self, Error> {
+    pub(crate) fn from_der(key: &PrivateKeyDer) -> Result<Self, KeyError> {
         let signing = SigningKey::from_pkcs8_der(&key.der)
             .map_err(|e| invalid_from(KeyProblem::Malformed(KeyKind::Ed25519), e))?;
         let verifying = signing.verifying_key();
@@ -29,12 +29,12 @@ impl Ed25519Key {
         signature.to_bytes()
     }
 
-    pub(crate) fn verify(&self, parts: &[&[u8]], signature: &[u8]) -> Result<(), Error> {
+    pub(crate) fn verify(&self, parts: &[&[u8]], signature: &[u8]) -> Result<(), VerifyError> {
         let signature = Signature::from_slice(signature).map_err(|_| {
-            Error::SignatureFormat("an Ed25519 signature is 64 bytes (88 base64 characters)")
+            VerifyError::SignatureFormat("an Ed25519 signature is 64 bytes (88 base64 characters)")
         })?;
         self.verifying
             .multipart_verify(parts, &signature)
-            .map_err(|_| Error::SignatureMismatch)
+            .map_err(|_| VerifyError::SignatureMismatch)
     }
 }

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use hmac::Mac as _;
 
+use super::error::{KeyError, VerifyError};
 use super::hmac::{HmacKey, hmac_fed, hmac_tag};
 use super::{KeyKind, Signature, check_secret};
-use crate::error::Error;
 
 /// The key material behind a [`SigningKey`].
 #[derive(Clone)]
@@ -55,8 +55,8 @@ impl SigningKey {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidSecret`] naming the [`SecretProblem`](crate::SecretProblem).
-    pub fn hmac(secret: impl AsRef<str>) -> Result<Self, Error> {
+    /// [`KeyError::InvalidSecret`] naming the [`SecretProblem`](crate::SecretProblem).
+    pub fn hmac(secret: impl AsRef<str>) -> Result<Self, KeyError> {
         let secret = secret.as_ref();
         check_secret(None, secret)?;
         Ok(Self::hmac_bytes(secret.as_bytes()))
@@ -73,10 +73,10 @@ impl SigningKey {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidKey`] naming the [`KeyProblem`](crate::KeyProblem).
+    /// [`KeyError::InvalidKey`] naming the [`KeyProblem`](crate::KeyProblem).
     #[cfg(any(feature = "ed25519", feature = "rsa"))]
     #[cfg_attr(docsrs, doc(cfg(any(feature = "ed25519", feature = "rsa"))))]
-    pub fn from_pem(pem: &str, passphrase: Option<&[u8]>) -> Result<Self, Error> {
+    pub fn from_pem(pem: &str, passphrase: Option<&[u8]>) -> Result<Self, KeyError> {
         Self::from_pem_of(pem, passphrase, None)
     }
 
@@ -86,7 +86,7 @@ impl SigningKey {
         pem: &str,
         passphrase: Option<&[u8]>,
         wanted: Option<KeyKind>,
-    ) -> Result<Self, Error> {
+    ) -> Result<Self, KeyError> {
         use super::pem;
         let der = pem::read(pem, passphrase)?;
         if let Some(wanted) = wanted {
@@ -98,8 +98,8 @@ impl SigningKey {
             #[cfg(feature = "rsa")]
             KeyKind::Rsa => Key::Rsa(Box::new(super::rsa::RsaKey::from_der(&der)?)),
             other => {
-                return Err(Error::InvalidKey {
-                    problem: crate::error::KeyProblem::FeatureDisabled(other),
+                return Err(KeyError::InvalidKey {
+                    problem: super::error::KeyProblem::FeatureDisabled(other),
                     source: None,
                 });
             }
@@ -122,8 +122,8 @@ impl SigningKey {
     ///
     /// # Errors
     ///
-    /// [`Error::SigningFailed`] if an RSA key fails (HMAC and Ed25519 cannot).
-    pub fn sign(&self, message: &[u8]) -> Result<Signature, Error> {
+    /// [`KeyError::SigningFailed`] if an RSA key fails (HMAC and Ed25519 cannot).
+    pub fn sign(&self, message: &[u8]) -> Result<Signature, KeyError> {
         self.sign_parts(&[message])
     }
 
@@ -133,13 +133,13 @@ impl SigningKey {
     ///
     /// As [`sign`](Self::sign).
     #[inline]
-    pub fn sign_parts(&self, parts: &[&[u8]]) -> Result<Signature, Error> {
+    pub fn sign_parts(&self, parts: &[&[u8]]) -> Result<Signature, KeyError> {
         match &*self.key {
             Key::Hmac(key) => Ok(Signature::hmac(hmac_tag(key.state(), parts))),
             #[cfg(feature = "ed25519")]
-            Key::Ed25519(key) => Signature::from_bytes(KeyKind::Ed25519, &key.sign(parts)),
+            Key::Ed25519(key) => Ok(Signature::asymmetric(KeyKind::Ed25519, &key.sign(parts))),
             #[cfg(feature = "rsa")]
-            Key::Rsa(key) => Signature::from_bytes(KeyKind::Rsa, &key.sign(parts)?),
+            Key::Rsa(key) => Ok(Signature::asymmetric(KeyKind::Rsa, &key.sign(parts)?)),
         }
     }
 
@@ -148,9 +148,9 @@ impl SigningKey {
     ///
     /// # Errors
     ///
-    /// [`Error::SignatureMismatch`], or [`Error::SignatureFormat`] for a signature of another
+    /// [`VerifyError::SignatureMismatch`], or [`VerifyError::SignatureFormat`] for a signature of another
     /// key kind or length.
-    pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), Error> {
+    pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), VerifyError> {
         self.verify_parts(&[message], signature)
     }
 
@@ -159,9 +159,9 @@ impl SigningKey {
     /// # Errors
     ///
     /// As [`verify`](Self::verify).
-    pub fn verify_parts(&self, parts: &[&[u8]], signature: &Signature) -> Result<(), Error> {
+    pub fn verify_parts(&self, parts: &[&[u8]], signature: &Signature) -> Result<(), VerifyError> {
         if signature.kind() != self.kind() {
-            return Err(Error::SignatureFormat(
+            return Err(VerifyError::SignatureFormat(
                 "the signature was made by another kind of key",
             ));
         }
@@ -169,7 +169,7 @@ impl SigningKey {
         match &*self.key {
             Key::Hmac(key) => hmac_fed(key.state(), parts)
                 .verify_slice(bytes)
-                .map_err(|_| Error::SignatureMismatch),
+                .map_err(|_| VerifyError::SignatureMismatch),
             #[cfg(feature = "ed25519")]
             Key::Ed25519(key) => key.verify(parts, bytes),
             #[cfg(feature = "rsa")]

@@ -4,8 +4,9 @@ use pkcs8::der::{Decode, pem::decode_vec};
 use pkcs8::{ObjectIdentifier, PrivateKeyInfoRef};
 use zeroize::Zeroizing;
 
-use crate::error::{Error, KeyProblem, Source};
 use crate::signing_key::KeyKind;
+use crate::signing_key::error::{KeyError, KeyProblem};
+use crate::source::Source;
 
 const ED25519_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const RSA_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
@@ -16,8 +17,8 @@ pub(crate) struct PrivateKeyDer {
     pub(crate) kind: KeyKind,
 }
 
-fn invalid(problem: KeyProblem) -> Error {
-    Error::InvalidKey {
+fn invalid(problem: KeyProblem) -> KeyError {
+    KeyError::InvalidKey {
         problem,
         source: None,
     }
@@ -27,15 +28,15 @@ fn invalid(problem: KeyProblem) -> Error {
 pub(crate) fn invalid_from(
     problem: KeyProblem,
     source: impl std::error::Error + Send + Sync + 'static,
-) -> Error {
-    Error::InvalidKey {
+) -> KeyError {
+    KeyError::InvalidKey {
         problem,
         source: Some(Source::new(source)),
     }
 }
 
 /// Decodes a PEM private key, decrypting it with `passphrase` when it is encrypted.
-pub(crate) fn read(pem: &str, passphrase: Option<&[u8]>) -> Result<PrivateKeyDer, Error> {
+pub(crate) fn read(pem: &str, passphrase: Option<&[u8]>) -> Result<PrivateKeyDer, KeyError> {
     let (label, der) =
         decode_vec(pem.trim().as_bytes()).map_err(|e| invalid_from(KeyProblem::NotPem, e))?;
     let der = Zeroizing::new(der);
@@ -45,7 +46,7 @@ pub(crate) fn read(pem: &str, passphrase: Option<&[u8]>) -> Result<PrivateKeyDer
         "RSA PRIVATE KEY" => return Err(invalid(KeyProblem::Pkcs1)),
         "PUBLIC KEY" => return Err(invalid(KeyProblem::PublicKey)),
         other => {
-            return Err(invalid(KeyProblem::OtherLabel(crate::error::excerpt(
+            return Err(invalid(KeyProblem::OtherLabel(crate::source::excerpt(
                 other, 40,
             ))));
         }
@@ -62,7 +63,7 @@ pub(crate) fn read(pem: &str, passphrase: Option<&[u8]>) -> Result<PrivateKeyDer
 
 /// Decrypts an encrypted PKCS#8 key (feature `encrypted-pem`).
 #[cfg(feature = "encrypted-pem")]
-fn decrypt(der: &[u8], passphrase: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, Error> {
+fn decrypt(der: &[u8], passphrase: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     let Some(passphrase) = passphrase else {
         return Err(invalid(KeyProblem::NeedsPassphrase));
     };
@@ -76,7 +77,7 @@ fn decrypt(der: &[u8], passphrase: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, 
 
 /// Without `encrypted-pem`, an encrypted key is refused, naming the feature.
 #[cfg(not(feature = "encrypted-pem"))]
-fn decrypt(_: &[u8], _: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, Error> {
+fn decrypt(_: &[u8], _: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     Err(invalid(KeyProblem::EncryptedPemDisabled))
 }
 
@@ -90,7 +91,7 @@ const _: fn() = || {
 };
 
 /// Checks that `key` holds the kind the caller asked for.
-pub(crate) fn expect(key: &PrivateKeyDer, wanted: KeyKind) -> Result<(), Error> {
+pub(crate) fn expect(key: &PrivateKeyDer, wanted: KeyKind) -> Result<(), KeyError> {
     if key.kind == wanted {
         Ok(())
     } else {

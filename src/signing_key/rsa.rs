@@ -7,9 +7,10 @@ use ::rsa::signature::{Keypair, MultipartSigner, Verifier};
 use ::rsa::traits::PublicKeyParts;
 use sha2::Sha256;
 
-use crate::error::{Error, KeyProblem, Source};
 use crate::signing_key::KeyKind;
+use crate::signing_key::error::{KeyError, KeyProblem, VerifyError};
 use crate::signing_key::pem::{PrivateKeyDer, invalid_from};
+use crate::source::Source;
 
 /// The smallest RSA modulus accepted, in bits.
 pub(crate) const MIN_BITS: usize = 2048;
@@ -24,12 +25,12 @@ pub(crate) struct RsaKey {
 }
 
 impl RsaKey {
-    pub(crate) fn from_der(key: &PrivateKeyDer) -> Result<Self, Error> {
+    pub(crate) fn from_der(key: &PrivateKeyDer) -> Result<Self, KeyError> {
         let private = RsaPrivateKey::from_pkcs8_der(&key.der)
             .map_err(|e| invalid_from(KeyProblem::Malformed(KeyKind::Rsa), e))?;
         let bits = usize::try_from(private.n().bit_width()).unwrap_or(usize::MAX);
         if !(MIN_BITS..=MAX_BITS).contains(&bits) {
-            return Err(Error::InvalidKey {
+            return Err(KeyError::InvalidKey {
                 problem: KeyProblem::RsaSize { bits },
                 source: None,
             });
@@ -40,23 +41,23 @@ impl RsaKey {
     }
 
     /// The RSASSA-PKCS1-v1_5 SHA-256 signature of the concatenated `parts`.
-    pub(crate) fn sign(&self, parts: &[&[u8]]) -> Result<Box<[u8]>, Error> {
+    pub(crate) fn sign(&self, parts: &[&[u8]]) -> Result<Box<[u8]>, KeyError> {
         let signature: Signature =
             self.signing
                 .try_multipart_sign(parts)
-                .map_err(|e| Error::SigningFailed {
+                .map_err(|e| KeyError::SigningFailed {
                     kind: KeyKind::Rsa,
                     source: Source::new(e),
                 })?;
         Ok(Box::<[u8]>::from(signature))
     }
 
-    pub(crate) fn verify(&self, parts: &[&[u8]], signature: &[u8]) -> Result<(), Error> {
+    pub(crate) fn verify(&self, parts: &[&[u8]], signature: &[u8]) -> Result<(), VerifyError> {
         let signature = Signature::try_from(signature)
-            .map_err(|_| Error::SignatureFormat("not an RSA signature"))?;
+            .map_err(|_| VerifyError::SignatureFormat("not an RSA signature"))?;
         let message = parts.concat();
         self.verifying
             .verify(&message, &signature)
-            .map_err(|_| Error::SignatureMismatch)
+            .map_err(|_| VerifyError::SignatureMismatch)
     }
 }

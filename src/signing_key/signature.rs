@@ -6,7 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::KeyKind;
-use crate::error::Error;
+use super::error::VerifyError;
 
 /// A signature: the bytes a [`SigningKey`](super::SigningKey) made, with its key kind.
 ///
@@ -47,17 +47,26 @@ impl Signature {
         }
     }
 
+    /// An Ed25519 or RSA signature as the key made it.
+    #[cfg_attr(not(any(feature = "ed25519", feature = "rsa")), allow(dead_code))]
+    pub(crate) fn asymmetric(kind: KeyKind, bytes: &[u8]) -> Self {
+        Self {
+            kind,
+            bytes: Bytes::Other(bytes.into()),
+        }
+    }
+
     /// A signature of `kind` from its raw bytes. HMAC-SHA256 tags are 32 bytes; other lengths
     /// are checked when the signature is verified.
     ///
     /// # Errors
     ///
-    /// [`Error::SignatureFormat`] for an HMAC tag that is not 32 bytes.
-    pub fn from_bytes(kind: KeyKind, bytes: &[u8]) -> Result<Self, Error> {
+    /// [`VerifyError::SignatureFormat`] for an HMAC tag that is not 32 bytes.
+    pub fn from_bytes(kind: KeyKind, bytes: &[u8]) -> Result<Self, VerifyError> {
         match kind {
             KeyKind::Hmac => <[u8; 32]>::try_from(bytes)
                 .map(Self::hmac)
-                .map_err(|_| Error::SignatureFormat("an HMAC-SHA256 tag is 32 bytes")),
+                .map_err(|_| VerifyError::SignatureFormat("an HMAC-SHA256 tag is 32 bytes")),
             _ => Ok(Self {
                 kind,
                 bytes: Bytes::Other(bytes.into()),
@@ -69,9 +78,9 @@ impl Signature {
     ///
     /// # Errors
     ///
-    /// [`Error::SignatureFormat`] for text that is not hex (or not 64 characters for HMAC).
-    pub fn from_hex(kind: KeyKind, text: &str) -> Result<Self, Error> {
-        let bytes = hex::decode(text).map_err(|_| Error::SignatureFormat("expected hex"))?;
+    /// [`VerifyError::SignatureFormat`] for text that is not hex (or not 64 characters for HMAC).
+    pub fn from_hex(kind: KeyKind, text: &str) -> Result<Self, VerifyError> {
+        let bytes = hex::decode(text).map_err(|_| VerifyError::SignatureFormat("expected hex"))?;
         Self::from_bytes(kind, &bytes)
     }
 
@@ -79,11 +88,11 @@ impl Signature {
     ///
     /// # Errors
     ///
-    /// [`Error::SignatureFormat`] for text that is not base64.
-    pub fn from_base64(kind: KeyKind, text: &str) -> Result<Self, Error> {
-        let bytes = STANDARD
-            .decode(text.as_bytes())
-            .map_err(|_| Error::SignatureFormat("expected base64 (standard alphabet, padded)"))?;
+    /// [`VerifyError::SignatureFormat`] for text that is not base64.
+    pub fn from_base64(kind: KeyKind, text: &str) -> Result<Self, VerifyError> {
+        let bytes = STANDARD.decode(text.as_bytes()).map_err(|_| {
+            VerifyError::SignatureFormat("expected base64 (standard alphabet, padded)")
+        })?;
         Self::from_bytes(kind, &bytes)
     }
 

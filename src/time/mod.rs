@@ -6,7 +6,9 @@
 
 pub(crate) mod acceptance;
 pub(crate) mod clock;
+pub(crate) mod error;
 pub(crate) mod recv_window;
 pub(crate) mod server_time;
 pub(crate) mod sync;
 pub(crate) mod timestamp;
+pub(crate) mod unit;

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::Error;
+use crate::time::error::TimeError;
 
 /// The largest `recvWindow` Binance accepts, in milliseconds.
 pub const MAX_RECV_WINDOW_MILLIS: u64 = 60_000;
@@ -35,10 +35,10 @@ impl RecvWindow {
     ///
     /// # Errors
     ///
-    /// [`Error::RecvWindowInvalid`] for 0 or more than 60000.
-    pub fn from_millis(millis: u64) -> Result<Self, Error> {
+    /// [`TimeError::RecvWindowInvalid`] for 0 or more than 60000.
+    pub fn from_millis(millis: u64) -> Result<Self, TimeError> {
         Self::from_micros(millis.saturating_mul(1000)).map_err(|e| match e {
-            Error::RecvWindowInvalid { rule, .. } => Error::RecvWindowInvalid {
+            TimeError::RecvWindowInvalid { rule, .. } => TimeError::RecvWindowInvalid {
                 value: millis.to_string(),
                 rule,
             },
@@ -50,12 +50,12 @@ impl RecvWindow {
     ///
     /// # Errors
     ///
-    /// [`Error::RecvWindowInvalid`] for 0 or more than 60000 ms.
-    pub fn from_micros(micros: u64) -> Result<Self, Error> {
+    /// [`TimeError::RecvWindowInvalid`] for 0 or more than 60000 ms.
+    pub fn from_micros(micros: u64) -> Result<Self, TimeError> {
         let invalid = |rule| {
             let mut value = String::new();
             write_millis(micros, &mut value);
-            Error::RecvWindowInvalid { value, rule }
+            TimeError::RecvWindowInvalid { value, rule }
         };
         if micros == 0 {
             return Err(invalid("it must be more than 0"));
@@ -123,11 +123,11 @@ impl fmt::Display for RecvWindow {
 }
 
 impl FromStr for RecvWindow {
-    type Err = Error;
+    type Err = TimeError;
 
     /// Parses `5000` or `6000.346` (at most three decimals; no sign, exponent or spaces).
-    fn from_str(text: &str) -> Result<Self, Error> {
-        let invalid = |rule| Error::RecvWindowInvalid {
+    fn from_str(text: &str) -> Result<Self, TimeError> {
+        let invalid = |rule| TimeError::RecvWindowInvalid {
             value: text.escape_default().to_string(),
             rule,
         };
@@ -156,7 +156,7 @@ impl FromStr for RecvWindow {
             scale /= 10;
         }
         Self::from_micros(micros).map_err(|e| match e {
-            Error::RecvWindowInvalid { rule, .. } => invalid(rule),
+            TimeError::RecvWindowInvalid { rule, .. } => invalid(rule),
             other => other,
         })
     }
@@ -203,7 +203,10 @@ mod tests {
             "99999999999999999999",
         ] {
             let err = bad.parse::<RecvWindow>().unwrap_err();
-            assert!(matches!(err, Error::RecvWindowInvalid { .. }), "{bad:?}");
+            assert!(
+                matches!(err, TimeError::RecvWindowInvalid { .. }),
+                "{bad:?}"
+            );
         }
         assert_eq!(
             RecvWindow::from_millis(60_001).unwrap_err().to_string(),

@@ -3,8 +3,9 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::error::Error;
-use crate::time::timestamp::{MAX_TIMESTAMP_MILLIS, MIN_TIMESTAMP_MILLIS, TimeUnit, Timestamp};
+use crate::time::error::TimeError;
+use crate::time::timestamp::{MAX_TIMESTAMP_MILLIS, MIN_TIMESTAMP_MILLIS, Timestamp};
+use crate::time::unit::TimeUnit;
 
 /// An instant on Binance's clock, in microseconds since the Unix epoch.
 ///
@@ -44,8 +45,8 @@ impl ServerTime {
     ///
     /// # Errors
     ///
-    /// [`Error::ServerTimeOutOfRange`] outside 2017-01-01 to year 2286.
-    pub fn from_millis(millis: u64) -> Result<Self, Error> {
+    /// [`TimeError::ServerTimeOutOfRange`] outside 2017-01-01 to year 2286.
+    pub fn from_millis(millis: u64) -> Result<Self, TimeError> {
         Self::new(millis, TimeUnit::Millis)
     }
 
@@ -53,17 +54,17 @@ impl ServerTime {
     ///
     /// # Errors
     ///
-    /// [`Error::ServerTimeOutOfRange`] outside 2017-01-01 to year 2286.
-    pub fn from_micros(micros: u64) -> Result<Self, Error> {
+    /// [`TimeError::ServerTimeOutOfRange`] outside 2017-01-01 to year 2286.
+    pub fn from_micros(micros: u64) -> Result<Self, TimeError> {
         Self::new(micros, TimeUnit::Micros)
     }
 
-    fn new(value: u64, unit: TimeUnit) -> Result<Self, Error> {
+    fn new(value: u64, unit: TimeUnit) -> Result<Self, TimeError> {
         value
             .checked_mul(unit.micros())
             .filter(|micros| (Self::MIN.micros..=Self::MAX.micros).contains(micros))
             .map(|micros| Self { micros })
-            .ok_or(Error::ServerTimeOutOfRange { value, unit })
+            .ok_or(TimeError::ServerTimeOutOfRange { value, unit })
     }
 
     /// `millis` clamped into the accepted range.

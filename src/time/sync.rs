@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use crate::time::acceptance::check_window;
 use crate::time::server_time::ServerTime;
-use crate::time::timestamp::{TimeUnit, Timestamp};
+use crate::time::timestamp::Timestamp;
+use crate::time::unit::TimeUnit;
 
 mod config;
 mod drift;
-mod error;
+pub(crate) mod error;
 mod held;
 mod reading;
 mod sample;

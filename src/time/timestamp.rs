@@ -2,41 +2,13 @@
 
 use std::fmt;
 
-use crate::error::Error;
+use crate::time::error::TimeError;
+use crate::time::unit::TimeUnit;
 
 /// 2017-01-01T00:00:00Z in milliseconds: Binance refuses earlier timestamps.
 pub const MIN_TIMESTAMP_MILLIS: u64 = 1_483_228_800_000;
 /// The largest 13-digit millisecond timestamp (year 2286).
 pub const MAX_TIMESTAMP_MILLIS: u64 = 9_999_999_999_999;
-
-/// The unit of a [`Timestamp`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TimeUnit {
-    /// Milliseconds since the Unix epoch (every product).
-    Millis,
-    /// Microseconds since the Unix epoch (spot only).
-    Micros,
-}
-
-impl TimeUnit {
-    /// Microseconds per unit.
-    pub(crate) fn micros(self) -> u64 {
-        match self {
-            TimeUnit::Millis => 1000,
-            TimeUnit::Micros => 1,
-        }
-    }
-}
-
-impl fmt::Display for TimeUnit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TimeUnit::Millis => "ms",
-            TimeUnit::Micros => "µs",
-        })
-    }
-}
 
 /// The `timestamp` parameter: milliseconds since the epoch, or microseconds (spot only).
 ///
@@ -69,8 +41,8 @@ impl Timestamp {
     ///
     /// # Errors
     ///
-    /// [`Error::TimestampOutOfRange`] before 2017-01-01 or past year 2286.
-    pub fn from_millis(millis: u64) -> Result<Self, Error> {
+    /// [`TimeError::TimestampOutOfRange`] before 2017-01-01 or past year 2286.
+    pub fn from_millis(millis: u64) -> Result<Self, TimeError> {
         Self::new(millis, TimeUnit::Millis)
     }
 
@@ -78,8 +50,8 @@ impl Timestamp {
     ///
     /// # Errors
     ///
-    /// [`Error::TimestampOutOfRange`] before 2017-01-01 or past year 2286.
-    pub fn from_micros(micros: u64) -> Result<Self, Error> {
+    /// [`TimeError::TimestampOutOfRange`] before 2017-01-01 or past year 2286.
+    pub fn from_micros(micros: u64) -> Result<Self, TimeError> {
         Self::new(micros, TimeUnit::Micros)
     }
 
@@ -87,10 +59,10 @@ impl Timestamp {
     ///
     /// # Errors
     ///
-    /// [`Error::TimestampOutOfRange`] before 2017-01-01 or past year 2286.
-    pub fn new(value: u64, unit: TimeUnit) -> Result<Self, Error> {
+    /// [`TimeError::TimestampOutOfRange`] before 2017-01-01 or past year 2286.
+    pub fn new(value: u64, unit: TimeUnit) -> Result<Self, TimeError> {
         let scale = 1000 / unit.micros();
-        let out_of_range = |rule| Error::TimestampOutOfRange { value, unit, rule };
+        let out_of_range = |rule| TimeError::TimestampOutOfRange { value, unit, rule };
         if value < MIN_TIMESTAMP_MILLIS * scale {
             return Err(out_of_range(
                 "before 2017-01-01, which Binance refuses (is the clock or the unit wrong?)",
@@ -111,8 +83,8 @@ impl Timestamp {
     ///
     /// # Errors
     ///
-    /// [`Error::TimestampOutOfRange`] when the system clock is before 2017.
-    pub fn now_millis() -> Result<Self, Error> {
+    /// [`TimeError::TimestampOutOfRange`] when the system clock is before 2017.
+    pub fn now_millis() -> Result<Self, TimeError> {
         Self::from_millis(system_micros() / 1000)
     }
 
@@ -157,6 +129,24 @@ pub(crate) fn system_micros() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
+}
+
+/// Parses a `timestamp` value: 13 digits are milliseconds, 16 are microseconds.
+pub(crate) fn parse_timestamp(text: &str) -> Result<Timestamp, TimeError> {
+    let value: u64 = match text.parse() {
+        Ok(value) if crate::encoding::is_digits(text) => value,
+        _ => {
+            return Err(TimeError::MalformedTimestamp {
+                text: crate::source::excerpt(text, 40),
+            });
+        }
+    };
+    let unit = if text.len() >= 16 {
+        TimeUnit::Micros
+    } else {
+        TimeUnit::Millis
+    };
+    Timestamp::new(value, unit)
 }
 
 #[cfg(test)]

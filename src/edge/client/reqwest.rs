@@ -8,6 +8,7 @@ use reqwest_middleware::{Middleware, Next, Result};
 use super::{ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read, react};
 use crate::ServerTime;
 use crate::signed::API_KEY_HEADER;
+use crate::wire::error::WireError;
 
 /// Signs, governs and resyncs the requests of a `reqwest_middleware::ClientWithMiddleware`
 /// (feature `reqwest-middleware`); see the [module documentation](super).
@@ -133,8 +134,9 @@ impl SigningMiddleware {
         }
         let headers = request.headers_mut();
         if let Some(key) = self.settings.signer().api_key() {
-            let value = http::HeaderValue::from_str(key)
-                .map_err(|e| ClientError::Sign(crate::Error::Http(crate::Source::new(e))))?;
+            let value = http::HeaderValue::from_str(key).map_err(|e| {
+                ClientError::Sign(crate::Error::Wire(WireError::Http(crate::Source::new(e))))
+            })?;
             headers.insert(API_KEY_HEADER, value);
         }
         if has_body {

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use crate::error::Source;
 use crate::limits::{GovernorConfig, LimitsError};
+use crate::source::Source;
 
 /// What to do when the store cannot be reached (or answers slower than the deadline).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

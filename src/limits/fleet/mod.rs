@@ -15,7 +15,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use super::governor::wait;
 use super::headers::{ResponseHeaders, parse_ban_until};
 use super::{Decision, Governor, RateLimit};
-use crate::error::Source;
+use crate::source::Source;
 use crate::time::server_time::ServerTime;
 pub use config::{Fallback, FleetConfig, FleetError};
 use ledger::{Limit, Local, raise_seen};

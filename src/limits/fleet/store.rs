@@ -6,7 +6,7 @@ use std::hash::{BuildHasher, Hasher};
 
 use super::ledger::{OwnSends, linger};
 use super::{FleetError, FleetGovernor};
-use crate::error::Source;
+use crate::source::Source;
 use crate::time::server_time::ServerTime;
 
 /// The decision: refuse (1: wait ms for a window, 2: banned until ms, 3: the store lost its

@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use crate::error::Error;
 use crate::time::acceptance::WindowVerdict;
+use crate::time::error::TimeError;
 use crate::time::server_time::ServerTime;
 
 /// Why a sample was refused, or why no timestamp can be handed out. A refused sample leaves
@@ -91,7 +91,7 @@ pub enum SyncError {
     },
     /// The estimate gives a timestamp outside the range Binance accepts.
     #[error("estimated timestamp refused")]
-    Timestamp(#[source] Error),
+    Timestamp(#[source] TimeError),
     /// A server-time response without a plausible `serverTime`.
     #[error("not a server-time response with a plausible serverTime: `{body}`")]
     BadResponse {
@@ -124,6 +124,6 @@ pub fn parse_server_time(body: &str) -> Result<ServerTime, SyncError> {
         .ok()
         .and_then(|t| ServerTime::from_millis(t.server_time).ok())
         .ok_or_else(|| SyncError::BadResponse {
-            body: crate::error::excerpt(body, 100),
+            body: crate::source::excerpt(body, 100),
         })
 }

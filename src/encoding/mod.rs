@@ -16,7 +16,9 @@ use std::borrow::Cow;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-use crate::error::{Error, Part};
+mod error;
+
+pub use error::{EncodingError, Part};
 
 /// The bytes this crate percent-encodes: everything but RFC 3986 unreserved characters.
 pub const WIRE_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC
@@ -75,13 +77,17 @@ pub fn encode_into(text: &str, out: &mut String) {
 ///
 /// # Errors
 ///
-/// [`Error::InvalidEscape`] for a `%` not followed by two hex digits, [`Error::InvalidUtf8`]
+/// [`EncodingError::InvalidEscape`] for a `%` not followed by two hex digits, [`EncodingError::InvalidUtf8`]
 /// when the decoded bytes are not UTF-8.
-pub fn decode(text: &str) -> Result<String, Error> {
+pub fn decode(text: &str) -> Result<String, EncodingError> {
     decode_at(text, None, 0)
 }
 
-pub(crate) fn decode_at(text: &str, part: Option<Part>, offset: usize) -> Result<String, Error> {
+pub(crate) fn decode_at(
+    text: &str,
+    part: Option<Part>,
+    offset: usize,
+) -> Result<String, EncodingError> {
     decode_cow(text, part, offset).map(Cow::into_owned)
 }
 
@@ -91,7 +97,7 @@ pub(crate) fn decode_cow(
     text: &str,
     part: Option<Part>,
     offset: usize,
-) -> Result<Cow<'_, str>, Error> {
+) -> Result<Cow<'_, str>, EncodingError> {
     if !text.contains(['%', '+']) {
         return Ok(Cow::Borrowed(text));
     }
@@ -99,7 +105,7 @@ pub(crate) fn decode_cow(
     if let Err(at) = decode_bytes(text, &mut out) {
         let bytes = text.as_bytes();
         let end = (at + 3).min(bytes.len());
-        return Err(Error::InvalidEscape {
+        return Err(EncodingError::InvalidEscape {
             part,
             position: offset + at,
             found: String::from_utf8_lossy(&bytes[at..end])
@@ -109,10 +115,10 @@ pub(crate) fn decode_cow(
     }
     String::from_utf8(out)
         .map(Cow::Owned)
-        .map_err(|_| Error::InvalidUtf8 {
+        .map_err(|_| EncodingError::InvalidUtf8 {
             part,
             position: offset,
-            text: crate::error::excerpt(text, 64),
+            text: crate::source::excerpt(text, 64),
         })
 }
 
@@ -217,7 +223,7 @@ pub(crate) fn hex_value(b: u8) -> Option<u8> {
 /// let pairs = decode_pairs("symbol=%EF%BC%91&side=BUY").unwrap();
 /// assert_eq!(pairs, vec![("symbol".into(), "１".into()), ("side".into(), "BUY".into())]);
 /// ```
-pub fn decode_pairs(text: &str) -> Result<Vec<(String, String)>, Error> {
+pub fn decode_pairs(text: &str) -> Result<Vec<(String, String)>, EncodingError> {
     decode_pairs_at(text, None)
 }
 
@@ -226,11 +232,11 @@ pub fn decode_pairs(text: &str) -> Result<Vec<(String, String)>, Error> {
 /// # Errors
 ///
 /// As [`decode_pairs`].
-pub fn decode_pairs_in(text: &str, part: Part) -> Result<Vec<(String, String)>, Error> {
+pub fn decode_pairs_in(text: &str, part: Part) -> Result<Vec<(String, String)>, EncodingError> {
     decode_pairs_at(text, Some(part))
 }
 
-fn decode_pairs_at(text: &str, part: Option<Part>) -> Result<Vec<(String, String)>, Error> {
+fn decode_pairs_at(text: &str, part: Option<Part>) -> Result<Vec<(String, String)>, EncodingError> {
     let mut pairs = Vec::new();
     for (start, segment) in segments(text) {
         if segment.is_empty() {
@@ -287,7 +293,7 @@ mod tests {
     fn decoder_refuses_bad_escapes_and_non_utf8() {
         assert_eq!(
             decode("%4"),
-            Err(Error::InvalidEscape {
+            Err(EncodingError::InvalidEscape {
                 part: None,
                 position: 0,
                 found: "%4".into()
@@ -295,7 +301,7 @@ mod tests {
         );
         assert_eq!(
             decode("ab%zz"),
-            Err(Error::InvalidEscape {
+            Err(EncodingError::InvalidEscape {
                 part: None,
                 position: 2,
                 found: "%zz".into()
@@ -305,7 +311,10 @@ mod tests {
             decode("ab%zz").unwrap_err().to_string(),
             "invalid percent-escape `%zz` at byte 2; `%` must be followed by two hex digits"
         );
-        assert!(matches!(decode("%C3"), Err(Error::InvalidUtf8 { .. })));
+        assert!(matches!(
+            decode("%C3"),
+            Err(EncodingError::InvalidUtf8 { .. })
+        ));
         assert_eq!(decode("%c3%a9").unwrap(), "é");
     }
 
@@ -314,7 +323,7 @@ mod tests {
         let err = decode_pairs("a=1&b=%G0").unwrap_err();
         assert_eq!(
             err,
-            Error::InvalidEscape {
+            EncodingError::InvalidEscape {
                 part: None,
                 position: 6,
                 found: "%G0".into()

@@ -1,10 +1,16 @@
 //! Reading requests in their wire form: where the signature is, what was signed, and whether
 //! a pre-encoded string is safe to sign as it is.
 
-use crate::encoding::{decode_at, is_digits, segments};
-use crate::error::{Error, Field, Part};
+pub(crate) mod error;
+
+use crate::encoding::Part;
+use crate::encoding::{decode_at, segments};
+use crate::error::Error;
+use crate::params::error::{Field, ParamError};
+use crate::signing_key::error::VerifyError;
 use crate::time::recv_window::RecvWindow;
-use crate::time::timestamp::{TimeUnit, Timestamp};
+use crate::time::timestamp::{Timestamp, parse_timestamp};
+use crate::wire::error::WireError;
 
 /// The bytes a signed request's signature covers, and the signature as sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,12 +40,12 @@ pub(crate) fn locate_signature<'a>(query: &'a str, body: &'a str) -> Result<Loca
         (body, true)
     };
     if last.is_empty() {
-        return Err(Error::MissingSignature);
+        return Err(Error::Verify(VerifyError::MissingSignature));
     }
     if in_body && has_signature_key(query) {
-        return Err(Error::SignatureNotLast(
+        return Err(Error::Verify(VerifyError::SignatureNotLast(
             "it is in the query while the body carries parameters",
-        ));
+        )));
     }
     let (head, tail) = match last.rfind('&') {
         Some(i) => (&last[..i], &last[i + 1..]),
@@ -47,13 +53,17 @@ pub(crate) fn locate_signature<'a>(query: &'a str, body: &'a str) -> Result<Loca
     };
     let Some(signature) = tail.strip_prefix("signature=") else {
         return Err(if has_signature_key(last) {
-            Error::SignatureNotLast("another parameter follows it")
+            Error::Verify(VerifyError::SignatureNotLast(
+                "another parameter follows it",
+            ))
         } else {
-            Error::MissingSignature
+            Error::Verify(VerifyError::MissingSignature)
         });
     };
     if has_signature_key(head) {
-        return Err(Error::SignatureNotLast("it appears more than once"));
+        return Err(Error::Verify(VerifyError::SignatureNotLast(
+            "it appears more than once",
+        )));
     }
     Ok(if in_body {
         Located {
@@ -87,7 +97,7 @@ pub(crate) struct EncodedInfo {
 pub(crate) fn validate_encoded(query: &str, body: &str) -> Result<EncodedInfo, Error> {
     let info = read_encoded(query, body)?;
     if info.timestamp.is_none() {
-        return Err(Error::MissingTimestamp);
+        return Err(Error::Wire(WireError::MissingTimestamp));
     }
     Ok(info)
 }
@@ -107,10 +117,12 @@ pub(crate) fn read_encoded(query: &str, body: &str) -> Result<EncodedInfo, Error
             continue;
         }
         for (start, segment) in segments(text) {
-            let malformed = |position, reason| Error::MalformedWire {
-                part,
-                position,
-                reason,
+            let malformed = |position, reason| {
+                Error::Wire(WireError::MalformedWire {
+                    part,
+                    position,
+                    reason,
+                })
             };
             if segment.is_empty() {
                 return Err(malformed(start, "empty parameter (`&&`, or `&` at an end)"));
@@ -133,22 +145,22 @@ pub(crate) fn read_encoded(query: &str, body: &str) -> Result<EncodedInfo, Error
             let key = decode_at(raw_key, Some(part), start)?;
             let value = decode_at(raw_value, Some(part), start + raw_key.len() + 1)?;
             if key == "signature" {
-                return Err(Error::AlreadySigned { part });
+                return Err(Error::Wire(WireError::AlreadySigned { part }));
             }
             if key.is_empty() {
-                return Err(Error::EmptyKey);
+                return Err(Error::Params(ParamError::EmptyKey));
             }
             crate::params::check_controls(&key, Field::Key, &key)?;
             crate::params::check_controls(&key, Field::Value, &value)?;
             if value.is_empty() {
-                return Err(Error::EmptyValue { key });
+                return Err(Error::Params(ParamError::EmptyValue { key }));
             }
             let signer_key = matches!(key.as_str(), "timestamp" | "recvWindow");
             if earlier_parts.contains(&key) {
-                return Err(Error::KeyInBothParts { key });
+                return Err(Error::Params(ParamError::KeyInBothParts { key }));
             }
             if signer_key && this_part.contains(&key) {
-                return Err(Error::SignerKeyTwice { key });
+                return Err(Error::Params(ParamError::SignerKeyTwice { key }));
             }
             this_part.insert(key.clone());
             match key.as_str() {
@@ -165,27 +177,12 @@ fn wire_byte_ok(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-._~%=".contains(&b) || RAW_SAFE.contains(&b)
 }
 
-/// Parses a `timestamp` value: 13 digits are milliseconds, 16 are microseconds.
-pub(crate) fn parse_timestamp(text: &str) -> Result<Timestamp, Error> {
-    let value: u64 = match text.parse() {
-        Ok(value) if is_digits(text) => value,
-        _ => {
-            return Err(Error::MalformedTimestamp {
-                text: crate::error::excerpt(text, 40),
-            });
-        }
-    };
-    let unit = if text.len() >= 16 {
-        TimeUnit::Micros
-    } else {
-        TimeUnit::Millis
-    };
-    Timestamp::new(value, unit)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::EncodingError;
+    use crate::time::error::TimeError;
+    use crate::time::unit::TimeUnit;
 
     #[test]
     fn locates_last_signature() {
@@ -195,19 +192,25 @@ mod tests {
         assert_eq!((l.query, l.body, l.signature), ("a=1", "b=2", "cd"));
         let l = locate_signature("a=1", "signature=cd").unwrap();
         assert_eq!((l.query, l.body, l.signature), ("a=1", "", "cd"));
-        assert_eq!(locate_signature("", ""), Err(Error::MissingSignature));
-        assert_eq!(locate_signature("a=1", ""), Err(Error::MissingSignature));
+        assert_eq!(
+            locate_signature("", ""),
+            Err(Error::Verify(VerifyError::MissingSignature))
+        );
+        assert_eq!(
+            locate_signature("a=1", ""),
+            Err(Error::Verify(VerifyError::MissingSignature))
+        );
         assert!(matches!(
             locate_signature("signature=x&a=1", ""),
-            Err(Error::SignatureNotLast(_))
+            Err(Error::Verify(VerifyError::SignatureNotLast(_)))
         ));
         assert!(matches!(
             locate_signature("signature=x", "a=1"),
-            Err(Error::SignatureNotLast(_))
+            Err(Error::Verify(VerifyError::SignatureNotLast(_)))
         ));
         assert!(matches!(
             locate_signature("signature=x&signature=y", ""),
-            Err(Error::SignatureNotLast(_))
+            Err(Error::Verify(VerifyError::SignatureNotLast(_)))
         ));
     }
 
@@ -216,42 +219,42 @@ mod tests {
         assert!(validate_encoded("a=1&timestamp=1499827319559", "").is_ok());
         assert_eq!(
             validate_encoded("a=1", "").unwrap_err(),
-            Error::MissingTimestamp
+            Error::Wire(WireError::MissingTimestamp)
         );
         assert!(matches!(
             validate_encoded("a=1&&timestamp=1499827319559", ""),
-            Err(Error::MalformedWire { position: 4, .. })
+            Err(Error::Wire(WireError::MalformedWire { position: 4, .. }))
         ));
         assert!(matches!(
             validate_encoded("a=b c&timestamp=1499827319559", ""),
-            Err(Error::MalformedWire { position: 3, .. })
+            Err(Error::Wire(WireError::MalformedWire { position: 3, .. }))
         ));
         assert!(matches!(
             validate_encoded("a=%zz&timestamp=1499827319559", ""),
-            Err(Error::InvalidEscape { .. })
+            Err(Error::Encoding(EncodingError::InvalidEscape { .. }))
         ));
         assert_eq!(
             validate_encoded("a=1", "a=2&timestamp=1499827319559").unwrap_err(),
-            Error::KeyInBothParts { key: "a".into() }
+            Error::Params(ParamError::KeyInBothParts { key: "a".into() })
         );
         assert!(validate_encoded("asset=BTC&asset=USDT&timestamp=1499827319559", "").is_ok());
         assert_eq!(
             validate_encoded("timestamp=1499827319559&timestamp=1499827319559", "").unwrap_err(),
-            Error::SignerKeyTwice {
+            Error::Params(ParamError::SignerKeyTwice {
                 key: "timestamp".into()
-            }
+            })
         );
         assert_eq!(
             validate_encoded("timestamp=1499827319559&signature=1", "").unwrap_err(),
-            Error::AlreadySigned { part: Part::Query }
+            Error::Wire(WireError::AlreadySigned { part: Part::Query })
         );
         assert_eq!(
             validate_encoded("a=&timestamp=1499827319559", "").unwrap_err(),
-            Error::EmptyValue { key: "a".into() }
+            Error::Params(ParamError::EmptyValue { key: "a".into() })
         );
         assert!(matches!(
             validate_encoded("timestamp=12", ""),
-            Err(Error::TimestampOutOfRange { .. })
+            Err(Error::Time(TimeError::TimestampOutOfRange { .. }))
         ));
         assert!(
             validate_encoded("timestamp=1499827319559123", "")

@@ -1,0 +1,72 @@
+//! What every layer's errors share: a dependency's error kept whole ([`Source`]), and
+//! excerpts of the input they quote. Nothing here imports from the rest of the crate.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+
+/// An error from a dependency (a serializer, a key parser, the `http` crate), kept whole as the
+/// [`source`](std::error::Error::source) of an [`Error`](crate::Error).
+///
+/// Cloning shares it. Two sources are equal when they are the same error (one is a clone of
+/// the other); errors are compared by what they are, never by their printed text.
+#[derive(Clone)]
+pub struct Source(Arc<dyn StdError + Send + Sync + 'static>);
+
+impl Source {
+    pub(crate) fn new(error: impl StdError + Send + Sync + 'static) -> Self {
+        Self(Arc::new(error))
+    }
+
+    /// The wrapped error, to inspect or downcast.
+    pub fn get(&self) -> &(dyn StdError + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl StdError for Source {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for Source {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Source {}
+
+/// `text` with control characters escaped, cut to at most `max` bytes (on a character
+/// boundary) with `…` when cut.
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut out = String::with_capacity(end + 3);
+    for c in text[..end].chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if end < text.len() {
+        out.push('…');
+    }
+    out
+}
