@@ -89,7 +89,10 @@ impl Signer {
     /// [`KeyError::WrongKeyKind`](crate::KeyError::WrongKeyKind) for a key that is not Ed25519, [`WireError::FixFieldSeparator`](crate::WireError::FixFieldSeparator) for
     /// a field containing SOH.
     pub fn fix_logon_raw_data(&self, logon: &FixLogon<'_>) -> Result<String, Error> {
-        self.require_kind("FIX logon", KeyKind::Ed25519)?;
+        self.require_kind(
+            crate::signing_key::error::Operation::FixLogon,
+            KeyKind::Ed25519,
+        )?;
         let payload = logon.payload()?;
         Ok(self.sign_parts(&[payload.as_bytes()])?.to_text())
     }

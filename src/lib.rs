@@ -110,18 +110,21 @@ pub use error::Error;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use http;
-pub use params::error::{Field, ParamError};
+pub use params::error::{Field, NumberRule, ParamError, UnsupportedValue};
 pub use params::{DisplayValue, ParamValue, Params, ValueKind};
-pub use product::ProductError;
 pub use product::{Product, UnknownProduct};
+pub use product::{ProductError, ProductRule};
 pub use signed::{API_KEY_HEADER, SignedRequest};
 pub use signer::Signer;
-pub use signing_key::error::{ApiKeyProblem, KeyError, KeyProblem, SecretProblem, VerifyError};
+pub use signing_key::error::{
+    ApiKeyProblem, KeyError, KeyProblem, NotLast, Operation, SecretProblem, SignatureProblem,
+    VerifyError,
+};
 pub use signing_key::{KeyKind, Signature, SigningKey};
 pub use source::Source;
 pub use time::acceptance::{MAX_AHEAD, WindowVerdict, check_window};
 pub use time::clock::ServerClock;
-pub use time::error::TimeError;
+pub use time::error::{RecvWindowRule, TimeError, TimestampRule};
 pub use time::recv_window::{MAX_RECV_WINDOW_MILLIS, RecvWindow};
 pub use time::server_time::ServerTime;
 pub use time::sync::{
@@ -130,7 +133,7 @@ pub use time::sync::{
 };
 pub use time::timestamp::{MAX_TIMESTAMP_MILLIS, MIN_TIMESTAMP_MILLIS, Timestamp};
 pub use time::unit::TimeUnit;
-pub use wire::error::{FixField, WireError};
+pub use wire::error::{FixField, PasteRule, UrlRule, WireError, WireRule};
 
 /// The README's examples, run as doctests.
 #[doc = include_str!("../README.md")]

@@ -1,12 +1,11 @@
 //! [`Params`]: the user parameters of a request, validated and encoded once.
 
-use std::fmt;
-
 use serde::Serialize;
 
 use crate::encoding::{decode_pairs, encode_into, is_unreserved};
 
 mod checks;
+mod compare;
 pub(crate) mod error;
 mod index;
 mod serialize;
@@ -15,7 +14,7 @@ mod value;
 use index::{KeyId, KeyIndex, tag};
 
 use crate::error::Error;
-use crate::params::error::{Field, ParamError};
+use crate::params::error::{Field, ParamError, UnsupportedValue};
 use crate::source::Source;
 use checks::check_key;
 pub(crate) use checks::{check_controls, validate_key, validate_pair};
@@ -93,33 +92,6 @@ struct Mark {
     encoded: usize,
     raw: usize,
     pairs: usize,
-}
-
-impl PartialEq for Params {
-    fn eq(&self, other: &Self) -> bool {
-        // `=` and `&` inside keys and values are always encoded, so the wire form alone
-        // determines the pairs.
-        self.encoded == other.encoded
-    }
-}
-
-impl Eq for Params {}
-
-impl fmt::Debug for Params {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Params")
-            .field("pairs", &DebugPairs(self))
-            .field("encoded", &self.encoded)
-            .finish()
-    }
-}
-
-struct DebugPairs<'a>(&'a Params);
-
-impl fmt::Debug for DebugPairs<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.0.iter()).finish()
-    }
 }
 
 impl Params {
@@ -398,8 +370,7 @@ impl Params {
         if value.write_param(&mut self.encoded).is_err() {
             return Err(Error::Params(ParamError::Unsupported {
                 key: key.to_owned(),
-                what: "a value whose Display implementation failed",
-                hint: "format it to a String first and check it",
+                value: UnsupportedValue::FailingDisplay,
             }));
         }
         let text = &self.encoded[start..];

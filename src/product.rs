@@ -3,6 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::source::reasons;
+
 use crate::time::recv_window::RecvWindow;
 use crate::time::timestamp::Timestamp;
 use crate::time::unit::TimeUnit;
@@ -100,7 +102,7 @@ impl Product {
         if timestamp.unit() == TimeUnit::Micros && !self.allows_micros() {
             return Err(ProductError::ProductRule {
                 product: self,
-                rule: "timestamps must be in milliseconds; microseconds are spot-only",
+                rule: ProductRule::MicrosOffSpot,
             });
         }
         if recv_window.is_some_and(RecvWindow::is_fractional)
@@ -108,7 +110,7 @@ impl Product {
         {
             return Err(ProductError::ProductRule {
                 product: self,
-                rule: "recvWindow must be a whole number of milliseconds; decimals are spot-only",
+                rule: ProductRule::FractionalWindowOffSpot,
             });
         }
         Ok(())
@@ -149,6 +151,16 @@ impl FromStr for Product {
     }
 }
 
+reasons! {
+    /// A rule that differs between products.
+    pub enum ProductRule {
+        /// A microsecond timestamp off spot.
+        MicrosOffSpot => "timestamps must be in milliseconds; microseconds are spot-only",
+        /// A fractional `recvWindow` off spot.
+        FractionalWindowOffSpot => "recvWindow must be a whole number of milliseconds; decimals are spot-only",
+    }
+}
+
 /// A rule of the target product broken.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -159,7 +171,7 @@ pub enum ProductError {
         /// The product.
         product: Product,
         /// The rule.
-        rule: &'static str,
+        rule: ProductRule,
     },
 }
 

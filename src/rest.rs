@@ -186,11 +186,14 @@ pub(crate) fn rest_signature(kind: KeyKind, text: &str) -> Result<Signature, Ver
     }
     if text.bytes().any(|b| matches!(b, b'+' | b'/' | b'=')) {
         return Err(VerifyError::SignatureFormat(
-            "a base64 signature must be percent-encoded on REST (`+`, `/`, `=` sent raw; a raw `+` reads as a space)",
+            crate::signing_key::error::SignatureProblem::RawBase64OnRest,
         ));
     }
-    let decoded = crate::encoding::decode(text)
-        .map_err(|_| VerifyError::SignatureFormat("invalid percent-encoding in the signature"))?;
+    let decoded = crate::encoding::decode(text).map_err(|_| {
+        VerifyError::SignatureFormat(
+            crate::signing_key::error::SignatureProblem::BadPercentEncoding,
+        )
+    })?;
     Signature::from_base64(kind, &decoded)
 }
 
@@ -210,9 +213,9 @@ fn hex_tag(text: &str) -> Result<Signature, VerifyError> {
         None => Err(VerifyError::SignatureFormat(
             if text.len() != 64 && (text.len() == 44 || text.contains("%3D") || text.ends_with('='))
             {
-                "expected 64 hex characters (HMAC-SHA256); this looks like base64"
+                crate::signing_key::error::SignatureProblem::HmacAsBase64
             } else {
-                "expected 64 hex characters (HMAC-SHA256)"
+                crate::signing_key::error::SignatureProblem::NotHmacHex
             },
         )),
     }

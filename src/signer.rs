@@ -298,7 +298,7 @@ impl Signer {
     /// Refuses `operation` unless this signer holds a key of kind `needed`.
     pub(crate) fn require_kind(
         &self,
-        operation: &'static str,
+        operation: signing_key::error::Operation,
         needed: KeyKind,
     ) -> Result<(), Error> {
         let actual = self.key_kind();

@@ -274,7 +274,7 @@ impl Signer {
             product.check(timestamp, recv_window)?;
         }
         let api_key = self.api_key().ok_or(Error::Key(KeyError::MissingApiKey {
-            operation: "the WebSocket API",
+            operation: crate::signing_key::error::Operation::WebSocketApi,
         }))?;
         let mut map = session_params(params, timestamp, recv_window);
         map.insert("apiKey".into(), Value::String(api_key.to_owned()));
@@ -293,7 +293,10 @@ impl Signer {
         timestamp: Timestamp,
         recv_window: Option<RecvWindow>,
     ) -> Result<WsSigned, Error> {
-        self.require_kind("session.logon", KeyKind::Ed25519)?;
+        self.require_kind(
+            crate::signing_key::error::Operation::SessionLogon,
+            KeyKind::Ed25519,
+        )?;
         self.sign_ws(&WsParams::new(), timestamp, recv_window)
     }
 
@@ -309,7 +312,7 @@ impl Signer {
             Some(Value::String(signature)) => signature,
             Some(_) => {
                 return Err(Error::Verify(VerifyError::SignatureFormat(
-                    "`signature` must be a JSON string",
+                    crate::signing_key::error::SignatureProblem::NotJsonString,
                 )));
             }
             None => return Err(Error::Verify(VerifyError::MissingSignature)),

@@ -181,7 +181,7 @@ impl Pasted {
     }
 }
 
-fn invalid(reason: &'static str) -> Error {
+fn invalid(reason: crate::wire::error::PasteRule) -> Error {
     Error::Wire(WireError::PastedRequest { reason })
 }
 
@@ -208,10 +208,17 @@ fn http(text: &str) -> Result<Pasted, Error> {
         (None, None) => (text, ""),
     };
     let mut lines = head.lines();
-    let request_line = lines.next().ok_or(invalid("no request line"))?.trim_end();
+    let request_line = lines
+        .next()
+        .ok_or(invalid(crate::wire::error::PasteRule::NoRequestLine))?
+        .trim_end();
     let mut parts = request_line.split(' ');
-    let method = parts.next().ok_or(invalid("no method"))?;
-    let target = parts.next().ok_or(invalid("no request target"))?;
+    let method = parts
+        .next()
+        .ok_or(invalid(crate::wire::error::PasteRule::NoMethod))?;
+    let target = parts
+        .next()
+        .ok_or(invalid(crate::wire::error::PasteRule::NoTarget))?;
     pasted.method = Some(method.to_owned());
     pasted.set_target(target);
     pasted
@@ -281,7 +288,7 @@ fn curl(text: &str) -> Result<Pasted, Error> {
     let mut words = words.into_iter().skip_while(|w| w != "curl").skip(1);
     let mut pasted = Pasted::default();
     let (mut url, mut data, mut get) = (None, Vec::new(), false);
-    let missing = || invalid("a curl option lacks its value");
+    let missing = || invalid(crate::wire::error::PasteRule::OptionWithoutValue);
     while let Some(word) = words.next() {
         if let Some(long) = word.strip_prefix("--") {
             let (name, inline) = match long.split_once('=') {
@@ -333,7 +340,7 @@ fn curl(text: &str) -> Result<Pasted, Error> {
             url = Some(word);
         }
     }
-    let mut url = url.ok_or(invalid("the curl command has no URL"))?;
+    let mut url = url.ok_or(invalid(crate::wire::error::PasteRule::NoUrl))?;
     if !url.contains("://") && !url.starts_with(['/', '?']) {
         // curl takes `api.binance.com/api/v3/order?...` as an http URL.
         url.insert_str(0, "http://");
@@ -391,7 +398,11 @@ fn shell_words(text: &str) -> Result<Vec<String>, Error> {
                     match chars.next() {
                         Some('\'') => break,
                         Some(c) => word.push(c),
-                        None => return Err(invalid("an unclosed ' quote")),
+                        None => {
+                            return Err(invalid(
+                                crate::wire::error::PasteRule::UnclosedSingleQuote,
+                            ));
+                        }
                     }
                 }
             }
@@ -443,18 +454,18 @@ fn ansi_c_quoted(
                 Some('x') => {
                     let hex: String = chars.by_ref().take(2).collect();
                     let byte = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
-                    word.push(byte.ok_or(invalid("a malformed \\x escape in $'...'"))?);
+                    word.push(byte.ok_or(invalid(crate::wire::error::PasteRule::BadHexEscape))?);
                 }
                 Some('u') => {
                     let hex: String = chars.by_ref().take(4).collect();
                     let c = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32);
-                    word.push(c.ok_or(invalid("a malformed \\u escape in $'...'"))?);
+                    word.push(c.ok_or(invalid(crate::wire::error::PasteRule::BadUnicodeEscape))?);
                 }
                 Some(c) => word.push(c),
-                None => return Err(invalid("an unclosed $' quote")),
+                None => return Err(invalid(crate::wire::error::PasteRule::UnclosedAnsiQuote)),
             },
             Some(c) => word.push(c),
-            None => return Err(invalid("an unclosed $' quote")),
+            None => return Err(invalid(crate::wire::error::PasteRule::UnclosedAnsiQuote)),
         }
     }
 }
@@ -478,10 +489,10 @@ fn double_quoted(
                     word.push('\\');
                     word.push(c);
                 }
-                None => return Err(invalid("an unclosed \" quote")),
+                None => return Err(invalid(crate::wire::error::PasteRule::UnclosedDoubleQuote)),
             },
             Some(c) => word.push(c),
-            None => return Err(invalid("an unclosed \" quote")),
+            None => return Err(invalid(crate::wire::error::PasteRule::UnclosedDoubleQuote)),
         }
     }
 }

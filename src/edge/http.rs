@@ -45,7 +45,7 @@ impl SignedRequest {
         if !path.starts_with('/') || path.contains(['?', '#']) {
             return Err(Error::Wire(WireError::InvalidUrl {
                 url: crate::source::excerpt(path, 200),
-                reason: "the path must start with `/` and hold no `?` or `#`",
+                reason: crate::wire::error::UrlRule::PathShape,
                 source: None,
             }));
         }
@@ -53,7 +53,7 @@ impl SignedRequest {
         let invalid_base = |source| {
             Error::Wire(WireError::InvalidUrl {
                 url: crate::source::excerpt(base_url, 200),
-                reason: "the base URL needs a scheme and a host, like https://api.binance.com",
+                reason: crate::wire::error::UrlRule::BaseUrl,
                 source,
             })
         };
@@ -197,7 +197,7 @@ impl Signer {
             Error::Wire(WireError::MalformedWire {
                 part: crate::Part::Body,
                 position: e.valid_up_to(),
-                reason: "the body is not UTF-8",
+                reason: crate::wire::error::WireRule::BodyNotUtf8,
             })
         })?;
         // The caller's parts are checked once; what is appended is built from typed values.
@@ -251,14 +251,14 @@ pub(crate) fn apply<B: SignableBody>(
     parts.path_and_query = Some(path_and_query.parse().map_err(|e| {
         Error::Wire(WireError::InvalidUrl {
             url: crate::source::excerpt(&path_and_query, 200),
-            reason: "the signed query does not fit a URI",
+            reason: crate::wire::error::UrlRule::QueryDoesNotFit,
             source: Some(Source::new(e)),
         })
     })?);
     *request.uri_mut() = http::Uri::from_parts(parts).map_err(|e| {
         Error::Wire(WireError::InvalidUrl {
             url: crate::source::excerpt(&path_and_query, 200),
-            reason: "the signed request does not fit a URI",
+            reason: crate::wire::error::UrlRule::RequestDoesNotFit,
             source: Some(Source::new(e)),
         })
     })?;

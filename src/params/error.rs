@@ -2,7 +2,27 @@
 
 use std::fmt;
 
-use crate::source::Source;
+use crate::source::{Source, reasons};
+
+reasons! {
+    /// Why a number cannot be written the way Binance reads decimals.
+    pub enum NumberRule {
+        /// NaN or an infinity.
+        NotFinite => "is not a finite number; Binance reads decimals only",
+        /// More than 20 digits on a side of the point.
+        TooManyDigits => "has more than 20 digits before or after the point, which Binance does not read",
+    }
+}
+
+reasons! {
+    /// A value no parameter can hold, and what to use instead.
+    pub enum UnsupportedValue {
+        /// A nested map or struct.
+        Nested => "a nested map or struct cannot be a parameter value; flatten it into the parent with #[serde(flatten)], or send it as JSON text with Params::push_json",
+        /// A value whose `Display` reported an error.
+        FailingDisplay => "a value whose Display implementation failed cannot be a parameter value; format it to a String first and check it",
+    }
+}
 
 /// Which half of a `key=value` parameter a problem is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -96,17 +116,15 @@ pub enum ParamError {
         /// The number as Rust printed it.
         value: String,
         /// What is wrong with it.
-        rule: &'static str,
+        rule: NumberRule,
     },
     /// A value of a type no parameter can hold (a nested map or struct, a tuple).
-    #[error("parameter `{key}`: {what} cannot be a parameter value; {hint}")]
+    #[error("parameter `{key}`: {value}")]
     Unsupported {
         /// The parameter (`?` when the serializer gave no name).
         key: String,
-        /// What was found.
-        what: &'static str,
-        /// What to use instead.
-        hint: &'static str,
+        /// What was found, and what to use instead.
+        value: UnsupportedValue,
     },
     /// A serializer failed.
     #[error("cannot serialize parameter `{key}`")]

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::io;
 
 use crate::error::Error;
-use crate::params::error::ParamError;
+use crate::params::error::{ParamError, UnsupportedValue};
 use crate::source::Source;
 use serde::ser::{self, Serialize, Serializer};
 
@@ -99,11 +99,10 @@ impl Ctx {
         }
     }
 
-    fn unsupported<E: ser::Error>(&self, what: &'static str, hint: &'static str) -> E {
+    fn unsupported<E: ser::Error>(&self, value: UnsupportedValue) -> E {
         self.fail(Error::Params(ParamError::Unsupported {
             key: self.key(),
-            what,
-            hint,
+            value,
         }))
     }
 }
@@ -201,9 +200,6 @@ macro_rules! forward {
         })*
     };
 }
-
-const NESTED: &str = "a nested map or struct";
-const NESTED_HINT: &str = "flatten it into the parent with #[serde(flatten)], or send it as JSON text with Params::push_json";
 
 impl<'a, S: Serializer> Serializer for SafeSerializer<'a, S> {
     type Ok = S::Ok;
@@ -386,7 +382,7 @@ impl<'a, S: Serializer> SafeSerializer<'a, S> {
     fn members(&self) -> Result<Role, S::Error> {
         match self.role {
             Role::Json => Ok(Role::Json),
-            Role::Value => Err(self.ctx.unsupported(NESTED, NESTED_HINT)),
+            Role::Value => Err(self.ctx.unsupported(UnsupportedValue::Nested)),
             _ => Ok(Role::Value),
         }
     }

@@ -30,8 +30,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use crate::encoding::is_digits;
+use crate::params::error::NumberRule;
 use crate::product::Product;
-use crate::time::error::TimeError;
+use crate::time::error::{RecvWindowRule, TimeError};
 use crate::time::recv_window::RecvWindow;
 use crate::time::timestamp::parse_timestamp;
 use crate::time::unit::TimeUnit;
@@ -220,7 +221,7 @@ pub enum Violation {
     TimestampMicros(Product),
     /// A `recvWindow` Binance does not take (`-1131`/`-1100`); the rule broken.
     #[error("is not a recvWindow Binance takes: {0}")]
-    RecvWindow(&'static str),
+    RecvWindow(RecvWindowRule),
     /// A fractional `recvWindow` to a product that takes whole milliseconds.
     #[error("has decimals, which only spot accepts, not {0}")]
     RecvWindowFractional(Product),
@@ -471,16 +472,9 @@ fn recv_window(value: &str, product: Option<Product>) -> Result<(), Violation> {
             _ => Ok(()),
         },
         Err(TimeError::RecvWindowInvalid { rule, .. }) => Err(Violation::RecvWindow(rule)),
-        Err(_) => Err(Violation::RecvWindow("expected milliseconds as digits")),
+        Err(_) => Err(Violation::RecvWindow(RecvWindowRule::NotDigits)),
     }
 }
-
-/// The rule a float that is not finite breaks.
-pub(crate) const NOT_FINITE: &str = "is not a finite number; Binance reads decimals only";
-
-/// The rule a float with too many digits breaks.
-pub(crate) const TOO_MANY_DIGITS: &str =
-    "has more than 20 digits before or after the point, which Binance does not read";
 
 /// The float rule [`Params`](crate::Params) applies at `push` (Binance reads decimals as
 /// [`Format::Decimal`]; Rust's `Display` for floats never writes an exponent, so what remains
@@ -491,15 +485,15 @@ pub(crate) const TOO_MANY_DIGITS: &str =
 /// not finite.
 ///
 /// The sign is left to the caller (Binance's number rules are per parameter).
-pub(crate) fn float_text(text: &str) -> Result<(), &'static str> {
+pub(crate) fn float_text(text: &str) -> Result<(), NumberRule> {
     if matches!(text, "NaN" | "inf" | "-inf") {
-        return Err(NOT_FINITE);
+        return Err(NumberRule::NotFinite);
     }
     let unsigned = text.strip_prefix('-').unwrap_or(text);
     if decimal::is_plain(unsigned) {
         Ok(())
     } else {
-        Err(TOO_MANY_DIGITS)
+        Err(NumberRule::TooManyDigits)
     }
 }
 
@@ -521,7 +515,7 @@ mod tests {
             Violation::TimestampMalformed,
             Violation::TimestampMicros(p),
             Violation::TimestampMissing,
-            Violation::RecvWindow("x"),
+            Violation::RecvWindow(RecvWindowRule::Zero),
             Violation::RecvWindowFractional(p),
             Violation::Repeated { count: 2 },
             Violation::InBothParts,
@@ -545,16 +539,22 @@ mod tests {
             assert_eq!(float_text(ok), Ok(()), "{ok}");
         }
         for (bad, rule) in [
-            ("NaN", NOT_FINITE),
-            ("inf", NOT_FINITE),
-            ("-inf", NOT_FINITE),
-            ("1000000000000000000000", TOO_MANY_DIGITS),
-            ("0.000000000000000000001", TOO_MANY_DIGITS),
+            ("NaN", NumberRule::NotFinite),
+            ("inf", NumberRule::NotFinite),
+            ("-inf", NumberRule::NotFinite),
+            ("1000000000000000000000", NumberRule::TooManyDigits),
+            ("0.000000000000000000001", NumberRule::TooManyDigits),
         ] {
             assert_eq!(float_text(bad), Err(rule), "{bad}");
         }
-        assert_eq!(float_text(&1e21_f64.to_string()), Err(TOO_MANY_DIGITS));
-        assert_eq!(float_text(&1e-21_f64.to_string()), Err(TOO_MANY_DIGITS));
+        assert_eq!(
+            float_text(&1e21_f64.to_string()),
+            Err(NumberRule::TooManyDigits)
+        );
+        assert_eq!(
+            float_text(&1e-21_f64.to_string()),
+            Err(NumberRule::TooManyDigits)
+        );
         assert_eq!(float_text(&1e19_f64.to_string()), Ok(()));
     }
 }

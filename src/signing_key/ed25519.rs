@@ -31,7 +31,7 @@ impl Ed25519Key {
 
     pub(crate) fn verify(&self, parts: &[&[u8]], signature: &[u8]) -> Result<(), VerifyError> {
         let signature = Signature::from_slice(signature).map_err(|_| {
-            VerifyError::SignatureFormat("an Ed25519 signature is 64 bytes (88 base64 characters)")
+            VerifyError::SignatureFormat(super::error::SignatureProblem::Ed25519Length)
         })?;
         self.verifying
             .multipart_verify(parts, &signature)

@@ -4,7 +4,59 @@
 use std::fmt;
 
 use super::kind::KeyKind;
-use crate::source::Source;
+use crate::source::{Source, reasons};
+
+reasons! {
+    /// An operation that needs something of the signer.
+    pub enum Operation {
+        /// Signing a WebSocket API request (its payload carries `apiKey`).
+        WebSocketApi => "the WebSocket API",
+        /// The WebSocket API's `session.logon`.
+        SessionLogon => "session.logon",
+        /// A FIX logon's `RawData`.
+        FixLogon => "FIX logon",
+    }
+}
+
+reasons! {
+    /// Why `signature` is not where Binance reads it.
+    pub enum NotLast {
+        /// In the query while the body carries parameters.
+        InQueryWithBody => "it is in the query while the body carries parameters",
+        /// Another parameter follows it.
+        Followed => "another parameter follows it",
+        /// It appears more than once.
+        Repeated => "it appears more than once",
+    }
+}
+
+reasons! {
+    /// What is wrong with a signature's text or bytes.
+    pub enum SignatureProblem {
+        /// An HMAC tag that is not 64 hex characters.
+        NotHmacHex => "expected 64 hex characters (HMAC-SHA256)",
+        /// An HMAC tag sent as base64.
+        HmacAsBase64 => "expected 64 hex characters (HMAC-SHA256); this looks like base64",
+        /// Text that is not hex.
+        NotHex => "expected hex",
+        /// Text that is not standard, padded base64.
+        NotBase64 => "expected base64 (standard alphabet, padded)",
+        /// Base64 sent raw on REST.
+        RawBase64OnRest => "a base64 signature must be percent-encoded on REST (`+`, `/`, `=` sent raw; a raw `+` reads as a space)",
+        /// A percent-escape that does not decode.
+        BadPercentEncoding => "invalid percent-encoding in the signature",
+        /// An HMAC tag of another length than 32 bytes.
+        HmacLength => "an HMAC-SHA256 tag is 32 bytes",
+        /// An Ed25519 signature of another length than 64 bytes.
+        Ed25519Length => "an Ed25519 signature is 64 bytes (88 base64 characters)",
+        /// Bytes that are not an RSA signature.
+        NotRsa => "not an RSA signature",
+        /// A signature made by another kind of key.
+        OtherKind => "the signature was made by another kind of key",
+        /// A WebSocket `signature` member that is not a JSON string.
+        NotJsonString => "`signature` must be a JSON string",
+    }
+}
 
 /// What is wrong with a secret passed to [`Signer::hmac`](crate::Signer::hmac).
 ///
@@ -192,13 +244,13 @@ pub enum KeyError {
     #[error("{operation} needs the API key; make the signer with one")]
     MissingApiKey {
         /// What was attempted.
-        operation: &'static str,
+        operation: Operation,
     },
     /// The operation needs another kind of key.
     #[error("{operation} needs {} key, but this signer holds {} key", needed.article(), actual.article())]
     WrongKeyKind {
         /// What was attempted.
-        operation: &'static str,
+        operation: Operation,
         /// The key kind needed.
         needed: KeyKind,
         /// The key kind held.
@@ -215,10 +267,10 @@ pub enum VerifyError {
     MissingSignature,
     /// `verify` found a `signature` that is not the last parameter of the last part.
     #[error("`signature` is not the last parameter of the request ({0}); Binance needs it last")]
-    SignatureNotLast(&'static str),
+    SignatureNotLast(NotLast),
     /// The signature text is not in the form this key type produces.
     #[error("the signature is malformed: {0}")]
-    SignatureFormat(&'static str),
+    SignatureFormat(SignatureProblem),
     /// The signature does not match the payload.
     #[error("the signature does not match the payload (Binance would answer -1022)")]
     SignatureMismatch,

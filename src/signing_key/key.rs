@@ -162,7 +162,7 @@ impl SigningKey {
     pub fn verify_parts(&self, parts: &[&[u8]], signature: &Signature) -> Result<(), VerifyError> {
         if signature.kind() != self.kind() {
             return Err(VerifyError::SignatureFormat(
-                "the signature was made by another kind of key",
+                super::error::SignatureProblem::OtherKind,
             ));
         }
         let bytes = signature.as_bytes();

@@ -54,7 +54,7 @@ impl RsaKey {
 
     pub(crate) fn verify(&self, parts: &[&[u8]], signature: &[u8]) -> Result<(), VerifyError> {
         let signature = Signature::try_from(signature)
-            .map_err(|_| VerifyError::SignatureFormat("not an RSA signature"))?;
+            .map_err(|_| VerifyError::SignatureFormat(super::error::SignatureProblem::NotRsa))?;
         let message = parts.concat();
         self.verifying
             .verify(&message, &signature)

@@ -64,9 +64,9 @@ impl Signature {
     /// [`VerifyError::SignatureFormat`] for an HMAC tag that is not 32 bytes.
     pub fn from_bytes(kind: KeyKind, bytes: &[u8]) -> Result<Self, VerifyError> {
         match kind {
-            KeyKind::Hmac => <[u8; 32]>::try_from(bytes)
-                .map(Self::hmac)
-                .map_err(|_| VerifyError::SignatureFormat("an HMAC-SHA256 tag is 32 bytes")),
+            KeyKind::Hmac => <[u8; 32]>::try_from(bytes).map(Self::hmac).map_err(|_| {
+                VerifyError::SignatureFormat(super::error::SignatureProblem::HmacLength)
+            }),
             _ => Ok(Self {
                 kind,
                 bytes: Bytes::Other(bytes.into()),
@@ -80,7 +80,8 @@ impl Signature {
     ///
     /// [`VerifyError::SignatureFormat`] for text that is not hex (or not 64 characters for HMAC).
     pub fn from_hex(kind: KeyKind, text: &str) -> Result<Self, VerifyError> {
-        let bytes = hex::decode(text).map_err(|_| VerifyError::SignatureFormat("expected hex"))?;
+        let bytes = hex::decode(text)
+            .map_err(|_| VerifyError::SignatureFormat(super::error::SignatureProblem::NotHex))?;
         Self::from_bytes(kind, &bytes)
     }
 
@@ -90,9 +91,9 @@ impl Signature {
     ///
     /// [`VerifyError::SignatureFormat`] for text that is not base64.
     pub fn from_base64(kind: KeyKind, text: &str) -> Result<Self, VerifyError> {
-        let bytes = STANDARD.decode(text.as_bytes()).map_err(|_| {
-            VerifyError::SignatureFormat("expected base64 (standard alphabet, padded)")
-        })?;
+        let bytes = STANDARD
+            .decode(text.as_bytes())
+            .map_err(|_| VerifyError::SignatureFormat(super::error::SignatureProblem::NotBase64))?;
         Self::from_bytes(kind, &bytes)
     }
 

@@ -1,6 +1,31 @@
 //! [`TimeError`]: a timestamp, server time or `recvWindow` outside Binance's rules.
 
 use super::unit::TimeUnit;
+use crate::source::reasons;
+
+reasons! {
+    /// Why a timestamp is out of range.
+    pub enum TimestampRule {
+        /// Before 2017-01-01.
+        BeforeBinance => "before 2017-01-01, which Binance refuses (is the clock or the unit wrong?)",
+        /// Past year 2286 in its unit.
+        TooLargeForUnit => "too large for this unit (microseconds passed as milliseconds?)",
+    }
+}
+
+reasons! {
+    /// Why a `recvWindow` is refused.
+    pub enum RecvWindowRule {
+        /// Not digits with an optional fraction.
+        NotDigits => "expected milliseconds as digits, like 5000 or 6000.346",
+        /// More than three decimals.
+        TooPrecise => "at most three decimals (microsecond precision)",
+        /// More than 60000 ms.
+        TooLarge => "Binance allows at most 60000 ms (-1131)",
+        /// Zero.
+        Zero => "it must be more than 0",
+    }
+}
 
 /// A timestamp, server time or `recvWindow` outside Binance's rules.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -14,7 +39,7 @@ pub enum TimeError {
         /// Its unit.
         unit: TimeUnit,
         /// The rule it broke.
-        rule: &'static str,
+        rule: TimestampRule,
     },
     /// clock that was never synchronized, or a unit mix-up.
     #[error(
@@ -40,6 +65,6 @@ pub enum TimeError {
         /// The value given, as text.
         value: String,
         /// The rule it broke.
-        rule: &'static str,
+        rule: RecvWindowRule,
     },
 }

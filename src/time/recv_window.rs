@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::time::error::TimeError;
+use crate::time::error::{RecvWindowRule, TimeError};
 
 /// The largest `recvWindow` Binance accepts, in milliseconds.
 pub const MAX_RECV_WINDOW_MILLIS: u64 = 60_000;
@@ -58,13 +58,13 @@ impl RecvWindow {
             TimeError::RecvWindowInvalid { value, rule }
         };
         if micros == 0 {
-            return Err(invalid("it must be more than 0"));
+            return Err(invalid(RecvWindowRule::Zero));
         }
         if micros > MAX_RECV_WINDOW_MILLIS * 1000 {
-            return Err(invalid("Binance allows at most 60000 ms (-1131)"));
+            return Err(invalid(RecvWindowRule::TooLarge));
         }
         Ok(Self {
-            micros: u32::try_from(micros).map_err(|_| invalid("too large"))?,
+            micros: u32::try_from(micros).map_err(|_| invalid(RecvWindowRule::TooLarge))?,
         })
     }
 
@@ -137,18 +137,18 @@ impl FromStr for RecvWindow {
         };
         let all_digits = crate::encoding::is_digits;
         if !all_digits(whole) || frac.is_some_and(|f| !all_digits(f)) {
-            return Err(invalid(
-                "expected milliseconds as digits, like 5000 or 6000.346",
-            ));
+            return Err(invalid(RecvWindowRule::NotDigits));
         }
         let frac = frac.unwrap_or("");
         if frac.len() > 3 {
-            return Err(invalid("at most three decimals (microsecond precision)"));
+            return Err(invalid(RecvWindowRule::TooPrecise));
         }
         if whole.trim_start_matches('0').len() > 6 {
-            return Err(invalid("Binance allows at most 60000 ms (-1131)"));
+            return Err(invalid(RecvWindowRule::TooLarge));
         }
-        let whole: u64 = whole.parse().map_err(|_| invalid("not a number"))?;
+        let whole: u64 = whole
+            .parse()
+            .map_err(|_| invalid(RecvWindowRule::NotDigits))?;
         let mut micros = whole * 1000;
         let mut scale = 100;
         for d in frac.bytes() {

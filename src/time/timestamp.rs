@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::time::error::TimeError;
+use crate::time::error::{TimeError, TimestampRule};
 use crate::time::unit::TimeUnit;
 
 /// 2017-01-01T00:00:00Z in milliseconds: Binance refuses earlier timestamps.
@@ -64,14 +64,10 @@ impl Timestamp {
         let scale = 1000 / unit.micros();
         let out_of_range = |rule| TimeError::TimestampOutOfRange { value, unit, rule };
         if value < MIN_TIMESTAMP_MILLIS * scale {
-            return Err(out_of_range(
-                "before 2017-01-01, which Binance refuses (is the clock or the unit wrong?)",
-            ));
+            return Err(out_of_range(TimestampRule::BeforeBinance));
         }
         if value > MAX_TIMESTAMP_MILLIS * scale + (scale - 1) {
-            return Err(out_of_range(
-                "too large for this unit (microseconds passed as milliseconds?)",
-            ));
+            return Err(out_of_range(TimestampRule::TooLargeForUnit));
         }
         Ok(Self { value, unit })
     }

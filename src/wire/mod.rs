@@ -44,7 +44,7 @@ pub(crate) fn locate_signature<'a>(query: &'a str, body: &'a str) -> Result<Loca
     }
     if in_body && has_signature_key(query) {
         return Err(Error::Verify(VerifyError::SignatureNotLast(
-            "it is in the query while the body carries parameters",
+            crate::signing_key::error::NotLast::InQueryWithBody,
         )));
     }
     let (head, tail) = match last.rfind('&') {
@@ -54,7 +54,7 @@ pub(crate) fn locate_signature<'a>(query: &'a str, body: &'a str) -> Result<Loca
     let Some(signature) = tail.strip_prefix("signature=") else {
         return Err(if has_signature_key(last) {
             Error::Verify(VerifyError::SignatureNotLast(
-                "another parameter follows it",
+                crate::signing_key::error::NotLast::Followed,
             ))
         } else {
             Error::Verify(VerifyError::MissingSignature)
@@ -62,7 +62,7 @@ pub(crate) fn locate_signature<'a>(query: &'a str, body: &'a str) -> Result<Loca
     };
     if has_signature_key(head) {
         return Err(Error::Verify(VerifyError::SignatureNotLast(
-            "it appears more than once",
+            crate::signing_key::error::NotLast::Repeated,
         )));
     }
     Ok(if in_body {
@@ -125,21 +125,24 @@ pub(crate) fn read_encoded(query: &str, body: &str) -> Result<EncodedInfo, Error
                 })
             };
             if segment.is_empty() {
-                return Err(malformed(start, "empty parameter (`&&`, or `&` at an end)"));
+                return Err(malformed(
+                    start,
+                    crate::wire::error::WireRule::EmptyParameter,
+                ));
             }
             if let Some(i) = segment.bytes().position(|b| !wire_byte_ok(b)) {
                 return Err(malformed(
                     start + i,
-                    "byte that must be percent-encoded (HTTP clients may re-encode it)",
+                    crate::wire::error::WireRule::UnsafeByte,
                 ));
             }
             let Some((raw_key, raw_value)) = segment.split_once('=') else {
-                return Err(malformed(start, "parameter without `=`"));
+                return Err(malformed(start, crate::wire::error::WireRule::NoEquals));
             };
             if raw_value.contains('=') {
                 return Err(malformed(
                     start + raw_key.len() + 1,
-                    "raw `=` in a value; encode it as %3D",
+                    crate::wire::error::WireRule::RawEquals,
                 ));
             }
             let key = decode_at(raw_key, Some(part), start)?;
