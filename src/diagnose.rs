@@ -10,7 +10,7 @@
 //! something Binance refuses, a *warning* something it may read differently from what was
 //! meant (a raw `+` in a value, a repeated key).
 //!
-//! The mistakes rebuilt are data: [`mistakes()`] lists them, one row each, with how to rebuild
+//! The mistakes rebuilt are data: [`advanced::mistakes()`](crate::advanced::mistakes) lists them, one row each, with how to rebuild
 //! the payload from the request as sent and how an encoder commits the mistake. Requests are
 //! read as people paste them with [`Pasted`]: a query, `?query`, a full URL, a `curl` command
 //! line or a raw HTTP request.
@@ -42,15 +42,14 @@ use crate::time::server_time::ServerTime;
 
 mod checks;
 mod matcher;
-mod mistakes;
+pub(crate) mod mistakes;
 mod paste;
 mod rest;
 pub(crate) mod sent;
 mod ws;
 mod ws_members;
 
-pub use crate::rules::Severity;
-pub use mistakes::{Committed, Mistake, mistakes};
+use crate::rules::Severity;
 pub use paste::{Pasted, WholeRequest};
 
 /// Which API the request went to.

@@ -71,6 +71,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod advanced;
 pub mod check;
 #[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
 #[cfg_attr(
@@ -103,7 +104,7 @@ mod time;
 mod wire;
 pub mod ws;
 
-pub use encoding::{EncodingError, Part};
+pub use encoding::error::{EncodingError, Part};
 pub use error::Error;
 /// The `http` crate, for [`SignedRequest::to_http`] and
 /// [`Governor::observe_http`](limits::Governor::observe_http).

@@ -4,8 +4,9 @@
 #![cfg(all(feature = "arbitrary", feature = "proptest"))]
 
 use binance_sign::check::{self, Expect, Verdict};
-use binance_sign::diagnose::{Diagnosis, Input, Severity};
+use binance_sign::diagnose::{Diagnosis, Input};
 use binance_sign::encoding::decode_pairs;
+use binance_sign::rules::Severity;
 use binance_sign::{Product, Signer, Timestamp, fuzzing};
 use hmac::{Hmac, KeyInit, Mac};
 use proptest::strategy::{Strategy, ValueTree};

@@ -286,10 +286,9 @@ async fn clock_probes_are_governed_too() {
         let binance = Binance::start().await;
         let governor = Arc::new(Governor::new(RateLimit::spot_defaults()));
         // A clock that asks for a probe before every request.
-        let clock = ServerClock::with_config(TimeSyncConfig {
-            resync_after: Duration::from_millis(1),
-            ..TimeSyncConfig::default()
-        });
+        let clock = ServerClock::with_config(
+            TimeSyncConfig::default().with_resync_after(Duration::from_millis(1)),
+        );
         let settings = Settings::new(Signer::hmac(KEY, SECRET).unwrap(), clock.clone())
             .sign_paths(["/api/v3/order"])
             .governor(governor.clone());

@@ -698,10 +698,7 @@ fn after_a_suspend_a_bad_answer_is_still_judged() {
 /// than every 5 minutes.
 #[test]
 fn next_probe_at_follows_the_uncertainty() {
-    let config = TimeSyncConfig {
-        resync_after: Duration::from_secs(86_400),
-        ..TimeSyncConfig::default()
-    };
+    let config = TimeSyncConfig::default().with_resync_after(Duration::from_secs(86_400));
     let world = World::new(500.0);
     let mut sync = TimeSync::with_config(config);
     let mut rng = Rng(3);

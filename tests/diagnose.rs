@@ -1,7 +1,8 @@
 //! The -1022 doctor: one fixture per mistake, each built by signing the wrong payload the way
 //! that mistake does; the expected finding must come first.
 
-use binance_sign::diagnose::{Code, Input, Pasted, Severity};
+use binance_sign::diagnose::{Code, Input, Pasted};
+use binance_sign::rules::Severity;
 use binance_sign::{Params, Product, ServerTime, Signer, Timestamp};
 use hmac::{Hmac, KeyInit, Mac};
 use proptest::prelude::*;
@@ -735,7 +736,7 @@ fn no_api_key_is_needed_and_none_is_invented() {
 
 #[test]
 fn the_mistake_table_names_its_rows() {
-    let names: Vec<&str> = binance_sign::diagnose::mistakes()
+    let names: Vec<&str> = binance_sign::advanced::mistakes()
         .iter()
         .map(|m| m.name())
         .collect();
@@ -749,7 +750,7 @@ fn the_mistake_table_names_its_rows() {
         ("apiKey", KEY),
         ("timestamp", "1700000000000"),
     ];
-    let ws_rows: Vec<_> = binance_sign::diagnose::mistakes()
+    let ws_rows: Vec<_> = binance_sign::advanced::mistakes()
         .iter()
         .filter(|m| m.api() == binance_sign::diagnose::Api::WebSocket)
         .collect();
@@ -850,7 +851,7 @@ proptest! {
         let mut q: Vec<(&str, &str)> = pairs[..split].iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let mut b: Vec<(&str, &str)> = pairs[split..].iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         if b.is_empty() { q.push(("timestamp", "1700000000000")) } else { b.push(("timestamp", "1700000000000")) }
-        let table = binance_sign::diagnose::mistakes();
+        let table = binance_sign::advanced::mistakes();
         for (row, mistake) in table.iter().enumerate() {
             let ws = mistake.api() == binance_sign::diagnose::Api::WebSocket;
             let mut with_key = q.clone();

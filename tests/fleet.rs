@@ -30,11 +30,9 @@ fn at(ms: i64) -> ServerTime {
 /// A deadline generous enough that a loaded CI machine never times out by accident (the
 /// timeout test freezes Redis instead).
 fn config(fallback: Fallback) -> FleetConfig {
-    FleetConfig {
-        deadline: Duration::from_millis(1_000),
-        fallback,
-        ..FleetConfig::default()
-    }
+    FleetConfig::default()
+        .with_deadline(Duration::from_millis(1_000))
+        .with_fallback(fallback)
 }
 
 async fn fleet(

@@ -13,9 +13,10 @@ use std::collections::{BinaryHeap, HashMap};
 use std::time::Duration;
 
 use binance_sign::ServerTime;
+use binance_sign::advanced::parse_header;
 use binance_sign::limits::{
     Decision, Governor, GovernorConfig, IntervalUnit, LimitsError, RateLimit, RateLimitType,
-    parse_header, parse_rate_limits,
+    parse_rate_limits,
 };
 use proptest::prelude::*;
 
@@ -588,7 +589,7 @@ proptest! {
         let base = T0 as u64;
         let received = at((base + received) as i64);
         let _ = g.observe(at((base + sent) as i64), received, status, headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let readable = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("retry-after") && binance_sign::limits::parse_retry_after(v, received).is_ok());
+        let readable = headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("retry-after") && binance_sign::advanced::parse_retry_after(v, received).is_ok());
         let decision = g.acquire(received.saturating_add(Duration::from_millis(later)), 1, true);
         if (status == 429 || status == 418) && !readable && later < 60_000 {
             prop_assert!(decision != Decision::Send, "{decision:?}");

@@ -35,7 +35,7 @@ use crate::rules::{
 };
 use crate::signer::Signer;
 
-pub use crate::rules::Severity;
+use crate::rules::Severity;
 
 mod jsonl;
 mod sent;

@@ -159,7 +159,8 @@ impl Mistake {
 /// the sent signature is reported.
 ///
 /// ```
-/// use binance_sign::diagnose::{mistakes, Code};
+/// use binance_sign::advanced::mistakes;
+/// use binance_sign::diagnose::Code;
 /// let plus = mistakes().iter().find(|m| m.name() == "plus-for-space").unwrap();
 /// assert_eq!(plus.code(), Code::SignedOtherEncoding);
 /// let c = plus.commit(&[("note", "a b"), ("timestamp", "1700000000000")], &[]).unwrap();

@@ -16,9 +16,9 @@ use std::borrow::Cow;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-mod error;
+pub(crate) mod error;
 
-pub use error::{EncodingError, Part};
+pub(crate) use error::{EncodingError, Part};
 
 /// The bytes this crate percent-encodes: everything but RFC 3986 unreserved characters.
 pub const WIRE_ENCODE_SET: &AsciiSet = &NON_ALPHANUMERIC

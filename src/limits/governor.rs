@@ -12,6 +12,7 @@ use crate::time::server_time::ServerTime;
 
 /// Settings of a [`Governor`].
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct GovernorConfig {
     /// Fraction of each limit kept free as a safety margin (0.02 keeps 2% free). Default 0.02.
     pub headroom: f64,
@@ -24,6 +25,38 @@ pub struct GovernorConfig {
     /// Ban after a 418 whose `Retry-After` is missing or unreadable and whose message names no
     /// end. Default 2 minutes (Binance's shortest ban).
     pub default_ban: Duration,
+}
+
+/// Builder methods: start from `GovernorConfig::default()` and change what differs, so that a setting
+/// added later is not a breaking change.
+impl GovernorConfig {
+    /// The same settings with [`headroom`](Self::headroom) set to `value`.
+    #[must_use]
+    pub fn with_headroom(mut self, value: f64) -> Self {
+        self.headroom = value;
+        self
+    }
+
+    /// The same settings with [`boundary_margin`](Self::boundary_margin) set to `value`.
+    #[must_use]
+    pub fn with_boundary_margin(mut self, value: Duration) -> Self {
+        self.boundary_margin = value;
+        self
+    }
+
+    /// The same settings with [`default_retry_after`](Self::default_retry_after) set to `value`.
+    #[must_use]
+    pub fn with_default_retry_after(mut self, value: Duration) -> Self {
+        self.default_retry_after = value;
+        self
+    }
+
+    /// The same settings with [`default_ban`](Self::default_ban) set to `value`.
+    #[must_use]
+    pub fn with_default_ban(mut self, value: Duration) -> Self {
+        self.default_ban = value;
+        self
+    }
 }
 
 impl Default for GovernorConfig {

@@ -75,7 +75,8 @@ pub(crate) fn http_pairs(headers: &http::HeaderMap) -> impl Iterator<Item = (&st
 /// ignored); an error for a rate-limit header whose value or interval is malformed.
 ///
 /// ```
-/// use binance_sign::limits::{parse_header, RateLimitType};
+/// use binance_sign::advanced::parse_header;
+/// use binance_sign::limits::RateLimitType;
 /// let r = parse_header("x-mbx-order-count-10s", "7")?.unwrap();
 /// assert_eq!((r.kind, r.window.as_secs(), r.count), (RateLimitType::Orders, 10, 7));
 /// assert_eq!(parse_header("Content-Type", "application/json")?, None);
@@ -137,7 +138,7 @@ pub(super) fn parse_count(value: &str) -> Option<u64> {
 ///
 /// ```
 /// use binance_sign::ServerTime;
-/// use binance_sign::limits::parse_retry_after;
+/// use binance_sign::advanced::parse_retry_after;
 /// let received = ServerTime::from_millis(1_700_000_000_000)?;
 /// assert_eq!(parse_retry_after("7", received)?.as_millis(), 1_700_000_007_000);
 /// assert_eq!(
@@ -166,7 +167,7 @@ pub fn parse_retry_after(value: &str, received: ServerTime) -> Result<ServerTime
 /// ms); `None` when the text names none.
 ///
 /// ```
-/// use binance_sign::limits::parse_ban_until;
+/// use binance_sign::advanced::parse_ban_until;
 /// let body = r#"{"code":-1003,"msg":"Way too much request weight used; IP banned until 1659146400123. Please use WebSocket Streams for live updates to avoid bans."}"#;
 /// assert_eq!(parse_ban_until(body).map(|t| t.as_millis()), Some(1_659_146_400_123));
 /// assert_eq!(parse_ban_until(r#"{"code":-1021}"#), None);

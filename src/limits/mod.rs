@@ -55,13 +55,12 @@ use serde::Deserialize;
 #[cfg(feature = "redis")]
 mod fleet;
 mod governor;
-mod headers;
+pub(crate) mod headers;
 
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use fleet::{Fallback, FleetConfig, FleetError, FleetGovernor};
 pub use governor::{Governor, GovernorConfig};
-pub use headers::{Reported, parse_ban_until, parse_header, parse_retry_after};
 
 /// A Binance rate-limit counter kind.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]

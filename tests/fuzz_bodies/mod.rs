@@ -185,7 +185,7 @@ pub fn encoders(data: &[u8]) {
 pub fn rules(data: &[u8]) {
     use binance_sign::Product;
     use binance_sign::check::Expect;
-    use binance_sign::diagnose::Severity;
+    use binance_sign::rules::Severity;
     use binance_sign::rules::{check_pairs, check_repeats, check_value};
     let text = String::from_utf8_lossy(data);
     let product = match text.as_bytes().first() {
@@ -319,7 +319,8 @@ pub fn time_sync(data: &[u8]) {
 /// read, no `Send` before the default hold ends.
 pub fn limits(data: &[u8]) {
     use binance_sign::ServerTime;
-    use binance_sign::limits::{Decision, Governor, RateLimit, parse_retry_after};
+    use binance_sign::advanced::parse_retry_after;
+    use binance_sign::limits::{Decision, Governor, RateLimit};
     const BASE: u64 = 1_796_256_000_000;
     let text = String::from_utf8_lossy(data);
     let num = |s: Option<&str>| s.and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);

@@ -25,6 +25,7 @@ pub enum Fallback {
 
 /// Settings of a [`FleetGovernor`](super::FleetGovernor).
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct FleetConfig {
     /// Headroom, boundary margin and default holds, as for the local [`Governor`](crate::limits::Governor).
     pub governor: GovernorConfig,
@@ -32,6 +33,31 @@ pub struct FleetConfig {
     pub deadline: Duration,
     /// What to do when the store is unreachable. Default [`Fallback::FailClosed`].
     pub fallback: Fallback,
+}
+
+/// Builder methods: start from `FleetConfig::default()` and change what differs, so that a setting
+/// added later is not a breaking change.
+impl FleetConfig {
+    /// The same settings with [`governor`](Self::governor) set to `value`.
+    #[must_use]
+    pub fn with_governor(mut self, value: GovernorConfig) -> Self {
+        self.governor = value;
+        self
+    }
+
+    /// The same settings with [`deadline`](Self::deadline) set to `value`.
+    #[must_use]
+    pub fn with_deadline(mut self, value: Duration) -> Self {
+        self.deadline = value;
+        self
+    }
+
+    /// The same settings with [`fallback`](Self::fallback) set to `value`.
+    #[must_use]
+    pub fn with_fallback(mut self, value: Fallback) -> Self {
+        self.fallback = value;
+        self
+    }
 }
 
 impl Default for FleetConfig {
