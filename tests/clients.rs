@@ -447,3 +447,95 @@ fn sign_http_signs_a_request_in_place() {
         Err(binance_sign::Error::Clock(_))
     ));
 }
+
+/// A request built with its own `Content-Length` (as hyper users often do) is sent whole after
+/// signing lengthens the body: through the tower layer over hyper, through `sign_http` and a
+/// plain hyper client, and through the reqwest middleware. A stale length made hyper send only
+/// the unsigned bytes, and Binance answered -1022 for a missing signature.
+#[tokio::test]
+async fn a_content_length_set_before_signing_is_replaced() {
+    let binance = Binance::start().await;
+    let body = "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001";
+    let expected: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let url = format!("{}/api/v3/order", binance.base);
+    let request = || {
+        http::Request::post(url.as_str())
+            .header(http::header::CONTENT_LENGTH, body.len())
+            .body(body.to_owned())
+            .unwrap()
+    };
+    let hyper = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .build_http::<String>();
+
+    // The tower layer over hyper.
+    let mut service =
+        SigningLayer::new(settings(Signer::hmac(KEY, SECRET).unwrap())).layer(hyper.clone());
+    let (status, reply) = read_reply(service.call(request()).await.unwrap()).await;
+    assert_eq!(status, 200, "tower: {reply}");
+    assert_eq!(seen(&reply), expected, "tower");
+
+    // `sign_http`, then a plain hyper client.
+    let mut signed = request();
+    let signer = Signer::hmac(KEY, SECRET).unwrap();
+    signer
+        .sign_http(
+            &mut signed,
+            binance_sign::Timestamp::now_millis().unwrap(),
+            None,
+        )
+        .unwrap();
+    assert_eq!(
+        signed.headers()[http::header::CONTENT_LENGTH],
+        signed.body().len().to_string(),
+        "the length of the signed body"
+    );
+    let (status, reply) = read_reply(hyper.request(signed).await.unwrap()).await;
+    assert_eq!(status, 200, "sign_http: {reply}");
+    assert_eq!(seen(&reply), expected, "sign_http");
+
+    // The reqwest middleware, with the length set by hand.
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(SigningMiddleware::new(settings(
+            Signer::hmac(KEY, SECRET).unwrap(),
+        )))
+        .build();
+    let response = client
+        .post(url.as_str())
+        .header(http::header::CONTENT_LENGTH, body.len())
+        .body(body)
+        .with_extension(Weight::of(1))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let reply: Value = response.json().await.unwrap();
+    assert_eq!(status, 200, "reqwest: {reply}");
+    assert_eq!(seen(&reply), expected, "reqwest");
+
+    // Without a body, a length the request carried is removed.
+    let mut get = http::Request::get(format!("{url}?symbol=BTCUSDT"))
+        .header(http::header::CONTENT_LENGTH, "0")
+        .body(String::new())
+        .unwrap();
+    signer
+        .sign_http(
+            &mut get,
+            binance_sign::Timestamp::now_millis().unwrap(),
+            None,
+        )
+        .unwrap();
+    assert!(get.headers().get(http::header::CONTENT_LENGTH).is_none());
+}
+
+/// The status and JSON reply of a hyper response.
+async fn read_reply<B>(response: http::Response<B>) -> (u16, Value)
+where
+    B: http_body::Body,
+    B::Error: std::fmt::Debug,
+{
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap())
+}

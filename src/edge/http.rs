@@ -62,19 +62,13 @@ impl SignedRequest {
         if uri.scheme().is_none() || uri.authority().is_none() {
             return Err(invalid_base(None));
         }
-        let mut builder = http::Request::builder().method(method).uri(uri);
-        if let Some(api_key) = self.api_key() {
-            builder = builder.header(API_KEY_HEADER, api_key);
-        }
-        if !self.body().is_empty() {
-            builder = builder.header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            );
-        }
-        builder
+        let mut request = http::Request::builder()
+            .method(method)
+            .uri(uri)
             .body(self.body().to_owned())
-            .map_err(|e| Error::Wire(WireError::Http(Source::new(e))))
+            .map_err(|e| Error::Wire(WireError::Http(Source::new(e))))?;
+        set_signed_headers(request.headers_mut(), self.api_key(), self.body().len())?;
+        Ok(request)
     }
 }
 
@@ -262,19 +256,38 @@ pub(crate) fn apply<B: SignableBody>(
             source: Some(Source::new(e)),
         })
     })?;
-    let has_body = !body.is_empty();
+    let body_len = body.len();
     request.body_mut().replace(body);
-    let headers = request.headers_mut();
+    set_signed_headers(request.headers_mut(), api_key, body_len)
+}
+
+/// What a signed request's headers must say, set in one place for every way a request is
+/// built here (`to_http`, `sign_http`, the client adapters): `X-MBX-APIKEY` when there is an
+/// API key; for a body, `Content-Type: application/x-www-form-urlencoded` and a
+/// `Content-Length` of the signed body. Without a body, a `Content-Length` the request carried
+/// is removed. A length left from before signing would make hyper send only that many bytes:
+/// Binance would see no `timestamp` or `signature` and answer -1022.
+pub(crate) fn set_signed_headers(
+    headers: &mut http::HeaderMap,
+    api_key: Option<&str>,
+    body_len: usize,
+) -> Result<(), Error> {
     if let Some(api_key) = api_key {
         let value = http::HeaderValue::from_str(api_key)
             .map_err(|e| Error::Wire(WireError::Http(Source::new(e))))?;
         headers.insert(API_KEY_HEADER, value);
     }
-    if has_body {
+    if body_len > 0 {
         headers.insert(
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static("application/x-www-form-urlencoded"),
         );
+        headers.insert(
+            http::header::CONTENT_LENGTH,
+            http::HeaderValue::from(body_len),
+        );
+    } else {
+        headers.remove(http::header::CONTENT_LENGTH);
     }
     Ok(())
 }

@@ -7,8 +7,7 @@ use reqwest_middleware::{Middleware, Next, Result};
 
 use super::{ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read, react};
 use crate::ServerTime;
-use crate::signed::API_KEY_HEADER;
-use crate::wire::error::WireError;
+use crate::edge::http::set_signed_headers;
 
 /// Signs, governs and resyncs the requests of a `reqwest_middleware::ClientWithMiddleware`
 /// (feature `reqwest-middleware`); see the [module documentation](super).
@@ -128,23 +127,16 @@ impl SigningMiddleware {
         request
             .url_mut()
             .set_query(if query.is_empty() { None } else { Some(&query) });
-        let has_body = !body.is_empty();
-        if has_body || request.body().is_some() {
+        let body_len = body.len();
+        if body_len > 0 || request.body().is_some() {
             *request.body_mut() = Some(body.into());
         }
-        let headers = request.headers_mut();
-        if let Some(key) = self.settings.signer().api_key() {
-            let value = http::HeaderValue::from_str(key).map_err(|e| {
-                ClientError::Sign(crate::Error::Wire(WireError::Http(crate::Source::new(e))))
-            })?;
-            headers.insert(API_KEY_HEADER, value);
-        }
-        if has_body {
-            headers.insert(
-                http::header::CONTENT_TYPE,
-                http::HeaderValue::from_static("application/x-www-form-urlencoded"),
-            );
-        }
+        set_signed_headers(
+            request.headers_mut(),
+            self.settings.signer().api_key(),
+            body_len,
+        )
+        .map_err(ClientError::Sign)?;
         Ok(request)
     }
 }
