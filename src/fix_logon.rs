@@ -5,7 +5,7 @@
 
 use crate::error::Error;
 use crate::signer::Signer;
-use crate::signing_key::KeyKind;
+use crate::signing_key::{KeyKind, SigningKey};
 use crate::wire::error::{FixField, WireError};
 
 /// The fields of a FIX Logon message that its signature covers.
@@ -62,6 +62,27 @@ impl FixLogon<'_> {
     }
 }
 
+/// The `RawData(96)` value of a FIX Logon signed with a bare key: the base64 Ed25519
+/// signature of [`FixLogon::payload`]. [`Signer::fix_logon_raw_data`] is the same through a
+/// signer.
+///
+/// # Errors
+///
+/// [`KeyError::WrongKeyKind`](crate::KeyError::WrongKeyKind) for a key that is not Ed25519
+/// (Binance's FIX API takes Ed25519 only), [`WireError::FixFieldSeparator`](crate::WireError::FixFieldSeparator)
+/// for a field containing SOH.
+pub fn raw_data(key: &SigningKey, logon: &FixLogon<'_>) -> Result<String, Error> {
+    if key.kind() != KeyKind::Ed25519 {
+        return Err(Error::Key(crate::KeyError::WrongKeyKind {
+            operation: crate::signing_key::error::Operation::FixLogon,
+            needed: KeyKind::Ed25519,
+            actual: key.kind(),
+        }));
+    }
+    let payload = logon.payload()?;
+    Ok(key.sign_parts(&[payload.as_bytes()])?.to_text())
+}
+
 impl Signer {
     /// The `RawData(96)` value of a FIX Logon: the base64 Ed25519 signature of
     /// [`FixLogon::payload`]. Binance's FIX API takes Ed25519 keys only; other keys are refused.
@@ -89,11 +110,6 @@ impl Signer {
     /// [`KeyError::WrongKeyKind`](crate::KeyError::WrongKeyKind) for a key that is not Ed25519, [`WireError::FixFieldSeparator`](crate::WireError::FixFieldSeparator) for
     /// a field containing SOH.
     pub fn fix_logon_raw_data(&self, logon: &FixLogon<'_>) -> Result<String, Error> {
-        self.require_kind(
-            crate::signing_key::error::Operation::FixLogon,
-            KeyKind::Ed25519,
-        )?;
-        let payload = logon.payload()?;
-        Ok(self.sign_parts(&[payload.as_bytes()])?.to_text())
+        raw_data(self.signing_key(), logon)
     }
 }

@@ -111,7 +111,7 @@ pub use error::Error;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use http;
-pub use params::error::{Field, NumberRule, ParamError, UnsupportedValue};
+pub use params::error::{Field, ParamError, UnsupportedValue};
 pub use params::{DisplayValue, ParamValue, Params, ValueKind};
 pub use product::{Product, UnknownProduct};
 pub use product::{ProductError, ProductRule};

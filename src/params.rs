@@ -13,7 +13,6 @@ mod value;
 
 use index::{KeyId, KeyIndex, tag};
 
-use crate::error::Error;
 use crate::params::error::{Field, ParamError, UnsupportedValue};
 use crate::source::Source;
 use checks::check_key;
@@ -133,7 +132,7 @@ impl Params {
     /// assert_eq!(p.encoded(), "symbol=LTCBTC&side=BUY");
     /// # Ok::<(), binance_sign::Error>(())
     /// ```
-    pub fn try_from_pairs<I, K, V>(pairs: I) -> Result<Self, Error>
+    pub fn try_from_pairs<I, K, V>(pairs: I) -> Result<Self, ParamError>
     where
         I: IntoIterator<Item = (K, V)>,
         K: AsRef<str>,
@@ -176,9 +175,13 @@ impl Params {
     /// assert_eq!(p.get("orderIdList"), Some("[1,2]"));
     /// # Ok::<(), binance_sign::Error>(())
     /// ```
-    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, Error> {
+    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, ParamError> {
         let text = serialize::to_urlencoded(value)?;
-        let pairs = decode_pairs(&text)?;
+        // The serializer's own output: a decoding failure would be its bug, reported as such.
+        let pairs = decode_pairs(&text).map_err(|e| ParamError::Serialize {
+            key: "?".to_owned(),
+            source: Source::new(e),
+        })?;
         Self::try_from_pairs(pairs)
     }
 
@@ -206,7 +209,11 @@ impl Params {
     ///
     /// The value is formatted straight into the list's buffer: once the list has grown (see
     /// [`clear`](Self::clear)), a push allocates nothing.
-    pub fn push<V: ParamValue>(&mut self, key: impl AsRef<str>, value: V) -> Result<(), Error> {
+    pub fn push<V: ParamValue>(
+        &mut self,
+        key: impl AsRef<str>,
+        value: V,
+    ) -> Result<(), ParamError> {
         let key = key.as_ref();
         let plain_key = check_key(key, &RESERVED_KEYS)?;
         let key_id = self.key_id(key);
@@ -243,7 +250,7 @@ impl Params {
     /// [`ParamError::EmptyValue`] for an empty list, [`ParamError::DuplicateKey`] when the key is already
     /// present, and the errors of [`push`](Self::push) for any item. Nothing is added when an
     /// item is refused.
-    pub fn push_repeated<I>(&mut self, key: impl AsRef<str>, items: I) -> Result<(), Error>
+    pub fn push_repeated<I>(&mut self, key: impl AsRef<str>, items: I) -> Result<(), ParamError>
     where
         I: IntoIterator,
         I::Item: ParamValue,
@@ -276,9 +283,9 @@ impl Params {
             }
         }
         if first {
-            return Err(Error::Params(ParamError::EmptyValue {
+            return Err(ParamError::EmptyValue {
                 key: key.to_owned(),
-            }));
+            });
         }
         Ok(())
     }
@@ -291,11 +298,11 @@ impl Params {
         }
     }
 
-    fn check_new_key(&self, key: &str, id: KeyId) -> Result<(), Error> {
+    fn check_new_key(&self, key: &str, id: KeyId) -> Result<(), ParamError> {
         if self.contains_id(key, id) {
-            return Err(Error::Params(ParamError::DuplicateKey {
+            return Err(ParamError::DuplicateKey {
                 key: key.to_owned(),
-            }));
+            });
         }
         Ok(())
     }
@@ -363,21 +370,21 @@ impl Params {
     /// Formats `value` at the end of the wire form, checks it, and encodes it in place when it
     /// needs encoding; returns where its raw text is. On error the caller resets the list.
     #[inline(always)]
-    fn push_value<V: ParamValue>(&mut self, key: &str, value: &V) -> Result<Text, Error> {
+    fn push_value<V: ParamValue>(&mut self, key: &str, value: &V) -> Result<Text, ParamError> {
         let start = self.encoded.len();
         // Writing to a `String` cannot fail; a `Display` impl that reports an error is refused
         // below as an empty or partial value would be, never sent.
         if value.write_param(&mut self.encoded).is_err() {
-            return Err(Error::Params(ParamError::Unsupported {
+            return Err(ParamError::Unsupported {
                 key: key.to_owned(),
                 value: UnsupportedValue::FailingDisplay,
-            }));
+            });
         }
         let text = &self.encoded[start..];
         if crate::rules::check_empty(text).is_err() {
-            return Err(Error::Params(ParamError::EmptyValue {
+            return Err(ParamError::EmptyValue {
                 key: key.to_owned(),
-            }));
+            });
         }
         let plain = !needs_encoding(text);
         if !plain {
@@ -386,11 +393,11 @@ impl Params {
         if V::KIND == ValueKind::Float
             && let Err(rule) = crate::rules::float_text(text)
         {
-            return Err(Error::Params(ParamError::NumberFormat {
+            return Err(ParamError::NumberFormat {
                 key: key.to_owned(),
                 value: text.to_owned(),
                 rule,
-            }));
+            });
         }
         if plain {
             return Ok(Text {
@@ -455,7 +462,7 @@ impl Params {
     /// # Errors
     ///
     /// [`ParamError::EmptyValue`] for an empty list, and the errors of [`push`](Self::push).
-    pub fn push_list<I>(&mut self, key: impl AsRef<str>, items: I) -> Result<(), Error>
+    pub fn push_list<I>(&mut self, key: impl AsRef<str>, items: I) -> Result<(), ParamError>
     where
         I: IntoIterator,
         I::Item: AsRef<str>,
@@ -465,18 +472,17 @@ impl Params {
             if json.len() > 1 {
                 json.push(',');
             }
-            let quoted = serde_json::to_string(item.as_ref()).map_err(|e| {
-                Error::Params(ParamError::Serialize {
+            let quoted =
+                serde_json::to_string(item.as_ref()).map_err(|e| ParamError::Serialize {
                     key: key.as_ref().to_owned(),
                     source: Source::new(e),
-                })
-            })?;
+                })?;
             json.push_str(&quoted);
         }
         if json.len() == 1 {
-            return Err(Error::Params(ParamError::EmptyValue {
+            return Err(ParamError::EmptyValue {
                 key: key.as_ref().to_owned(),
-            }));
+            });
         }
         json.push(']');
         self.push(key, json)
@@ -502,12 +508,10 @@ impl Params {
         &mut self,
         key: impl AsRef<str>,
         value: &T,
-    ) -> Result<(), Error> {
-        let json = serde_json::to_string(value).map_err(|e| {
-            Error::Params(ParamError::Serialize {
-                key: key.as_ref().to_owned(),
-                source: Source::new(e),
-            })
+    ) -> Result<(), ParamError> {
+        let json = serde_json::to_string(value).map_err(|e| ParamError::Serialize {
+            key: key.as_ref().to_owned(),
+            source: Source::new(e),
         })?;
         self.push(key, json)
     }

@@ -23,6 +23,7 @@
 use crate::error::Error;
 use crate::params::Params;
 use crate::params::error::ParamError;
+use crate::signing_key::error::KeyError;
 use crate::signing_key::error::VerifyError;
 use crate::signing_key::{KeyKind, Signature, SigningKey, parse_hex_tag};
 use crate::time::recv_window::RecvWindow;
@@ -62,15 +63,10 @@ pub(crate) fn write_tail(tail: Tail, out: &mut String) {
     }
 }
 
-/// Signs `parts` (the query, then the body as it stands) and appends `&signature=…` to
-/// `last`; returns where the signature starts in it.
+/// The one writer of `signature`: appends `&signature=` (no `&` when `last` is empty) and the
+/// signature as it travels on REST; returns where the signature starts in `last`.
 #[inline]
-pub(crate) fn append_signature(
-    key: &SigningKey,
-    parts: &[&[u8]],
-    last: &mut String,
-) -> Result<usize, Error> {
-    let signature = key.sign_parts(parts)?;
+pub(crate) fn append_signature(signature: &Signature, last: &mut String) -> usize {
     last.push_str(if last.is_empty() {
         "signature="
     } else {
@@ -78,7 +74,34 @@ pub(crate) fn append_signature(
     });
     let at = last.len();
     signature.write_rest(last);
-    Ok(at)
+    at
+}
+
+/// Signs a pre-encoded query and body as they are, after appending `tail` to the last part
+/// (the body when there is one, else the query), then appends `signature` there. Returns the
+/// query, the body and where the signature starts in the last part. The caller has checked
+/// the parts (`wire::validate_encoded` or `wire::read_encoded`).
+pub(crate) fn sign_appending(
+    key: &SigningKey,
+    query: &str,
+    body: &str,
+    tail: Tail,
+) -> Result<(String, String, usize), KeyError> {
+    let (mut query, mut body) = (query.to_owned(), body.to_owned());
+    let last = if body.is_empty() {
+        &mut query
+    } else {
+        &mut body
+    };
+    write_tail(tail, last);
+    let signature = key.sign_parts(&[query.as_bytes(), body.as_bytes()])?;
+    let last = if body.is_empty() {
+        &mut query
+    } else {
+        &mut body
+    };
+    let at = append_signature(&signature, last);
+    Ok((query, body, at))
 }
 
 /// Writes `params ‖ recvWindow ‖ timestamp ‖ signature` into `out` (cleared first; the query
@@ -105,10 +128,7 @@ pub fn sign_into(
         out,
     );
     let signature = key.sign_parts(&[out.as_bytes()])?;
-    out.push_str("&signature=");
-    let at = out.len();
-    signature.write_rest(out);
-    Ok(at)
+    Ok(append_signature(&signature, out))
 }
 
 /// Writes a split request: `query_params` into `query_out`, `body_params` and the tail into
@@ -148,10 +168,7 @@ pub fn sign_split_into(
         body_out,
     );
     let signature = key.sign_parts(&[query_out.as_bytes(), body_out.as_bytes()])?;
-    body_out.push_str("&signature=");
-    let at = body_out.len();
-    signature.write_rest(body_out);
-    Ok(at)
+    Ok(append_signature(&signature, body_out))
 }
 
 /// Checks a signed request as Binance does, over the exact bytes received: `signature` must be

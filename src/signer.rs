@@ -9,7 +9,7 @@ use crate::product::Product;
 use crate::rest::{self, TAIL_CAPACITY};
 use crate::signed::SignedRequest;
 use crate::signing_key::error::KeyError;
-use crate::signing_key::{self, KeyKind, Signature, SigningKey};
+use crate::signing_key::{self, KeyKind, SigningKey};
 use crate::time::recv_window::RecvWindow;
 use crate::time::timestamp::Timestamp;
 use crate::wire;
@@ -374,7 +374,9 @@ impl Signer {
     ) -> Result<SignedRequest, Error> {
         let mut query = String::with_capacity(query_params.encoded().len());
         let mut body = String::with_capacity(body_params.encoded().len() + TAIL_CAPACITY);
-        self.sign_split_into(
+        self.apply_product_rules(timestamp, recv_window)?;
+        let at = rest::sign_split_into(
+            &self.key,
             query_params,
             body_params,
             timestamp,
@@ -382,7 +384,6 @@ impl Signer {
             &mut query,
             &mut body,
         )?;
-        let at = signature_offset(&body);
         Ok(SignedRequest::new(query, body, at, self.api_key.clone()))
     }
 
@@ -432,7 +433,7 @@ impl Signer {
         query_out: &mut String,
         body_out: &mut String,
     ) -> Result<(), Error> {
-        self.check_rules(timestamp, recv_window)?;
+        self.apply_product_rules(timestamp, recv_window)?;
         rest::sign_split_into(
             &self.key,
             query_params,
@@ -453,11 +454,11 @@ impl Signer {
         recv_window: Option<RecvWindow>,
         out: &mut String,
     ) -> Result<usize, Error> {
-        self.check_rules(timestamp, recv_window)?;
+        self.apply_product_rules(timestamp, recv_window)?;
         rest::sign_into(&self.key, params, timestamp, recv_window, out)
     }
 
-    pub(crate) fn check_rules(
+    pub(crate) fn apply_product_rules(
         &self,
         timestamp: Timestamp,
         recv_window: Option<RecvWindow>,
@@ -497,21 +498,14 @@ impl Signer {
     pub fn sign_encoded(&self, query: &str, body: &str) -> Result<SignedRequest, Error> {
         let info = wire::validate_encoded(query, body)?;
         if let Some(timestamp) = info.timestamp {
-            self.check_rules(timestamp, info.recv_window)?;
+            self.apply_product_rules(timestamp, info.recv_window)?;
         }
-        let (mut query_out, mut body_out) = (query.to_owned(), body.to_owned());
-        let last = if body.is_empty() {
-            &mut query_out
-        } else {
-            &mut body_out
+        let no_tail = rest::Tail {
+            recv_window: None,
+            timestamp: None,
         };
-        let at = rest::append_signature(&self.key, &[query.as_bytes(), body.as_bytes()], last)?;
-        Ok(SignedRequest::new(
-            query_out,
-            body_out,
-            at,
-            self.api_key.clone(),
-        ))
+        let (query, body, at) = rest::sign_appending(&self.key, query, body, no_tail)?;
+        Ok(SignedRequest::new(query, body, at, self.api_key.clone()))
     }
 
     /// Checks a signed request as Binance does, over the exact bytes received: `signature` must
@@ -527,22 +521,4 @@ impl Signer {
     pub fn verify(&self, query: &str, body: &str) -> Result<(), Error> {
         rest::verify(&self.key, query, body)
     }
-
-    /// Verifies a signature as the key writes it (hex, or plain base64), with no transport
-    /// encoding: the WebSocket API and FIX form.
-    pub(crate) fn verify_text(&self, parts: &[&[u8]], signature: &str) -> Result<(), Error> {
-        let signature = rest::text_signature(self.key.kind(), signature)?;
-        Ok(self.key.verify_parts(parts, &signature)?)
-    }
-
-    /// The signature of the concatenated `parts`.
-    #[inline]
-    pub(crate) fn sign_parts(&self, parts: &[&[u8]]) -> Result<Signature, Error> {
-        Ok(self.key.sign_parts(parts)?)
-    }
-}
-
-fn signature_offset(last: &str) -> usize {
-    last.rfind("&signature=")
-        .map_or(0, |i| i + "&signature=".len())
 }

@@ -32,8 +32,8 @@ use crate::error::Error;
 use crate::params::error::ParamError;
 use crate::params::{Params, validate_key, validate_pair};
 use crate::signer::Signer;
-use crate::signing_key::KeyKind;
 use crate::signing_key::error::{KeyError, VerifyError};
+use crate::signing_key::{KeyKind, SigningKey};
 use crate::time::recv_window::RecvWindow;
 use crate::time::timestamp::Timestamp;
 
@@ -255,6 +255,66 @@ pub(crate) fn payload_of(
     payload
 }
 
+/// Signs a WebSocket API request with a bare key: `params` plus `apiKey`, `timestamp` and
+/// `recvWindow` (if given), sorted by key, raw UTF-8 values, signed as the key writes it (hex
+/// for HMAC, base64 otherwise). [`Signer::sign_ws`] is the same with the signer's API key and
+/// product rules.
+///
+/// ```
+/// use binance_sign::{SigningKey, Timestamp, ws};
+/// let key = SigningKey::hmac("my-secret")?;
+/// let mut params = ws::WsParams::new();
+/// params.insert("symbol", "BTCUSDT")?;
+/// let signed = ws::sign(&key, "my-api-key", &params, Timestamp::from_millis(1_700_000_000_000)?, None)?;
+/// assert_eq!(signed.payload(), "apiKey=my-api-key&symbol=BTCUSDT&timestamp=1700000000000");
+/// ws::verify(&key, signed.params())?;
+/// # Ok::<(), binance_sign::Error>(())
+/// ```
+///
+/// # Errors
+///
+/// [`KeyError::SigningFailed`] if an RSA key fails.
+pub fn sign(
+    key: &SigningKey,
+    api_key: &str,
+    params: &WsParams,
+    timestamp: Timestamp,
+    recv_window: Option<RecvWindow>,
+) -> Result<WsSigned, Error> {
+    let mut map = session_params(params, timestamp, recv_window);
+    map.insert("apiKey".into(), Value::String(api_key.to_owned()));
+    let payload = canonical_payload(&map);
+    let signature = key.sign_parts(&[payload.as_bytes()])?.to_text();
+    map.insert("signature".into(), Value::String(signature.clone()));
+    Ok(WsSigned {
+        params: map,
+        payload,
+        signature,
+    })
+}
+
+/// Verifies a signed WebSocket `params` object with a bare key: `signature` against the
+/// canonical payload of the other members.
+///
+/// # Errors
+///
+/// [`VerifyError::MissingSignature`], [`VerifyError::SignatureFormat`] or
+/// [`VerifyError::SignatureMismatch`].
+pub fn verify(key: &SigningKey, params: &Map<String, Value>) -> Result<(), Error> {
+    let signature = match params.get("signature") {
+        Some(Value::String(signature)) => signature,
+        Some(_) => {
+            return Err(Error::Verify(VerifyError::SignatureFormat(
+                crate::signing_key::error::SignatureProblem::NotJsonString,
+            )));
+        }
+        None => return Err(Error::Verify(VerifyError::MissingSignature)),
+    };
+    let payload = canonical_payload(params);
+    let signature = crate::rest::text_signature(key.kind(), signature)?;
+    Ok(key.verify_parts(&[payload.as_bytes()], &signature)?)
+}
+
 impl Signer {
     /// Signs a WebSocket API request: `params` plus `apiKey`, `timestamp` and `recvWindow` (if
     /// given), sorted by key, raw UTF-8 values.
@@ -276,9 +336,7 @@ impl Signer {
         let api_key = self.api_key().ok_or(Error::Key(KeyError::MissingApiKey {
             operation: crate::signing_key::error::Operation::WebSocketApi,
         }))?;
-        let mut map = session_params(params, timestamp, recv_window);
-        map.insert("apiKey".into(), Value::String(api_key.to_owned()));
-        self.finish_ws(map)
+        sign(self.signing_key(), api_key, params, timestamp, recv_window)
     }
 
     /// The signed `params` of `session.logon`: `apiKey`, `timestamp`, `recvWindow` (if given)
@@ -308,27 +366,6 @@ impl Signer {
     /// [`VerifyError::MissingSignature`], [`VerifyError::SignatureFormat`] or
     /// [`VerifyError::SignatureMismatch`].
     pub fn verify_ws(&self, params: &Map<String, Value>) -> Result<(), Error> {
-        let signature = match params.get("signature") {
-            Some(Value::String(signature)) => signature,
-            Some(_) => {
-                return Err(Error::Verify(VerifyError::SignatureFormat(
-                    crate::signing_key::error::SignatureProblem::NotJsonString,
-                )));
-            }
-            None => return Err(Error::Verify(VerifyError::MissingSignature)),
-        };
-        let payload = canonical_payload(params);
-        self.verify_text(&[payload.as_bytes()], signature)
-    }
-
-    fn finish_ws(&self, mut map: Map<String, Value>) -> Result<WsSigned, Error> {
-        let payload = canonical_payload(&map);
-        let signature = self.sign_parts(&[payload.as_bytes()])?.to_text();
-        map.insert("signature".into(), Value::String(signature.clone()));
-        Ok(WsSigned {
-            params: map,
-            payload,
-            signature,
-        })
+        verify(self.signing_key(), params)
     }
 }

@@ -95,7 +95,7 @@ fn serde_structs_with_lists_and_decimals() {
     })
     .unwrap_err();
     assert!(
-        matches!(&err, Error::Params(ParamError::Unsupported { key, .. }) if key == "filter"),
+        matches!(&err, ParamError::Unsupported { key, .. } if key == "filter"),
         "{err}"
     );
 }
@@ -117,7 +117,7 @@ fn array_parameters_as_a_repeated_key_are_signed_as_sent() {
     // An ordinary duplicate is still refused, in one list and across query and body.
     assert!(matches!(
         p.push("asset", "ETH"),
-        Err(Error::Params(ParamError::DuplicateKey { .. }))
+        Err(ParamError::DuplicateKey { .. })
     ));
     let query = Params::try_from_pairs([("asset", "ETH")]).unwrap();
     let err = signer().sign_split(&query, &p, ts(), None).unwrap_err();

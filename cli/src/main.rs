@@ -229,7 +229,8 @@ fn exit(ok: bool) -> ExitCode {
 }
 
 /// A library refusal of `sign` or `ws`, with the flag that fixes it where one does.
-fn flagged(e: Error) -> Fail {
+fn flagged(e: impl Into<Error>) -> Fail {
+    let e = e.into();
     match &e {
         Error::Product(ProductError::ProductRule { .. }) => Fail(format!(
             "{e} (the rule of --product; pass --timestamp MS, or a whole --recv-window)"
@@ -271,7 +272,7 @@ fn push_repeats(params: &mut Params, repeats: &[(String, String)]) -> Result<(),
             .filter(|(k, _)| k == key)
             .map(|(_, v)| v.as_str());
         params.push_repeated(key, values).map_err(|e| match e {
-            Error::Params(ParamError::DuplicateKey { .. }) => Fail(format!(
+            ParamError::DuplicateKey { .. } => Fail(format!(
                 "--repeat {key}: `{key}` is also given as KEY=VALUE; pass every value of it with --repeat"
             )),
             e => flagged(e),

@@ -2,7 +2,7 @@
 //! `http::Request` in place (feature `http`), with no re-encoding.
 
 use crate::error::Error;
-use crate::rest::{Tail, write_tail};
+use crate::rest::{Tail, sign_appending};
 use crate::signed::{API_KEY_HEADER, SignedRequest};
 use crate::signer::Signer;
 use crate::source::Source;
@@ -200,25 +200,11 @@ impl Signer {
             recv_window: recv_window.filter(|_| found.recv_window.is_none()),
             timestamp: Some(timestamp).filter(|_| found.timestamp.is_none()),
         };
-        self.check_rules(
+        self.apply_product_rules(
             found.timestamp.unwrap_or(timestamp),
             found.recv_window.or(tail.recv_window),
         )?;
-        let (mut query, mut body) = (query.to_owned(), body.to_owned());
-        let last = if body.is_empty() {
-            &mut query
-        } else {
-            &mut body
-        };
-        write_tail(tail, last);
-        let signature = self.sign_parts(&[query.as_bytes(), body.as_bytes()])?;
-        let last = if body.is_empty() {
-            &mut query
-        } else {
-            &mut body
-        };
-        last.push_str("&signature=");
-        signature.write_rest(last);
+        let (query, body, _) = sign_appending(self.signing_key(), query, body, tail)?;
         Ok((query, body))
     }
 }

@@ -2,17 +2,8 @@
 
 use std::fmt;
 
+use crate::rules::NumberRule;
 use crate::source::{Source, reasons};
-
-reasons! {
-    /// Why a number cannot be written the way Binance reads decimals.
-    pub enum NumberRule {
-        /// NaN or an infinity.
-        NotFinite => "is not a finite number; Binance reads decimals only",
-        /// More than 20 digits on a side of the point.
-        TooManyDigits => "has more than 20 digits before or after the point, which Binance does not read",
-    }
-}
 
 reasons! {
     /// A value no parameter can hold, and what to use instead.

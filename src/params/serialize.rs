@@ -10,13 +10,12 @@
 use std::cell::RefCell;
 use std::io;
 
-use crate::error::Error;
 use crate::params::error::{ParamError, UnsupportedValue};
 use crate::source::Source;
 use serde::ser::{self, Serialize, Serializer};
 
 /// Serializes `value` as `application/x-www-form-urlencoded` text.
-pub(super) fn to_urlencoded<T: Serialize + ?Sized>(value: &T) -> Result<String, Error> {
+pub(super) fn to_urlencoded<T: Serialize + ?Sized>(value: &T) -> Result<String, ParamError> {
     let ctx = Ctx::default();
     let result = serde_urlencoded::to_string(Safe {
         value,
@@ -27,12 +26,13 @@ pub(super) fn to_urlencoded<T: Serialize + ?Sized>(value: &T) -> Result<String, 
         Ok(text) => Ok(text),
         Err(e) => {
             let key = ctx.key();
-            Err(ctx.problem.into_inner().unwrap_or_else(|| {
-                Error::Params(ParamError::Serialize {
+            Err(ctx
+                .problem
+                .into_inner()
+                .unwrap_or_else(|| ParamError::Serialize {
                     key,
                     source: Source::new(e),
-                })
-            }))
+                }))
         }
     }
 }
@@ -57,7 +57,7 @@ enum Role {
 #[derive(Default)]
 struct Ctx {
     key: RefCell<Option<String>>,
-    problem: RefCell<Option<Error>>,
+    problem: RefCell<Option<ParamError>>,
 }
 
 impl Ctx {
@@ -70,7 +70,7 @@ impl Ctx {
     }
 
     /// Records the first problem and returns the serializer error that stops serialization.
-    fn fail<E: ser::Error>(&self, problem: Error) -> E {
+    fn fail<E: ser::Error>(&self, problem: ParamError) -> E {
         let message = problem.to_string();
         let mut slot = self.problem.borrow_mut();
         if slot.is_none() {
@@ -87,11 +87,11 @@ impl Ctx {
         role: Role,
     ) -> Result<S::Ok, S::Error> {
         if let Err(rule) = crate::rules::float_text(&text) {
-            return Err(self.fail(Error::Params(ParamError::NumberFormat {
+            return Err(self.fail(ParamError::NumberFormat {
                 key: self.key(),
                 value: text,
                 rule,
-            })));
+            }));
         }
         match role {
             Role::Json => inner.serialize_f64(v),
@@ -100,10 +100,10 @@ impl Ctx {
     }
 
     fn unsupported<E: ser::Error>(&self, value: UnsupportedValue) -> E {
-        self.fail(Error::Params(ParamError::Unsupported {
+        self.fail(ParamError::Unsupported {
             key: self.key(),
             value,
-        }))
+        })
     }
 }
 
@@ -404,24 +404,24 @@ impl<S: Serializer, C> Seq<'_, S, C> {
             role: Role::Json,
         };
         element.serialize(&mut json).map_err(|e| {
-            ctx.fail(Error::Params(ParamError::Serialize {
+            ctx.fail(ParamError::Serialize {
                 key: ctx.key(),
                 source: Source::new(e),
-            }))
+            })
         })
     }
 
     fn json_end(out: S, mut buf: Vec<u8>, ctx: &Ctx) -> Result<S::Ok, S::Error> {
         if buf.len() == 1 {
-            return Err(ctx.fail(Error::Params(ParamError::EmptyValue { key: ctx.key() })));
+            return Err(ctx.fail(ParamError::EmptyValue { key: ctx.key() }));
         }
         buf.push(b']');
         match String::from_utf8(buf) {
             Ok(text) => out.serialize_str(&text),
-            Err(e) => Err(ctx.fail(Error::Params(ParamError::Serialize {
+            Err(e) => Err(ctx.fail(ParamError::Serialize {
                 key: ctx.key(),
                 source: Source::new(e),
-            }))),
+            })),
         }
     }
 }

@@ -5,59 +5,53 @@ use crate::params::error::{Field, ParamError};
 #[test]
 fn refusals_name_key_and_rule() {
     let mut p = Params::new();
-    assert_eq!(p.push("", "x"), Err(Error::Params(ParamError::EmptyKey)));
+    assert_eq!(p.push("", "x"), Err(ParamError::EmptyKey));
     assert_eq!(
         p.push("symbol", ""),
-        Err(Error::Params(ParamError::EmptyValue {
+        Err(ParamError::EmptyValue {
             key: "symbol".into()
-        }))
+        })
     );
     for reserved in RESERVED_KEYS {
         assert_eq!(
             p.push(reserved, "1"),
-            Err(Error::Params(ParamError::ReservedKey {
+            Err(ParamError::ReservedKey {
                 key: reserved.into()
-            }))
+            })
         );
     }
     assert_eq!(
         p.push("note", "a\nb"),
-        Err(Error::Params(ParamError::ControlCharacter {
+        Err(ParamError::ControlCharacter {
             key: "note".into(),
             field: Field::Value,
             code: 10,
             position: 1
-        }))
+        })
     );
     assert_eq!(
         p.push("k\0", "v"),
-        Err(Error::Params(ParamError::ControlCharacter {
+        Err(ParamError::ControlCharacter {
             key: "k\\u{0}".into(),
             field: Field::Key,
             code: 0,
             position: 1
-        }))
+        })
     );
     assert!(matches!(
         p.push("del", "\u{7f}"),
-        Err(Error::Params(ParamError::ControlCharacter {
-            code: 0x7f,
-            ..
-        }))
+        Err(ParamError::ControlCharacter { code: 0x7f, .. })
     ));
     assert!(matches!(
         p.push("c1", "\u{85}"),
-        Err(Error::Params(ParamError::ControlCharacter {
-            code: 0x85,
-            ..
-        }))
+        Err(ParamError::ControlCharacter { code: 0x85, .. })
     ));
     p.push("symbol", "BTCUSDT").unwrap();
     assert_eq!(
         p.push("symbol", "X"),
-        Err(Error::Params(ParamError::DuplicateKey {
+        Err(ParamError::DuplicateKey {
             key: "symbol".into()
-        }))
+        })
     );
     assert_eq!(p.len(), 1, "a refused push leaves the list unchanged");
     assert_eq!(p.encoded(), "symbol=BTCUSDT");
@@ -70,9 +64,9 @@ fn list_values_are_compact_json() {
     assert_eq!(p.get("symbols"), Some(r#"["BTC\"USDT","BNBUSDT"]"#));
     assert_eq!(
         p.push_list("empty", Vec::<String>::new()),
-        Err(Error::Params(ParamError::EmptyValue {
+        Err(ParamError::EmptyValue {
             key: "empty".into()
-        }))
+        })
     );
 }
 
@@ -114,16 +108,16 @@ fn from_serialize_floats_plain_decimal() {
         })
         .unwrap_err();
         assert!(
-            matches!(&err, Error::Params(ParamError::NumberFormat { key, .. }) if key == "a"),
+            matches!(&err, ParamError::NumberFormat { key, .. } if key == "a"),
             "{bad}: {err:?}"
         );
     }
     let err = Params::from_serialize(&[("timestamp", 1)]).unwrap_err();
     assert_eq!(
         err,
-        Error::Params(ParamError::ReservedKey {
+        ParamError::ReservedKey {
             key: "timestamp".into()
-        })
+        }
     );
 }
 
@@ -175,21 +169,21 @@ fn from_serialize_lists_and_nested_values() {
     })
     .unwrap_err();
     assert!(
-        matches!(&err, Error::Params(ParamError::Unsupported { key, .. }) if key == "inner"),
+        matches!(&err, ParamError::Unsupported { key, .. } if key == "inner"),
         "{err:?}"
     );
     assert!(err.to_string().contains("push_json"), "{err}");
     let err = Params::from_serialize(&[("prices", vec![f64::NAN])]).unwrap_err();
     assert!(
-        matches!(&err, Error::Params(ParamError::NumberFormat { key, .. }) if key == "prices"),
+        matches!(&err, ParamError::NumberFormat { key, .. } if key == "prices"),
         "{err:?}"
     );
     let err = Params::from_serialize(&[("symbols", Vec::<String>::new())]).unwrap_err();
     assert_eq!(
         err,
-        Error::Params(ParamError::EmptyValue {
+        ParamError::EmptyValue {
             key: "symbols".into()
-        })
+        }
     );
 }
 
@@ -209,21 +203,21 @@ fn display_values_and_repeated_keys() {
     assert_eq!(p.len(), 5);
     assert_eq!(
         p.push("asset", "ETH"),
-        Err(Error::Params(ParamError::DuplicateKey {
+        Err(ParamError::DuplicateKey {
             key: "asset".into()
-        }))
+        })
     );
     assert_eq!(
         p.push_repeated("orderId", [1]),
-        Err(Error::Params(ParamError::DuplicateKey {
+        Err(ParamError::DuplicateKey {
             key: "orderId".into()
-        }))
+        })
     );
     assert_eq!(
         p.push_repeated("empty", Vec::<u8>::new()),
-        Err(Error::Params(ParamError::EmptyValue {
+        Err(ParamError::EmptyValue {
             key: "empty".into()
-        }))
+        })
     );
     assert!(p.push_repeated("bad", ["ok", ""]).is_err());
     assert!(
@@ -232,11 +226,11 @@ fn display_values_and_repeated_keys() {
     );
     assert!(matches!(
         p.push("qty", f64::NAN),
-        Err(Error::Params(ParamError::NumberFormat { .. }))
+        Err(ParamError::NumberFormat { .. })
     ));
     assert!(matches!(
         p.push("qty", f64::INFINITY),
-        Err(Error::Params(ParamError::NumberFormat { .. }))
+        Err(ParamError::NumberFormat { .. })
     ));
 }
 
@@ -246,17 +240,17 @@ fn float_rule_applies_to_floats_only() {
     for bad in [1e21_f64, 1e-21, -1e21, f64::NAN, f64::INFINITY] {
         let err = p.push("quantity", bad).unwrap_err();
         assert!(
-            matches!(&err, Error::Params(ParamError::NumberFormat { key, .. }) if key == "quantity"),
+            matches!(&err, ParamError::NumberFormat { key, .. } if key == "quantity"),
             "{bad}: {err:?}"
         );
     }
     assert!(matches!(
         p.push("quantity", 1e30_f32),
-        Err(Error::Params(ParamError::NumberFormat { .. }))
+        Err(ParamError::NumberFormat { .. })
     ));
     assert!(matches!(
         p.push_repeated("prices", [1.5, 1e-21]),
-        Err(Error::Params(ParamError::NumberFormat { .. }))
+        Err(ParamError::NumberFormat { .. })
     ));
     assert!(p.is_empty(), "refused pushes leave nothing behind");
     p.push("newClientOrderId", "1000000000000000000000")
@@ -304,9 +298,9 @@ fn long_lists_find_duplicates() {
     for i in [0, 15, 16, 17, 999] {
         assert_eq!(
             p.push(format!("k{i}"), 1),
-            Err(Error::Params(ParamError::DuplicateKey {
+            Err(ParamError::DuplicateKey {
                 key: format!("k{i}")
-            }))
+            })
         );
         assert_eq!(p.get(&format!("k{i}")), Some(i.to_string().as_str()));
     }

@@ -30,8 +30,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use crate::encoding::is_digits;
-use crate::params::error::NumberRule;
 use crate::product::Product;
+use crate::source::reasons;
 use crate::time::error::{RecvWindowRule, TimeError};
 use crate::time::recv_window::RecvWindow;
 use crate::time::timestamp::parse_timestamp;
@@ -473,6 +473,16 @@ fn recv_window(value: &str, product: Option<Product>) -> Result<(), Violation> {
         },
         Err(TimeError::RecvWindowInvalid { rule, .. }) => Err(Violation::RecvWindow(rule)),
         Err(_) => Err(Violation::RecvWindow(RecvWindowRule::NotDigits)),
+    }
+}
+
+reasons! {
+    /// Why a number cannot be written the way Binance reads decimals.
+    pub enum NumberRule {
+        /// NaN or an infinity.
+        NotFinite => "is not a finite number; Binance reads decimals only",
+        /// More than 20 digits on a side of the point.
+        TooManyDigits => "has more than 20 digits before or after the point, which Binance does not read",
     }
 }
 
