@@ -69,7 +69,7 @@ impl FixLogon<'_> {
 /// # Errors
 ///
 /// [`KeyError::WrongKeyKind`](crate::KeyError::WrongKeyKind) for a key that is not Ed25519
-/// (Binance's FIX API takes Ed25519 only), [`WireError::FixFieldSeparator`](crate::WireError::FixFieldSeparator)
+/// (Binance's FIX API takes Ed25519 only), [`WireError::FixFieldSeparator`]
 /// for a field containing SOH.
 pub fn raw_data(key: &SigningKey, logon: &FixLogon<'_>) -> Result<String, Error> {
     if key.kind() != KeyKind::Ed25519 {

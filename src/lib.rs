@@ -26,18 +26,27 @@
 //! when it is added, [`Signer`] appends `recvWindow`, `timestamp` and `signature` in that order
 //! and signs those bytes, and [`SignedRequest`] hands back exactly what was signed.
 //!
-//! Modules, one concept each:
+//! Modules, one concept each (ARCHITECTURE.md in the repository has the layers and where each
+//! kind of change goes):
 //! - [`encoding`]: the one percent-encoding ([`encoding::WIRE_ENCODE_SET`]) and a strict decoder.
+//! - [`SigningKey`] and [`Signature`]: the crypto layer (HMAC-SHA256, Ed25519, RSA), bytes in,
+//!   signature out as bytes, hex or base64; nothing of request forms.
 //! - [`Params`], [`Timestamp`], [`RecvWindow`], [`Product`]: the values that go on the wire.
-//! - [`Signer`] and [`SignedRequest`]: signing and verification (and, with the `http` feature,
-//!   `SignedRequest::to_http`).
-//! - [`ws`]: the WebSocket API's sorted, unencoded form; [`fix_logon`]: FIX logon signatures.
+//! - [`rules`]: Binance's parameter formats as one rule book, for `Params`, `check` and
+//!   `diagnose` alike.
+//! - The request forms, each over a key: [`rest`] (query and body), [`ws`] (the WebSocket
+//!   API's sorted, unencoded form), [`fix_logon`] (FIX logon signatures).
+//! - [`Signer`] and [`SignedRequest`]: the facade most programs use (a key, an API key, a
+//!   product's rules), and, with the `http` feature, `SignedRequest::to_http` and
+//!   `Signer::sign_http`.
 //! - [`diagnose`]: the `-1022` doctor, which tells why Binance rejected a request.
 //! - [`check`]: an oracle for fuzzing other encoders: do these bytes carry exactly what was
 //!   meant, and will Binance accept them?
 //! - [`ServerClock`] (over [`TimeSync`]), [`ServerTime`] and [`check_window`]: timestamps
 //!   Binance accepts (see [`TimeSync`] for how the estimate is made and when it refuses).
 //! - [`limits`]: a rate-limit [`Governor`](limits::Governor) fed by Binance's own counts.
+//! - [`advanced`]: internals exposed for tools and tests (header readers, the doctor's
+//!   mistake table).
 //!
 //! # Features
 //!

@@ -27,7 +27,7 @@ pub(crate) const RESERVED_KEYS: [&str; 3] = ["signature", "timestamp", "recvWind
 ///
 /// Every key and value is validated when it is added, and percent-encoded once with
 /// [`WIRE_ENCODE_SET`](crate::encoding::WIRE_ENCODE_SET); signing then only copies those bytes.
-/// Refused, with an [`Error`] naming the key and the rule: an empty key, a duplicate key, the
+/// Refused, with a [`ParamError`] naming the key and the rule: an empty key, a duplicate key, the
 /// reserved keys `signature`, `timestamp` and `recvWindow` (the signer sets them), an empty
 /// value, and control characters in keys or values.
 ///

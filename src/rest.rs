@@ -109,7 +109,7 @@ pub(crate) fn sign_appending(
 ///
 /// # Errors
 ///
-/// [`KeyError::SigningFailed`](crate::KeyError::SigningFailed) if an RSA key fails.
+/// [`KeyError::SigningFailed`] if an RSA key fails.
 #[inline]
 pub fn sign_into(
     key: &SigningKey,
@@ -137,7 +137,7 @@ pub fn sign_into(
 ///
 /// # Errors
 ///
-/// [`ParamError::KeyInBothParts`] for a key in both parts, [`KeyError::SigningFailed`](crate::KeyError::SigningFailed) if an RSA key
+/// [`ParamError::KeyInBothParts`] for a key in both parts, [`KeyError::SigningFailed`] if an RSA key
 /// fails.
 pub fn sign_split_into(
     key: &SigningKey,

@@ -1,4 +1,7 @@
-//! Every HMAC vector of `shared/binance-signing.md` §7, byte for byte, through the public API.
+//! Binance's published signing examples, byte for byte, through the public API. The examples
+//! are data (`tests/data/vectors.json`, each with the Binance documentation section it comes
+//! from); the constants below are checked against that file first, so the file is the one
+//! source.
 
 use binance_sign::{Params, RecvWindow, Signer, Timestamp, VerifyError};
 
@@ -522,4 +525,77 @@ fn vectors_through_the_signing_key() {
     }
     let ed25519 = usize::from(cfg!(feature = "ed25519"));
     assert!(checked >= 8 + ed25519, "{checked}");
+}
+
+/// Every constant of this file is the value of `tests/data/vectors.json`, and the file holds
+/// every example with its source: the data file is the one place the vectors live.
+#[test]
+fn constants_match_the_data_file() {
+    use serde_json::Value;
+    let data: Value = serde_json::from_str(include_str!("data/vectors.json")).unwrap();
+    let entry = |id: &str| -> &Value {
+        ["rest", "websocket", "ed25519", "fix"]
+            .iter()
+            .flat_map(|k| data[*k].as_array().unwrap())
+            .find(|v| v["id"] == id)
+            .unwrap_or_else(|| panic!("{id} is not in vectors.json"))
+    };
+    let text = |v: &Value| v.as_str().unwrap().to_owned();
+    for (id, signature) in [
+        ("H1", H1),
+        ("H3", H3),
+        ("H4", H4),
+        ("H5", H5),
+        ("F1", F1),
+        ("O3", O3),
+    ] {
+        assert_eq!(text(&entry(id)["signature"]), signature, "{id}");
+        assert!(
+            !text(&entry(id)["source"]).is_empty(),
+            "{id} names its source"
+        );
+    }
+    assert_eq!(text(&entry("H4")["never"]), H4_NEG);
+    assert_eq!(text(&entry("H1")["payload"]), H1_PAYLOAD);
+    assert_eq!(text(&entry("H4")["payload"]), H4_PAYLOAD);
+    assert_eq!(text(&entry("F1")["payload"]), F1_PAYLOAD);
+    assert_eq!(text(&data["keys"]["spot"]["api_key"]), SPOT_KEY);
+    assert_eq!(text(&data["keys"]["spot"]["secret"]), SPOT_SECRET);
+    assert_eq!(text(&data["keys"]["usdm"]["secret"]), FUTURES_SECRET);
+    assert_eq!(text(&data["keys"]["options"]["secret"]), OPTIONS_SECRET);
+    for id in ["W1", "W2", "E1", "E-FIX"] {
+        assert!(
+            !text(&entry(id)["source"]).is_empty(),
+            "{id} names its source"
+        );
+    }
+}
+
+/// The FIX logon example of the data file, through the bare-key form and the signer.
+#[cfg(feature = "ed25519")]
+#[test]
+fn fix_vector_from_the_data_file() {
+    use binance_sign::fix_logon::{self, FixLogon};
+    use serde_json::Value;
+    let data: Value = serde_json::from_str(include_str!("data/vectors.json")).unwrap();
+    let pem = data["keys"]["ed25519_pem"].as_str().unwrap();
+    for v in data["fix"].as_array().unwrap() {
+        let logon = FixLogon {
+            sender_comp_id: v["sender_comp_id"].as_str().unwrap(),
+            target_comp_id: v["target_comp_id"].as_str().unwrap(),
+            msg_seq_num: v["msg_seq_num"].as_u64().unwrap(),
+            sending_time: v["sending_time"].as_str().unwrap(),
+        };
+        assert_eq!(logon.payload().unwrap(), v["payload"].as_str().unwrap());
+        let key = binance_sign::SigningKey::from_pem(pem, None).unwrap();
+        assert_eq!(
+            fix_logon::raw_data(&key, &logon).unwrap(),
+            v["signature"].as_str().unwrap()
+        );
+        let signer = Signer::ed25519_pem(SPOT_KEY, pem).unwrap();
+        assert_eq!(
+            signer.fix_logon_raw_data(&logon).unwrap(),
+            v["signature"].as_str().unwrap()
+        );
+    }
 }

@@ -8,6 +8,13 @@ use crate::signing_key::KeyKind;
 use crate::signing_key::error::{KeyError, KeyProblem, VerifyError};
 use crate::signing_key::pem::{PrivateKeyDer, invalid_from};
 
+// The signing key is wiped on drop: this fails to compile if `ed25519-dalek`'s `zeroize`
+// feature is ever lost.
+const _: fn() = || {
+    fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+    wiped_on_drop::<SigningKey>();
+};
+
 /// A parsed Ed25519 private key and its public half.
 #[derive(Clone)]
 pub(crate) struct Ed25519Key {

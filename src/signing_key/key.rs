@@ -20,10 +20,11 @@ pub(crate) enum Key {
 }
 
 /// A key that signs and verifies bytes: HMAC-SHA256, or (features `ed25519`, `rsa`) an Ed25519
-/// or RSA private key. It knows nothing of request forms: [`Signer`](crate::Signer) and the
-/// request-form modules ([`ws`](crate::ws), [`fix_logon`](crate::fix_logon)) decide what is
-/// signed and how the signature travels, and a scheme of another venue can be built on it the
-/// same way (see `examples/other_venue.rs`).
+/// or RSA private key. It knows nothing of request forms: the request-form modules
+/// ([`rest`](crate::rest), [`ws`](crate::ws), [`fix_logon`](crate::fix_logon)) take a key and
+/// decide what is signed and how the signature travels, [`Signer`](crate::Signer) wraps them
+/// with an API key and a product's rules, and a scheme of another venue is built on it the same
+/// way (see `examples/other_venue.rs`).
 ///
 /// The HMAC key state is computed once, here; each signature clones it. `Clone` is cheap (the
 /// key is shared), the key is `Send + Sync`, `Debug` shows only its kind, and the secret is

@@ -82,12 +82,13 @@ fn decrypt(_: &[u8], _: Option<&[u8]>) -> Result<Zeroizing<Vec<u8>>, KeyError> {
 }
 
 // The key schedules `encrypted-pem` builds from a passphrase are wiped on drop: this fails to
-// compile if the `zeroize` features of `aes` and `cbc` are ever lost.
+// compile if the `zeroize` features of `aes`, `cbc` or `aes-gcm` are ever lost.
 #[cfg(feature = "encrypted-pem")]
 const _: fn() = || {
     fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
     wiped_on_drop::<aes::Aes256>();
     wiped_on_drop::<cbc::Decryptor<aes::Aes256>>();
+    wiped_on_drop::<aes_gcm::Aes256Gcm>();
 };
 
 /// Checks that `key` holds the kind the caller asked for.
