@@ -4,7 +4,7 @@
 #![cfg(all(feature = "ed25519", feature = "rsa", feature = "arbitrary"))]
 
 #[path = "fuzz_bodies/mod.rs"]
-#[allow(clippy::all, missing_docs, unreachable_pub)]
+#[allow(missing_docs, unreachable_pub)]
 mod bodies;
 
 fn replay(target: &str, body: fn(&[u8])) {

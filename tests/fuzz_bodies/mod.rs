@@ -312,6 +312,14 @@ pub fn time_sync(data: &[u8]) {
     let _ = p.insert("x", "y");
 }
 
+/// A scripted response: status, when it was sent and received, headers.
+type Response = (
+    u16,
+    binance_sign::ServerTime,
+    binance_sign::ServerTime,
+    Vec<(String, String)>,
+);
+
 /// Format: lines. `S <status> <sent ms> <received ms>` starts a response (times relative to a
 /// base in 2026; any digits, saturated), `H name: value` adds a header to it, `W <json>` feeds a
 /// WebSocket response, `B <text>` an error body, `A <t ms> <weight> <order 0|1>` asks the
@@ -329,10 +337,9 @@ pub fn limits(data: &[u8]) {
             .unwrap_or(ServerTime::MAX)
     };
     let governor = Governor::new(RateLimit::spot_defaults());
-    let mut response: Option<(u16, ServerTime, ServerTime, Vec<(String, String)>)> = None;
+    let mut response: Option<Response> = None;
     let mut hold_until: Option<ServerTime> = None;
-    let flush = |response: &mut Option<(u16, ServerTime, ServerTime, Vec<(String, String)>)>,
-                 hold_until: &mut Option<ServerTime>| {
+    let flush = |response: &mut Option<Response>, hold_until: &mut Option<ServerTime>| {
         if let Some((status, sent, received, headers)) = response.take() {
             let _ = governor.observe(
                 sent,
