@@ -1,5 +1,6 @@
-//! Internals exposed for tools, tests and fuzzers: the readers of Binance's rate-limit headers
-//! and the doctor's table of encoder mistakes.
+//! Internals exposed for tools, tests and fuzzers: the readers of Binance's rate-limit headers,
+//! the rule for values read back from the fleet's store, and the doctor's table of encoder
+//! mistakes.
 //!
 //! Most programs never need these: the governors read the headers through `observe`, and
 //! [`diagnose`](crate::diagnose) walks the mistake table itself. They are public so that a test
@@ -17,3 +18,4 @@
 
 pub use crate::diagnose::mistakes::{Committed, Mistake, mistakes};
 pub use crate::limits::headers::{Reported, parse_ban_until, parse_header, parse_retry_after};
+pub use crate::limits::store_value::{MAX_COUNT_DIGITS, parse_store_count, parse_store_hold};

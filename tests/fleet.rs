@@ -376,12 +376,12 @@ async fn holds_and_bans_outlive_the_store() {
         );
         // ...and keeps it when the store is gone, even with a local share to fall back on.
         redis.stop();
-        assert_eq!(
-            request(&b, T0 + 2_000).await,
-            expect(T0 + 2_000),
-            "{status}"
-        );
-        // The store restarts empty: b (which only heard of it) puts it back for everyone.
+        for g in [&a, &b] {
+            assert_eq!(request(g, T0 + 2_000).await, expect(T0 + 2_000), "{status}");
+        }
+        // The store restarts empty: a (which saw it from Binance) puts it back for everyone;
+        // b, which only read it in the store, keeps it for itself but writes nothing back (an
+        // operator who deletes a hold is not overruled by processes that never saw it).
         redis.restart();
         let c = fleet(
             &redis,
@@ -394,6 +394,11 @@ async fn holds_and_bans_outlive_the_store() {
         for _ in 0..40 {
             assert_eq!(
                 request(&b, T0 + 3_000).await,
+                expect(T0 + 3_000),
+                "{status}"
+            );
+            assert_eq!(
+                request(&a, T0 + 3_000).await,
                 expect(T0 + 3_000),
                 "{status}"
             );
@@ -751,4 +756,166 @@ async fn observe_http_holds_the_fleet_and_errors_say_whether_to_retry() {
     assert!(matches!(request(&b, now + 20).await, Decision::Wait(d) if d.as_secs() >= 4));
     assert!(FleetError::Timeout(Duration::from_millis(1)).is_retryable());
     assert!(!FleetError::ZeroFleetSize.is_retryable());
+}
+
+/// What an operator, a bug or another program may leave under the governor's keys, and which
+/// the scripts must refuse to read as a count, hold or ban. `None`: a key of another type.
+const CORRUPT_VALUES: [Option<&str>; 10] = [
+    Some("-1"),
+    Some("-9223372036854775808"),
+    Some("nan"),
+    Some("inf"),
+    Some("1e400"),
+    Some(""),
+    Some("12abc"),
+    Some("1234567890123456"),
+    Some(" 5"),
+    None,
+];
+
+/// Every corrupt value under the hold, the ban or the current window's counter gives
+/// `FleetError::Corrupt` naming the key, in both fallback modes (a local share never decides
+/// around a store that answers nonsense), and nothing is sent; a hold or ban further away than
+/// the longest hold (3 days) is corrupt too. Against the tests' own `redis-server`.
+#[tokio::test]
+async fn a_corrupt_store_value_fails_closed_naming_the_key() {
+    let redis = Redis::start();
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let orders = vec![RateLimit::new(
+        RateLimitType::Orders,
+        IntervalUnit::Second,
+        10,
+        10,
+    )];
+    let now = T0 + 5_000;
+    let window = now - now % 10_000;
+    let four_days = (now + 4 * 24 * 3_600_000).to_string();
+    let mut case = 0;
+    for fallback in [Fallback::FailClosed, Fallback::LocalShare { fleet_size: 2 }] {
+        for what in ["hold", "ban", "counter"] {
+            let far = (what != "counter").then_some(Some(four_days.as_str()));
+            for value in CORRUPT_VALUES.into_iter().chain(far) {
+                case += 1;
+                let prefix = format!("corrupt-{case}");
+                let key = match what {
+                    "counter" => format!("{{{prefix}}}:c:ORDERS:10000:10:{window}"),
+                    other => format!("{{{prefix}}}:{other}"),
+                };
+                let _: () = redis::cmd("DEL")
+                    .arg(&key)
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap();
+                let cmd = match value {
+                    Some(text) => {
+                        let mut cmd = redis::cmd("SET");
+                        cmd.arg(&key).arg(text);
+                        cmd
+                    }
+                    None => {
+                        let mut cmd = redis::cmd("RPUSH");
+                        cmd.arg(&key).arg("x");
+                        cmd
+                    }
+                };
+                cmd.query_async::<()>(&mut conn).await.unwrap();
+                // The Rust reading of the same rule agrees.
+                if let Some(text) = value {
+                    let rust = if what == "counter" {
+                        binance_sign::advanced::parse_store_count(text.as_bytes())
+                    } else {
+                        binance_sign::advanced::parse_store_hold(text.as_bytes(), now as u64)
+                    };
+                    assert_eq!(rust, None, "{what} = {text:?}");
+                }
+                let g = fleet(&redis, &prefix, orders.clone(), fallback).await;
+                let decision = g.acquire(at(now), 1, true).await;
+                assert_eq!(
+                    decision,
+                    Err(FleetError::Corrupt { key: key.clone() }),
+                    "{what} = {value:?}, {fallback:?}"
+                );
+                assert!(!decision.unwrap_err().is_retryable());
+            }
+        }
+    }
+}
+
+/// A sound value is read as before, by the scripts and by `used`; `used` refuses a corrupt
+/// one with the same rule.
+#[tokio::test]
+async fn a_sound_store_value_is_read_and_a_corrupt_one_refused_by_used() {
+    let redis = Redis::start();
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let orders = vec![RateLimit::new(
+        RateLimitType::Orders,
+        IntervalUnit::Second,
+        10,
+        10,
+    )];
+    let now = T0 + 5_000;
+    let window = now - now % 10_000;
+    let g = fleet(&redis, "sound", orders.clone(), Fallback::FailClosed).await;
+    let key = format!("{{sound}}:c:ORDERS:10000:10:{window}");
+    redis::cmd("SET")
+        .arg(&key)
+        .arg("3")
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(order(&g, now).await, Decision::Send);
+    assert_eq!(
+        g.used(at(now), RateLimitType::Orders, Duration::from_secs(10))
+            .await,
+        Ok(Some(4))
+    );
+    // `used` reads with the same rule.
+    redis::cmd("SET")
+        .arg(&key)
+        .arg("-4")
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        g.used(at(now), RateLimitType::Orders, Duration::from_secs(10))
+            .await,
+        Err(FleetError::Corrupt { key })
+    );
+}
+
+/// A hold this process read from the store (not from Binance) is not written back when an
+/// operator deleted it: a restart of the store, or a restore, does not bring it back.
+#[tokio::test]
+async fn a_hold_read_from_the_store_is_not_written_back() {
+    let redis = Redis::start();
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let orders = vec![RateLimit::new(
+        RateLimitType::Orders,
+        IntervalUnit::Second,
+        10,
+        10,
+    )];
+    let a = fleet(&redis, "ops", orders.clone(), Fallback::FailClosed).await;
+    let b = fleet(&redis, "ops", orders.clone(), Fallback::FailClosed).await;
+    let now = T0 + 5_000;
+    assert_eq!(order(&a, now).await, Decision::Send);
+    // A learns a 429 hold from Binance; B reads it from the store.
+    respond(&a, now, now, 429, ("Retry-After", "60")).await;
+    assert!(matches!(order(&b, now + 1_000).await, Decision::Wait(_)));
+    // The operator deletes it; B, which only read it, does not put it back.
+    let _: () = redis::cmd("DEL")
+        .arg("{ops}:hold")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let _ = order(&b, now + 2_000).await;
+    let held: Option<String> = redis::cmd("GET")
+        .arg("{ops}:hold")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(held, None, "B wrote back a hold it never saw from Binance");
 }

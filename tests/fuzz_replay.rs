@@ -63,3 +63,8 @@ fn limits() {
 fn time_sync() {
     replay("time_sync", bodies::time_sync);
 }
+
+#[test]
+fn store_values() {
+    replay("store_values", bodies::store_values);
+}

@@ -56,6 +56,7 @@ use serde::Deserialize;
 mod fleet;
 mod governor;
 pub(crate) mod headers;
+pub(crate) mod store_value;
 
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]

@@ -399,3 +399,29 @@ pub fn limits(data: &[u8]) {
     }
     flush(&mut response, &mut hold_until);
 }
+
+/// Format: any bytes, read as a value from the fleet's store (the first 8 bytes, when there
+/// are 8, also as `now` in ms). Never a panic; a count is accepted exactly when it is 1 to 15
+/// ASCII digits, and then is their value; a hold or ban exactly when it is also at most 3 days
+/// after `now`.
+pub fn store_values(data: &[u8]) {
+    use binance_sign::advanced::{MAX_COUNT_DIGITS, parse_store_count, parse_store_hold};
+    let canonical =
+        !data.is_empty() && data.len() <= MAX_COUNT_DIGITS && data.iter().all(u8::is_ascii_digit);
+    let count = parse_store_count(data);
+    assert_eq!(count.is_some(), canonical, "{data:?}");
+    if let Some(n) = count {
+        let reference: u64 = std::str::from_utf8(data).unwrap().parse().unwrap();
+        assert_eq!(n, reference);
+    }
+    let now = data.get(..8).map_or(0, |b| {
+        u64::from_le_bytes(b.try_into().unwrap()) % 10_000_000_000_000
+    });
+    let hold = parse_store_hold(data, now);
+    let cap = now + 3 * 24 * 3_600_000;
+    assert_eq!(
+        hold,
+        count.filter(|&until| until <= cap),
+        "{data:?} at {now}"
+    );
+}

@@ -90,6 +90,17 @@ pub enum FleetError {
     /// nothing may be sent.
     #[error("the rate-limit store lost its data again while being restored; nothing may be sent")]
     Unsettled,
+    /// A value in the store is not what this crate writes there (a count that is not a
+    /// non-negative integer, a hold or ban past [`MAX_HOLD`](crate::limits::MAX_HOLD) from now,
+    /// a key of another type): nothing may be sent, in either fallback mode, until an operator
+    /// deletes or repairs the key.
+    #[error(
+        "the rate-limit store holds a value this crate does not write at `{key}`; nothing may be sent until it is deleted or repaired"
+    )]
+    Corrupt {
+        /// The key.
+        key: String,
+    },
     /// [`Fallback::LocalShare`] with a `fleet_size` of 0: there is no share to compute.
     #[error("Fallback::LocalShare needs a fleet_size of at least 1")]
     ZeroFleetSize,
@@ -113,9 +124,10 @@ impl FleetError {
     pub fn is_retryable(&self) -> bool {
         match self {
             FleetError::Unavailable(_) | FleetError::Timeout(_) | FleetError::Unsettled => true,
-            FleetError::UnexpectedReply(_) | FleetError::ZeroFleetSize | FleetError::Limits(_) => {
-                false
-            }
+            FleetError::UnexpectedReply(_)
+            | FleetError::Corrupt { .. }
+            | FleetError::ZeroFleetSize
+            | FleetError::Limits(_) => false,
         }
     }
 }

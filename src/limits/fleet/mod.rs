@@ -67,6 +67,10 @@ pub struct FleetGovernor {
     /// Holds and bans this process knows (from Binance or from the store): a governor with no
     /// limits, so they hold even without the store.
     holds: Governor,
+    /// The holds and bans this process saw from Binance itself: the only ones a restore writes
+    /// back, so a hold an operator deleted from the store does not come back from a process
+    /// that only read it there.
+    from_binance: Governor,
     /// One restore at a time, so that no two add the same sends.
     restoring: tokio::sync::Mutex<()>,
     local: Mutex<Local>,
@@ -119,10 +123,13 @@ impl FleetGovernor {
             .map(|limit| Limit {
                 budget: config.governor.budget(&limit),
                 len: limit.window_millis().max(1),
+                // The limit is part of the key: two fleets on one prefix with different limits
+                // never share (or misread) each other's counters.
                 key: format!(
-                    "{prefix}:c:{}:{}",
+                    "{prefix}:c:{}:{}:{}",
                     limit.rate_limit_type.name(),
-                    limit.window_millis()
+                    limit.window_millis(),
+                    limit.limit
                 ),
                 limit,
             })
@@ -150,6 +157,7 @@ impl FleetGovernor {
             observe: Script::new(OBSERVE),
             restore: Script::new(RESTORE),
             holds: Governor::with_config(Vec::new(), config.governor),
+            from_binance: Governor::with_config(Vec::new(), config.governor),
             restoring: tokio::sync::Mutex::new(()),
             local: Mutex::new(Local {
                 epoch: String::new(),
@@ -321,6 +329,7 @@ impl FleetGovernor {
     ) -> Result<(), FleetError> {
         let read = ResponseHeaders::read(headers, received);
         let (hold, ban) = self.holds.hold(received, status, read.retry_after);
+        self.from_binance.hold(received, status, read.retry_after);
         // Each count in the earliest window the request can have been counted in, per limit.
         let at = sent.as_millis().saturating_sub(self.margin());
         let counts: Vec<(usize, u64, u64)> = read
@@ -358,6 +367,7 @@ impl FleetGovernor {
             return Ok(false);
         };
         self.holds.ban_until(until.as_millis());
+        self.from_binance.ban_until(until.as_millis());
         self.store(received, 0, until.as_millis(), &[])
             .await
             .map(|()| true)
@@ -379,11 +389,15 @@ impl FleetGovernor {
         };
         let now = now.as_millis();
         let mut conn = self.conn.clone();
+        let key = l.counter(now - now % l.len);
         let mut cmd = redis::cmd("GET");
-        cmd.arg(l.counter(now - now % l.len));
-        let count = self
-            .within(cmd.query_async::<Option<u64>>(&mut conn))
+        cmd.arg(&key);
+        let stored = self
+            .within(cmd.query_async::<Option<Vec<u8>>>(&mut conn))
             .await?;
-        Ok(Some(count.unwrap_or(0)))
+        match stored {
+            Some(text) => store::parse_count(&key, &text).map(Some),
+            None => Ok(Some(0)),
+        }
     }
 }

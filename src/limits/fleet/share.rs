@@ -21,6 +21,11 @@ impl FleetGovernor {
         costs: &[u64],
         error: FleetError,
     ) -> Result<Decision, FleetError> {
+        // A store that answers with values it cannot hold is not an unreachable store: no
+        // local share decides around it.
+        if matches!(error, FleetError::Corrupt { .. }) {
+            return Err(error);
+        }
         let decision = {
             let mut local = self.lock();
             local.lost_store();

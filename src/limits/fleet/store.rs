@@ -6,6 +6,8 @@ use std::hash::{BuildHasher, Hasher};
 
 use super::ledger::{OwnSends, linger};
 use super::{FleetError, FleetGovernor};
+use crate::limits::MAX_HOLD;
+use crate::limits::store_value::parse_store_count;
 use crate::source::Source;
 use crate::time::server_time::ServerTime;
 
@@ -14,15 +16,22 @@ use crate::time::server_time::ServerTime;
 /// every window it may land in (0). Codes 0 and 1 also answer the fleet's count in each
 /// limit's current window (after the reservation).
 ///
+/// Every script starts with `lua/read.lua`, which reads values from the store without trusting
+/// them (a value that is not a count, or a hold or ban past [`MAX_HOLD`] from now, fails the
+/// script with `CORRUPT <key>`), and ends its ARGV with the latest hold or ban it accepts.
+///
 /// KEYS: epoch, hold, ban, then per limit: previous, current and next window's counter.
 /// ARGV: my epoch, now (ms), margin (ms), n, then per limit: length, budget, cost, ttl (ms).
-pub(super) const ACQUIRE: &str = include_str!("lua/acquire.lua");
+pub(super) const ACQUIRE: &str = concat!(
+    include_str!("lua/read.lua"),
+    include_str!("lua/acquire.lua")
+);
 
-/// The Lua helper both scripts below start with (`lua/raise.lua`): raise a key to a value
-/// (with a ttl), never lower it.
+/// The Lua helpers the scripts below start with: `lua/read.lua`, and `lua/raise.lua` (raise
+/// a key to a value, with a ttl, never lower it).
 macro_rules! raise_lua {
     () => {
-        include_str!("lua/raise.lua")
+        concat!(include_str!("lua/read.lua"), include_str!("lua/raise.lua"))
     };
 }
 
@@ -56,11 +65,14 @@ impl FleetGovernor {
             .key(self.key("ban"));
     }
 
-    /// Runs a script within the deadline.
+    /// Runs a script within the deadline; `now` (ms, Binance's clock) bounds the holds and bans
+    /// it accepts from the store (at most [`MAX_HOLD`] later).
     pub(super) async fn run<T: redis::FromRedisValue>(
         &self,
-        invocation: redis::ScriptInvocation<'_>,
+        mut invocation: redis::ScriptInvocation<'_>,
+        now: u64,
     ) -> Result<T, FleetError> {
+        invocation.arg(now.saturating_add(max_hold_millis()));
         let mut conn = self.conn.clone();
         self.within(invocation.invoke_async(&mut conn)).await
     }
@@ -73,6 +85,9 @@ impl FleetGovernor {
         match tokio::time::timeout(self.config.deadline, call).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) if e.is_timeout() => Err(FleetError::Timeout(self.config.deadline)),
+            Ok(Err(e)) if e.code() == Some("CORRUPT") => Err(FleetError::Corrupt {
+                key: corrupt_key(e.detail().unwrap_or("")),
+            }),
             Ok(Err(e)) => Err(FleetError::Unavailable(Source::new(e))),
             Err(_) => Err(FleetError::Timeout(self.config.deadline)),
         }
@@ -106,7 +121,7 @@ impl FleetGovernor {
                 .arg(*cost)
                 .arg(l.ttl(margin));
         }
-        self.run(invocation).await
+        self.run(invocation, now_ms).await
     }
 
     /// Puts back what the store does not hold (and the holds and bans this process knows),
@@ -128,7 +143,7 @@ impl FleetGovernor {
                 .collect();
             (local.epoch.clone(), local.generation, entries)
         };
-        let (hold, ban) = self.holds.holds_after(now);
+        let (hold, ban) = self.from_binance.holds_after(now);
         let mut fresh = std::collections::hash_map::RandomState::new().build_hasher();
         fresh.write_u64(now);
         fresh.write_u32(std::process::id());
@@ -148,7 +163,7 @@ impl FleetGovernor {
                 .arg(sent.all)
                 .arg(sent.ttl);
         }
-        let current: String = self.run(invocation).await?;
+        let current: String = self.run(invocation, now).await?;
         let mut local = self.lock();
         local.epoch = current;
         if local.generation == generation {
@@ -185,9 +200,35 @@ impl FleetGovernor {
         for &(i, window, count) in counts {
             let l = &self.limits[i];
             invocation.key(l.counter(window));
-            invocation.arg(count.min(1 << 53)).arg(l.ttl(margin));
+            // At most 15 digits: what the scripts read back as a count.
+            invocation.arg(count.min(MAX_COUNT)).arg(l.ttl(margin));
         }
-        let _: u64 = self.run(invocation).await?;
+        let _: u64 = self.run(invocation, received.as_millis()).await?;
         Ok(())
     }
+}
+
+/// The largest count the store holds: [`MAX_COUNT_DIGITS`](crate::limits::store_value::MAX_COUNT_DIGITS)
+/// digits, exact in Lua's numbers.
+const MAX_COUNT: u64 = 999_999_999_999_999;
+
+/// [`MAX_HOLD`] in ms.
+fn max_hold_millis() -> u64 {
+    u64::try_from(MAX_HOLD.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The key a `CORRUPT <key> script: ...` reply names (Redis appends where the script failed).
+fn corrupt_key(detail: &str) -> String {
+    let key = detail
+        .rsplit_once(" script: ")
+        .map_or(detail, |(key, _)| key);
+    crate::source::excerpt(key.trim(), 200)
+}
+
+/// Reads a count the store holds the way the scripts do ([`parse_store_count`]); anything else
+/// is [`FleetError::Corrupt`] naming `key`.
+pub(crate) fn parse_count(key: &str, text: &[u8]) -> Result<u64, FleetError> {
+    parse_store_count(text).ok_or_else(|| FleetError::Corrupt {
+        key: crate::source::excerpt(key, 200),
+    })
 }

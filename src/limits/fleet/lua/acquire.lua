@@ -1,9 +1,9 @@
 -- The fleet's decision: see ACQUIRE in fleet.rs for its keys and arguments.
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {3, 0} end
+if read_epoch(KEYS[1]) ~= ARGV[1] then return {3, 0} end
 local now = tonumber(ARGV[2])
-local ban = tonumber(redis.call('GET', KEYS[3]) or '0')
+local ban = read(KEYS[3], HOLD_CAP)
 if now < ban then return {2, ban} end
-local hold = tonumber(redis.call('GET', KEYS[2]) or '0')
+local hold = read(KEYS[2], HOLD_CAP)
 if now < hold then return {4, hold - now} end
 local margin = tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
@@ -14,18 +14,18 @@ for i = 0, n - 1 do
   local budget = tonumber(ARGV[6 + 4 * i])
   local cost = tonumber(ARGV[7 + 4 * i])
   local start = now - (now % len)
-  local cur = tonumber(redis.call('GET', KEYS[5 + 3 * i]) or '0')
+  local cur = read(KEYS[5 + 3 * i])
   counts[3 + i] = cur
   if cost > 0 then
     if cur + cost > budget then
       wait = math.max(wait, start + len + margin - now)
     end
     if now < start + margin then
-      local prev = tonumber(redis.call('GET', KEYS[4 + 3 * i]) or '0')
+      local prev = read(KEYS[4 + 3 * i])
       if prev + cost > budget then wait = math.max(wait, start + margin - now) end
     end
     if now >= start + len - margin then
-      local nxt = tonumber(redis.call('GET', KEYS[6 + 3 * i]) or '0')
+      local nxt = read(KEYS[6 + 3 * i])
       if nxt + cost > budget then wait = math.max(wait, start + 2 * len + margin - now) end
     end
   end
