@@ -919,3 +919,56 @@ async fn a_hold_read_from_the_store_is_not_written_back() {
         .unwrap();
     assert_eq!(held, None, "B wrote back a hold it never saw from Binance");
 }
+
+/// No convoy behind a frozen store: 20 concurrent callers each get their answer within about
+/// one deadline (1 s here), not one deadline after another (20 s); and with a hold on record,
+/// the answer is local and comes back at once for all but at most the one caller that tries to
+/// put the hold back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_frozen_store_makes_no_convoy() {
+    let redis = Redis::start();
+    let orders = vec![RateLimit::new(
+        RateLimitType::Orders,
+        IntervalUnit::Second,
+        10,
+        100,
+    )];
+    let g = std::sync::Arc::new(fleet(&redis, "convoy", orders, Fallback::FailClosed).await);
+    assert_eq!(order(&g, T0).await, Decision::Send);
+    redis.freeze(true);
+    let timed = |g: std::sync::Arc<FleetGovernor>, t: i64| async move {
+        let started = std::time::Instant::now();
+        let answer = g.acquire(at(t), 1, true).await;
+        (answer, started.elapsed())
+    };
+    // The store cannot answer: every caller is refused (nothing sent), each within about one
+    // deadline.
+    let started = std::time::Instant::now();
+    let tasks: Vec<_> = (0..20)
+        .map(|i| tokio::spawn(timed(g.clone(), T0 + 1_000 + i)))
+        .collect();
+    for task in tasks {
+        let (answer, took) = task.await.unwrap();
+        assert!(answer.is_err(), "{answer:?}");
+        assert!(took < Duration::from_millis(2_500), "answered in {took:?}");
+    }
+    assert!(started.elapsed() < Duration::from_millis(3_000));
+    // A 429 hold on record (the store write times out; the hold is in place locally).
+    let _ = g
+        .observe(at(T0 + 3_000), at(T0 + 3_000), 429, [("Retry-After", "60")])
+        .await;
+    let tasks: Vec<_> = (0..20)
+        .map(|i| tokio::spawn(timed(g.clone(), T0 + 4_000 + i)))
+        .collect();
+    let mut quick = 0;
+    for task in tasks {
+        let (answer, took) = task.await.unwrap();
+        assert!(matches!(answer, Ok(Decision::Wait(_))), "{answer:?}");
+        assert!(took < Duration::from_millis(2_500), "answered in {took:?}");
+        if took < Duration::from_millis(300) {
+            quick += 1;
+        }
+    }
+    assert!(quick >= 19, "{quick} of 20 answered a known hold at once");
+    redis.freeze(false);
+}

@@ -213,8 +213,11 @@ impl FleetGovernor {
         let held = self.holds.acquire(now, weight, is_order);
         if held != Decision::Send {
             // Put the hold or ban back for the fleet in case the store lost it (restarted
-            // empty); a store that cannot be reached changes nothing here.
-            let _ = self.restore(now_ms, true).await;
+            // empty), unless another task is at it: the answer is local and never waits
+            // behind a restore (at most this one caller spends the deadline on the store).
+            if self.restoring.try_lock().is_ok() {
+                let _ = self.restore(now_ms, true).await;
+            }
             return Ok(held);
         }
         // At most: put back what the store lacks, decide, and once more if the store turned

@@ -129,7 +129,24 @@ impl FleetGovernor {
     /// `always`: even when another task has just restored (to put back a hold or ban the
     /// store may have lost).
     pub(super) async fn restore(&self, now: u64, always: bool) -> Result<(), FleetError> {
-        let _one_at_a_time = self.restoring.lock().await;
+        // One restore at a time, and no convoy behind it: a task that finds one running waits
+        // for it (at most the deadline, the longest a store call may take) and takes its
+        // outcome instead of queueing a store call of its own.
+        let _one_at_a_time = match self.restoring.try_lock() {
+            Ok(guard) => guard,
+            Err(_) => {
+                let deadline = self.config.deadline;
+                let finished = tokio::time::timeout(deadline, self.restoring.lock())
+                    .await
+                    .map_err(|_| FleetError::Timeout(deadline))?;
+                drop(finished);
+                return if always || !self.lock().needs_restore {
+                    Ok(())
+                } else {
+                    Err(FleetError::Timeout(deadline))
+                };
+            }
+        };
         let (epoch, generation, entries) = {
             let local = self.lock();
             if !always && !local.needs_restore {
