@@ -104,3 +104,24 @@ macro_rules! reasons {
     };
 }
 pub(crate) use reasons;
+
+/// Builder methods for a settings struct: one `with_<field>(value)` per listed field, each
+/// returning the settings with that field changed (so a `#[non_exhaustive]` struct can be
+/// built from its `Default` and a new field is not a breaking change).
+macro_rules! with_setters {
+    ($ty:ident { $( $setter:ident => $field:ident : $t:ty ),+ $(,)? }) => {
+        /// Builder methods: start from the default and change what differs, so that a setting
+        /// added later is not a breaking change.
+        impl $ty {
+            $(
+                #[doc = concat!("The same settings with [`", stringify!($field), "`](Self::", stringify!($field), ") set to `value`.")]
+                #[must_use]
+                pub fn $setter(mut self, value: $t) -> Self {
+                    self.$field = value;
+                    self
+                }
+            )+
+        }
+    };
+}
+pub(crate) use with_setters;

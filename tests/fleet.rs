@@ -84,12 +84,7 @@ async fn once_reachable(g: &FleetGovernor, now: i64) -> Decision {
 #[tokio::test]
 async fn the_scripts_keep_windows_and_carries() {
     let redis = Redis::start();
-    let orders = vec![RateLimit::new(
-        RateLimitType::Orders,
-        IntervalUnit::Second,
-        10,
-        10,
-    )];
+    let orders = ten_orders_per_10s();
     let a = fleet(&redis, "acct-1", orders.clone(), Fallback::FailClosed).await;
     let b = fleet(&redis, "acct-1", orders.clone(), Fallback::FailClosed).await;
     let other = fleet(&redis, "acct-2", orders.clone(), Fallback::FailClosed).await;
@@ -130,12 +125,7 @@ async fn the_scripts_keep_windows_and_carries() {
 #[tokio::test]
 async fn the_scripts_keep_reported_counts_holds_and_bans() {
     let redis = Redis::start();
-    let orders = vec![RateLimit::new(
-        RateLimitType::Orders,
-        IntervalUnit::Second,
-        10,
-        10,
-    )];
+    let orders = ten_orders_per_10s();
     let a = fleet(&redis, "acct-1", orders.clone(), Fallback::FailClosed).await;
     let b = fleet(&redis, "acct-1", orders.clone(), Fallback::FailClosed).await;
     let other = fleet(&redis, "acct-2", orders.clone(), Fallback::FailClosed).await;
@@ -209,12 +199,7 @@ async fn the_scripts_keep_reported_counts_holds_and_bans() {
 #[tokio::test]
 async fn the_next_window_filled_by_a_clock_ahead_holds_the_tail_of_this_one() {
     let redis = Redis::start();
-    let orders = vec![RateLimit::new(
-        RateLimitType::Orders,
-        IntervalUnit::Second,
-        10,
-        10,
-    )];
+    let orders = ten_orders_per_10s();
     let ahead = fleet(&redis, "ahead", orders.clone(), Fallback::FailClosed).await;
     let behind = fleet(&redis, "ahead", orders, Fallback::FailClosed).await;
     // A process whose estimate runs ahead fills the next window from its start...
@@ -780,14 +765,8 @@ const CORRUPT_VALUES: [Option<&str>; 10] = [
 #[tokio::test]
 async fn a_corrupt_store_value_fails_closed_naming_the_key() {
     let redis = Redis::start();
-    let client = redis::Client::open(redis.url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let orders = vec![RateLimit::new(
-        RateLimitType::Orders,
-        IntervalUnit::Second,
-        10,
-        10,
-    )];
+    let mut conn = connection(&redis).await;
+    let orders = ten_orders_per_10s();
     let now = T0 + 5_000;
     let window = now - now % 10_000;
     let four_days = (now + 4 * 24 * 3_600_000).to_string();
@@ -847,14 +826,8 @@ async fn a_corrupt_store_value_fails_closed_naming_the_key() {
 #[tokio::test]
 async fn a_sound_store_value_is_read_and_a_corrupt_one_refused_by_used() {
     let redis = Redis::start();
-    let client = redis::Client::open(redis.url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let orders = vec![RateLimit::new(
-        RateLimitType::Orders,
-        IntervalUnit::Second,
-        10,
-        10,
-    )];
+    let mut conn = connection(&redis).await;
+    let orders = ten_orders_per_10s();
     let now = T0 + 5_000;
     let window = now - now % 10_000;
     let g = fleet(&redis, "sound", orders.clone(), Fallback::FailClosed).await;
@@ -890,14 +863,8 @@ async fn a_sound_store_value_is_read_and_a_corrupt_one_refused_by_used() {
 #[tokio::test]
 async fn a_hold_read_from_the_store_is_not_written_back() {
     let redis = Redis::start();
-    let client = redis::Client::open(redis.url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let orders = vec![RateLimit::new(
-        RateLimitType::Orders,
-        IntervalUnit::Second,
-        10,
-        10,
-    )];
+    let mut conn = connection(&redis).await;
+    let orders = ten_orders_per_10s();
     let a = fleet(&redis, "ops", orders.clone(), Fallback::FailClosed).await;
     let b = fleet(&redis, "ops", orders.clone(), Fallback::FailClosed).await;
     let now = T0 + 5_000;
@@ -971,4 +938,20 @@ async fn a_frozen_store_makes_no_convoy() {
     }
     assert!(quick >= 19, "{quick} of 20 answered a known hold at once");
     redis.freeze(false);
+}
+
+/// A plain connection to the tests' Redis, to read and write keys behind the governor's back.
+async fn connection(redis: &Redis) -> redis::aio::MultiplexedConnection {
+    let client = redis::Client::open(redis.url()).unwrap();
+    client.get_multiplexed_async_connection().await.unwrap()
+}
+
+/// One limit: 10 orders per 10 s.
+fn ten_orders_per_10s() -> Vec<RateLimit> {
+    vec![RateLimit::new(
+        RateLimitType::Orders,
+        IntervalUnit::Second,
+        10,
+        10,
+    )]
 }

@@ -27,37 +27,12 @@ pub struct GovernorConfig {
     pub default_ban: Duration,
 }
 
-/// Builder methods: start from `GovernorConfig::default()` and change what differs, so that a setting
-/// added later is not a breaking change.
-impl GovernorConfig {
-    /// The same settings with [`headroom`](Self::headroom) set to `value`.
-    #[must_use]
-    pub fn with_headroom(mut self, value: f64) -> Self {
-        self.headroom = value;
-        self
-    }
-
-    /// The same settings with [`boundary_margin`](Self::boundary_margin) set to `value`.
-    #[must_use]
-    pub fn with_boundary_margin(mut self, value: Duration) -> Self {
-        self.boundary_margin = value;
-        self
-    }
-
-    /// The same settings with [`default_retry_after`](Self::default_retry_after) set to `value`.
-    #[must_use]
-    pub fn with_default_retry_after(mut self, value: Duration) -> Self {
-        self.default_retry_after = value;
-        self
-    }
-
-    /// The same settings with [`default_ban`](Self::default_ban) set to `value`.
-    #[must_use]
-    pub fn with_default_ban(mut self, value: Duration) -> Self {
-        self.default_ban = value;
-        self
-    }
-}
+crate::source::with_setters!(GovernorConfig {
+    with_headroom => headroom: f64,
+    with_boundary_margin => boundary_margin: Duration,
+    with_default_retry_after => default_retry_after: Duration,
+    with_default_ban => default_ban: Duration,
+});
 
 impl Default for GovernorConfig {
     fn default() -> Self {

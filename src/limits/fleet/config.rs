@@ -35,30 +35,11 @@ pub struct FleetConfig {
     pub fallback: Fallback,
 }
 
-/// Builder methods: start from `FleetConfig::default()` and change what differs, so that a setting
-/// added later is not a breaking change.
-impl FleetConfig {
-    /// The same settings with [`governor`](Self::governor) set to `value`.
-    #[must_use]
-    pub fn with_governor(mut self, value: GovernorConfig) -> Self {
-        self.governor = value;
-        self
-    }
-
-    /// The same settings with [`deadline`](Self::deadline) set to `value`.
-    #[must_use]
-    pub fn with_deadline(mut self, value: Duration) -> Self {
-        self.deadline = value;
-        self
-    }
-
-    /// The same settings with [`fallback`](Self::fallback) set to `value`.
-    #[must_use]
-    pub fn with_fallback(mut self, value: Fallback) -> Self {
-        self.fallback = value;
-        self
-    }
-}
+crate::source::with_setters!(FleetConfig {
+    with_governor => governor: GovernorConfig,
+    with_deadline => deadline: Duration,
+    with_fallback => fallback: Fallback,
+});
 
 impl Default for FleetConfig {
     fn default() -> Self {

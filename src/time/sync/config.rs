@@ -41,86 +41,19 @@ pub struct TimeSyncConfig {
     pub panic_threshold: Duration,
 }
 
-/// Builder methods: start from `TimeSyncConfig::default()` and change what differs, so that a setting
-/// added later is not a breaking change.
-impl TimeSyncConfig {
-    /// The same settings with [`window`](Self::window) set to `value`.
-    #[must_use]
-    pub fn with_window(mut self, value: usize) -> Self {
-        self.window = value;
-        self
-    }
-
-    /// The same settings with [`max_sample_age`](Self::max_sample_age) set to `value`.
-    #[must_use]
-    pub fn with_max_sample_age(mut self, value: Duration) -> Self {
-        self.max_sample_age = value;
-        self
-    }
-
-    /// The same settings with [`max_round_trip`](Self::max_round_trip) set to `value`.
-    #[must_use]
-    pub fn with_max_round_trip(mut self, value: Duration) -> Self {
-        self.max_round_trip = value;
-        self
-    }
-
-    /// The same settings with [`max_offset`](Self::max_offset) set to `value`.
-    #[must_use]
-    pub fn with_max_offset(mut self, value: Duration) -> Self {
-        self.max_offset = value;
-        self
-    }
-
-    /// The same settings with [`max_drift_ppm`](Self::max_drift_ppm) set to `value`.
-    #[must_use]
-    pub fn with_max_drift_ppm(mut self, value: u32) -> Self {
-        self.max_drift_ppm = value;
-        self
-    }
-
-    /// The same settings with [`margin`](Self::margin) set to `value`.
-    #[must_use]
-    pub fn with_margin(mut self, value: Duration) -> Self {
-        self.margin = value;
-        self
-    }
-
-    /// The same settings with [`recv_window`](Self::recv_window) set to `value`.
-    #[must_use]
-    pub fn with_recv_window(mut self, value: RecvWindow) -> Self {
-        self.recv_window = value;
-        self
-    }
-
-    /// The same settings with [`max_delay`](Self::max_delay) set to `value`.
-    #[must_use]
-    pub fn with_max_delay(mut self, value: Duration) -> Self {
-        self.max_delay = value;
-        self
-    }
-
-    /// The same settings with [`resync_after`](Self::resync_after) set to `value`.
-    #[must_use]
-    pub fn with_resync_after(mut self, value: Duration) -> Self {
-        self.resync_after = value;
-        self
-    }
-
-    /// The same settings with [`jump_tolerance`](Self::jump_tolerance) set to `value`.
-    #[must_use]
-    pub fn with_jump_tolerance(mut self, value: Duration) -> Self {
-        self.jump_tolerance = value;
-        self
-    }
-
-    /// The same settings with [`panic_threshold`](Self::panic_threshold) set to `value`.
-    #[must_use]
-    pub fn with_panic_threshold(mut self, value: Duration) -> Self {
-        self.panic_threshold = value;
-        self
-    }
-}
+crate::source::with_setters!(TimeSyncConfig {
+    with_window => window: usize,
+    with_max_sample_age => max_sample_age: Duration,
+    with_max_round_trip => max_round_trip: Duration,
+    with_max_offset => max_offset: Duration,
+    with_max_drift_ppm => max_drift_ppm: u32,
+    with_margin => margin: Duration,
+    with_recv_window => recv_window: RecvWindow,
+    with_max_delay => max_delay: Duration,
+    with_resync_after => resync_after: Duration,
+    with_jump_tolerance => jump_tolerance: Duration,
+    with_panic_threshold => panic_threshold: Duration,
+});
 
 impl Default for TimeSyncConfig {
     fn default() -> Self {
