@@ -4,7 +4,7 @@
 
 use std::hash::{BuildHasher, Hasher};
 
-use super::ledger::{OwnSends, linger};
+use super::ledger::{Local, OwnSends, linger};
 use super::{FleetError, FleetGovernor};
 use crate::limits::MAX_HOLD;
 use crate::limits::store_value::parse_store_count;
@@ -41,15 +41,16 @@ macro_rules! raise_lua {
 /// hold/ban ttl (ms), then per report: count, ttl (ms).
 pub(super) const OBSERVE: &str = concat!(raise_lua!(), include_str!("lua/observe.lua"));
 
-/// After an outage or a loss of the store's data: put back what this process sent that the
-/// store does not hold, and the holds and bans it knows. With the epoch this process knew
-/// still there, that is what it sent while the store was unreachable; with the epoch gone (the
-/// store restarted empty), all it sent in the windows still open. Returns the epoch now in
-/// force.
+/// After an outage or a loss of the store's data: put back what the store lacks, and the holds
+/// and bans this process saw from Binance. With the epoch this process knew still there, that
+/// is what it sent while the store was unreachable (added); with the epoch gone (the store
+/// restarted empty), each open window is raised to the least it holds by what this process
+/// knows: the fleet's count it last saw there plus its own sends since, or its own sends
+/// (raised, never added, so nothing is counted twice). Returns the epoch now in force.
 ///
 /// KEYS: epoch, hold, ban, then counters. ARGV: my epoch, a fresh epoch, hold until (ms, 0:
-/// none), ban until, their ttl (ms), then per counter: amount sent while unreachable, amount
-/// sent in all, ttl (ms).
+/// none), ban until, their ttl (ms), then per counter: amount sent while unreachable, the least
+/// the counter holds, ttl (ms).
 pub(super) const RESTORE: &str = concat!(raise_lua!(), include_str!("lua/restore.lua"));
 
 impl FleetGovernor {
@@ -152,13 +153,11 @@ impl FleetGovernor {
             if !always && !local.needs_restore {
                 return Ok(());
             }
-            let entries: Vec<(String, OwnSends)> = local
-                .ledger
-                .iter()
-                .filter(|(_, sent)| sent.end > now)
-                .map(|(key, sent)| (key.clone(), *sent))
-                .collect();
-            (local.epoch.clone(), local.generation, entries)
+            (
+                local.epoch.clone(),
+                local.generation,
+                self.to_restore(&local, now),
+            )
         };
         let (hold, ban) = self.from_binance.holds_after(now);
         let mut fresh = std::collections::hash_map::RandomState::new().build_hasher();
@@ -173,11 +172,11 @@ impl FleetGovernor {
             .arg(hold)
             .arg(ban)
             .arg(linger(hold, ban, now));
-        for (key, sent) in &entries {
+        for (key, sent, lower_bound) in &entries {
             invocation
                 .key(key)
                 .arg(sent.unreachable)
-                .arg(sent.all)
+                .arg(*lower_bound)
                 .arg(sent.ttl);
         }
         let current: String = self.run(invocation, now).await?;
@@ -187,12 +186,53 @@ impl FleetGovernor {
             local.needs_restore = false;
         }
         // Only what was put back: sends recorded meanwhile wait for the next restore.
-        for (key, put_back) in &entries {
+        for (key, put_back, _) in &entries {
             if let Some(sent) = local.ledger.get_mut(key) {
                 sent.unreachable = sent.unreachable.saturating_sub(put_back.unreachable);
             }
         }
         Ok(())
+    }
+
+    /// What a restore writes per counter: this process's sends in it (those made while the
+    /// store was unreachable are added when the store kept its data), and the least the counter
+    /// holds if the store lost its data: the fleet's count this process last saw in that window
+    /// (its own later sends on top), or its own sends in it, whichever is larger. A counter is
+    /// raised to that, never added to: sends already inside a count Binance reported, or another
+    /// process put back, are not counted twice.
+    fn to_restore(&self, local: &Local, now: u64) -> Vec<(String, OwnSends, u64)> {
+        let margin = self.margin();
+        let mut entries: Vec<(String, OwnSends, u64)> = local
+            .ledger
+            .iter()
+            .filter(|(_, sent)| sent.end > now)
+            .map(|(key, sent)| (key.clone(), *sent, sent.all))
+            .collect();
+        for (seen, l) in local.seen.iter().zip(&self.limits) {
+            let Some((window, count)) = *seen else {
+                continue;
+            };
+            if window.saturating_add(l.len) <= now {
+                continue; // over: nothing to decide in it any more
+            }
+            let key = l.counter(window);
+            match entries.iter_mut().find(|(k, _, _)| *k == key) {
+                Some((_, sent, lower_bound)) => {
+                    *lower_bound = (*lower_bound).max(count.saturating_add(sent.unreachable));
+                }
+                None => entries.push((
+                    key,
+                    OwnSends {
+                        all: 0,
+                        unreachable: 0,
+                        ttl: l.ttl(margin),
+                        end: window.saturating_add(l.len.saturating_mul(2)),
+                    },
+                    count,
+                )),
+            }
+        }
+        entries
     }
 
     /// Puts Binance's word in the store: a hold and a ban end (ms, 0: none), and counts per
