@@ -1053,3 +1053,30 @@ async fn after_an_empty_restart_the_first_back_spends_only_what_is_left() {
         5800 + more * 100
     );
 }
+
+/// Empty restarts at several points of a minute, under the mixed load that makes request
+/// weight bind: four processes, Redis gone for 50 ms of true time and back empty, no 429 and
+/// no 418 at Binance in any run.
+#[tokio::test]
+async fn empty_restarts_at_several_points_of_a_minute_cause_no_429() {
+    for (run, at_second) in [5_i64, 31, 58].into_iter().enumerate() {
+        let mut redis = Redis::start();
+        let processes =
+            fleet_of_four(&redis, &format!("restarts-{run}"), Fallback::FailClosed).await;
+        let from = 60_000 + at_second * 1_000;
+        let r = simulate(
+            processes,
+            (2, 3),
+            3 * 60_000,
+            Some((from, from + 50, &mut redis)),
+        )
+        .await;
+        assert_eq!(
+            (r.n429, r.n418),
+            (0, 0),
+            "a restart {at_second} s into a minute: {} 429s, {} 418s",
+            r.n429,
+            r.n418
+        );
+    }
+}
