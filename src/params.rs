@@ -298,6 +298,7 @@ impl Params {
         }
     }
 
+    #[inline(always)]
     fn check_new_key(&self, key: &str, id: KeyId) -> Result<(), ParamError> {
         if self.contains_id(key, id) {
             return Err(ParamError::DuplicateKey {
