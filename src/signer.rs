@@ -374,9 +374,7 @@ impl Signer {
     ) -> Result<SignedRequest, Error> {
         let mut query = String::with_capacity(query_params.encoded().len());
         let mut body = String::with_capacity(body_params.encoded().len() + TAIL_CAPACITY);
-        self.apply_product_rules(timestamp, recv_window)?;
-        let at = rest::sign_split_into(
-            &self.key,
+        let at = self.write_split(
             query_params,
             body_params,
             timestamp,
@@ -433,6 +431,28 @@ impl Signer {
         query_out: &mut String,
         body_out: &mut String,
     ) -> Result<(), Error> {
+        self.write_split(
+            query_params,
+            body_params,
+            timestamp,
+            recv_window,
+            query_out,
+            body_out,
+        )
+        .map(drop)
+    }
+
+    /// The product's rules, then the split REST form; returns where the signature starts in
+    /// `body_out`.
+    fn write_split(
+        &self,
+        query_params: &Params,
+        body_params: &Params,
+        timestamp: Timestamp,
+        recv_window: Option<RecvWindow>,
+        query_out: &mut String,
+        body_out: &mut String,
+    ) -> Result<usize, Error> {
         self.apply_product_rules(timestamp, recv_window)?;
         rest::sign_split_into(
             &self.key,
@@ -443,7 +463,6 @@ impl Signer {
             query_out,
             body_out,
         )
-        .map(drop)
     }
 
     /// Writes `params ‖ tail ‖ &signature=…` into `out`; returns where the signature starts.
