@@ -12,7 +12,8 @@
 
 use std::sync::Arc;
 
-use binance_sign::client::{Settings, Sign, SigningMiddleware, Weight};
+use binance_sign::client::{Settings, Sign, SigningMiddleware};
+use binance_sign::limits::Weight;
 use binance_sign::limits::{Governor, RateLimit};
 use binance_sign::{ServerClock, Signer};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};

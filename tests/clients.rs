@@ -1,14 +1,22 @@
 //! End to end through the HTTP clients bots use: `reqwest` with the signing middleware, and a
 //! hyper client wrapped in the `tower` signing layer, against the local Binance-rules server
 //! (`tests/support`), which verifies HMAC, Ed25519 and RSA signatures on the bytes it gets.
-#![cfg(all(feature = "reqwest-middleware", feature = "tower", feature = "rsa"))]
+#![cfg(all(
+    feature = "reqwest-middleware",
+    feature = "tower",
+    feature = "ureq",
+    feature = "rsa"
+))]
 #![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use binance_sign::client::{ClientError, Settings, Sign, SigningLayer, SigningMiddleware, Weight};
+use binance_sign::client::{
+    ClientError, Settings, Sign, SigningAgent, SigningLayer, SigningMiddleware,
+};
 use binance_sign::limits::RateLimitType;
+use binance_sign::limits::Weight;
 use binance_sign::limits::{Governor, RateLimit};
 use binance_sign::{ServerClock, Signer, TimeSyncConfig, WireError};
 use http_body_util::BodyExt as _;
@@ -70,6 +78,25 @@ impl<'a> Call<'a> {
 enum Transport {
     Reqwest,
     Tower,
+    Ureq,
+}
+
+const EVERY: [Transport; 3] = [Transport::Reqwest, Transport::Tower, Transport::Ureq];
+
+/// The URI (with the encoded query) and the encoded body of `call`.
+fn uri_and_body(base: &str, call: &Call<'_>) -> (String, String) {
+    let query = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&call.query)
+        .finish();
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&call.body)
+        .finish();
+    let uri = if query.is_empty() {
+        format!("{base}{}", call.path)
+    } else {
+        format!("{base}{}?{query}", call.path)
+    };
+    (uri, body)
 }
 
 /// Sends `call` through `transport` configured with `settings`; the status and JSON reply, or
@@ -104,17 +131,7 @@ async fn send(
                 hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
                     .build_http::<String>();
             let mut service = SigningLayer::new(settings.clone()).layer(hyper);
-            let query = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(&call.query)
-                .finish();
-            let body = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(&call.body)
-                .finish();
-            let uri = if query.is_empty() {
-                format!("{base}{}", call.path)
-            } else {
-                format!("{base}{}?{query}", call.path)
-            };
+            let (uri, body) = uri_and_body(base, call);
             let request = http::Request::builder()
                 .method(call.method.clone())
                 .uri(uri)
@@ -132,6 +149,29 @@ async fn send(
                 status,
                 serde_json::from_slice(&bytes).map_err(|e| e.to_string())?,
             ))
+        }
+        Transport::Ureq => {
+            let agent = SigningAgent::new(settings.clone()).map_err(|e| e.to_string())?;
+            let (uri, body) = uri_and_body(base, call);
+            let request = http::Request::builder()
+                .method(call.method.clone())
+                .uri(uri)
+                .body(body)
+                .unwrap();
+            tokio::task::spawn_blocking(move || {
+                let mut response = agent.run(request).map_err(|e| e.to_string())?;
+                let status = response.status().as_u16();
+                let text = response
+                    .body_mut()
+                    .read_to_string()
+                    .map_err(|e| e.to_string())?;
+                Ok((
+                    status,
+                    serde_json::from_str(&text).map_err(|e| e.to_string())?,
+                ))
+            })
+            .await
+            .unwrap()
         }
     }
 }
@@ -178,7 +218,7 @@ async fn every_request_shape_and_key_is_accepted_as_meant() {
             &[("asset", "BTC"), ("asset", "USDT")],
         ),
     ];
-    for transport in [Transport::Reqwest, Transport::Tower] {
+    for transport in EVERY {
         for (name, signer) in signers() {
             let settings = settings(signer);
             for call in &calls {
@@ -195,12 +235,12 @@ async fn every_request_shape_and_key_is_accepted_as_meant() {
         }
     }
     // One clock probe per fresh clock, not one per request.
-    assert_eq!(binance.hits("/api/v3/time").len(), 2 * 3);
+    assert_eq!(binance.hits("/api/v3/time").len(), EVERY.len() * 3);
 }
 
 #[tokio::test]
 async fn one_minus_1021_gets_one_resync_and_one_retry() {
-    for transport in [Transport::Reqwest, Transport::Tower] {
+    for transport in EVERY {
         let binance = Binance::start().await;
         let settings = settings(Signer::hmac(KEY, SECRET).unwrap());
         let call = Call::new(
@@ -236,7 +276,7 @@ async fn one_minus_1021_gets_one_resync_and_one_retry() {
 
 #[tokio::test]
 async fn a_429_holds_the_next_request_and_a_418_is_never_retried() {
-    for transport in [Transport::Reqwest, Transport::Tower] {
+    for transport in EVERY {
         let binance = Binance::start().await;
         let governor = Arc::new(Governor::new(RateLimit::spot_defaults()));
         let settings = settings(Signer::hmac(KEY, SECRET).unwrap()).governor(governor);
@@ -282,7 +322,7 @@ async fn a_429_holds_the_next_request_and_a_418_is_never_retried() {
 
 #[tokio::test]
 async fn clock_probes_are_governed_too() {
-    for transport in [Transport::Reqwest, Transport::Tower] {
+    for transport in EVERY {
         let binance = Binance::start().await;
         let governor = Arc::new(Governor::new(RateLimit::spot_defaults()));
         // A clock that asks for a probe before every request.

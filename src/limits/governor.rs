@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::gate::{
+    Admission, Binding, GateError, GateFuture, GateResponse, Permit, RateGate, Weight, body_ban,
+};
 use super::headers::{Reported, ResponseHeaders, parse_ban_until};
 use super::{Decision, LimitsError, RateLimit};
 use crate::source::Source;
@@ -302,41 +305,86 @@ impl Governor {
     /// Before sending a request of `weight` (an order if `is_order`) at server time `now`:
     /// send now (it is counted), wait, or not at all (banned, or too heavy for any window).
     pub fn acquire(&self, now: ServerTime, weight: u32, is_order: bool) -> Decision {
-        let now = now.as_millis();
+        let weight = if is_order {
+            Weight::order(weight)
+        } else {
+            Weight::of(weight)
+        };
+        match self.decide(now, weight) {
+            Admission::Send(_) => Decision::Send,
+            Admission::Wait { wait, .. } => Decision::Wait(wait),
+            Admission::Banned { until } => Decision::Banned { until },
+            Admission::TooHeavy { limit } => Decision::TooHeavy { limit },
+        }
+    }
+
+    /// [`acquire`](Self::acquire), naming what binds a wait and handing back a permit.
+    fn decide(&self, now_time: ServerTime, weight: Weight) -> Admission {
+        let now = now_time.as_millis();
         let mut state = self.lock();
         let margin = state.margin(&self.config);
         // Kept once over: a caller whose `now` was read a moment before another's (threads,
         // a clock re-estimated backwards) is still held.
         if let Some(until) = state.banned_until.filter(|until| now < *until) {
-            return Decision::Banned {
+            return Admission::Banned {
                 until: ServerTime::from_millis_clamped(until),
             };
         }
         if let Some(until) = state.hold_until.filter(|until| now < *until) {
-            return Decision::Wait(wait(until - now));
+            return Admission::Wait {
+                wait: wait(until - now),
+                binding: Binding::Hold,
+            };
         }
-        let mut longest = 0;
+        let mut longest: Option<(u64, RateLimit)> = None;
         for counter in &mut state.counters {
             counter.roll(now);
-            let cost = counter.limit.rate_limit_type.cost(weight, is_order);
+            let cost = counter
+                .limit
+                .rate_limit_type
+                .cost(weight.weight, weight.is_order);
             if cost == 0 {
                 continue;
             }
             if cost > counter.limit.limit {
-                return Decision::TooHeavy {
+                return Admission::TooHeavy {
                     limit: counter.limit,
                 };
             }
-            longest = longest.max(counter.wait(now, cost, margin));
+            let this = counter.wait(now, cost, margin);
+            if this > longest.map_or(0, |(ms, _)| ms) {
+                longest = Some((this, counter.limit));
+            }
         }
-        if longest > 0 {
-            return Decision::Wait(wait(longest));
+        if let Some((ms, limit)) = longest {
+            return Admission::Wait {
+                wait: wait(ms),
+                binding: Binding::Limit(limit),
+            };
         }
         for counter in &mut state.counters {
-            let cost = counter.limit.rate_limit_type.cost(weight, is_order);
+            let cost = counter
+                .limit
+                .rate_limit_type
+                .cost(weight.weight, weight.is_order);
             counter.count(now, cost, margin);
         }
-        Decision::Send
+        Admission::Send(Permit::new(now_time, weight))
+    }
+
+    /// Learns from a response as the [`RateGate`] reads it: headers, and the ban end of a
+    /// `-1003` body (capped at [`MAX_HOLD`](super::MAX_HOLD)).
+    fn learn(&self, sent: ServerTime, response: &GateResponse<'_>) -> Result<(), LimitsError> {
+        let read = self.observe(
+            sent,
+            response.received,
+            response.status,
+            response.headers.iter().copied(),
+        );
+        if let Some(until) = body_ban(response.received, response.body) {
+            self.ban_until(until.as_millis());
+        }
+        read
     }
 
     /// Learns from a response to a request sent at `sent` and received at `received` (server
@@ -560,6 +608,35 @@ impl Governor {
                     0
                 }
             })
+    }
+}
+
+/// The local governor as a [`RateGate`]: every future is ready at once.
+impl RateGate for Governor {
+    fn admit(
+        &self,
+        now: ServerTime,
+        weight: Weight,
+    ) -> GateFuture<'_, Result<Admission, GateError>> {
+        let admission = self.decide(now, weight);
+        Box::pin(std::future::ready(Ok(admission)))
+    }
+
+    fn settle<'a>(
+        &'a self,
+        permit: Permit,
+        response: GateResponse<'a>,
+    ) -> GateFuture<'a, Result<(), GateError>> {
+        RateGate::observe(self, permit.sent(), response)
+    }
+
+    fn observe<'a>(
+        &'a self,
+        sent: ServerTime,
+        response: GateResponse<'a>,
+    ) -> GateFuture<'a, Result<(), GateError>> {
+        let learned = self.learn(sent, &response).map_err(GateError::from);
+        Box::pin(std::future::ready(learned))
     }
 }
 

@@ -54,6 +54,7 @@ use serde::Deserialize;
 
 #[cfg(feature = "redis")]
 mod fleet;
+pub(crate) mod gate;
 mod governor;
 pub(crate) mod headers;
 pub(crate) mod store_value;
@@ -61,6 +62,7 @@ pub(crate) mod store_value;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use fleet::{Fallback, FleetConfig, FleetError, FleetGovernor};
+pub use gate::{Admission, Binding, GateError, GateFuture, GateResponse, Permit, RateGate, Weight};
 pub use governor::{Governor, GovernorConfig};
 
 /// A Binance rate-limit counter kind.

@@ -177,6 +177,30 @@ impl ServerClock {
         self.sync().needs_resync(now)
     }
 
+    /// [`now`](Self::now) at a local reading of your own (a fake clock in tests, a reading
+    /// taken once for several decisions).
+    ///
+    /// # Errors
+    ///
+    /// As [`now`](Self::now).
+    pub fn now_at(&self, reading: LocalReading) -> Result<ServerTime, SyncError> {
+        self.sync().estimate(reading).map(|e| e.server)
+    }
+
+    /// [`timestamp`](Self::timestamp) at a local reading of your own.
+    ///
+    /// # Errors
+    ///
+    /// As [`timestamp`](Self::timestamp).
+    pub fn timestamp_at(&self, reading: LocalReading) -> Result<Timestamp, SyncError> {
+        self.sync().timestamp(reading)
+    }
+
+    /// [`needs_resync`](Self::needs_resync) at a local reading of your own.
+    pub fn needs_resync_at(&self, reading: LocalReading) -> bool {
+        self.sync().needs_resync(reading)
+    }
+
     /// Whether a sample that disagreed with the estimate is held, waiting for a later probe
     /// to confirm or refute it; see [`TimeSync::holds_sample`].
     pub fn holds_sample(&self) -> bool {

@@ -41,6 +41,10 @@ pub enum Scripted {
     TooMany(u64),
     /// HTTP 418 with this `Retry-After` (seconds) and a `-1003` "banned until" message.
     Banned(u64),
+    /// This HTTP status with a small JSON error.
+    Status(u16),
+    /// HTTP 400 with a `-1013` error whose message is this many bytes long.
+    Long(usize),
 }
 
 #[derive(Debug, Default)]
@@ -51,6 +55,10 @@ pub struct State {
     pub script: VecDeque<Scripted>,
     /// Every request received: (path, time since start, status answered).
     pub log: Vec<(String, std::time::Duration, u16)>,
+    /// Answers to give the next `/api/v3/time` requests, in order.
+    pub time_script: VecDeque<Scripted>,
+    /// How long `/api/v3/time` takes to answer.
+    pub time_delay: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -72,7 +80,13 @@ impl Binance {
         let server = binance.clone();
         let app = Router::new().fallback(move |uri: Uri, headers: HeaderMap, body: String| {
             let server = server.clone();
-            async move { server.handle(uri, headers, body) }
+            async move {
+                let delay = server.state.lock().unwrap().time_delay;
+                if uri.path().ends_with("/time") && !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                server.handle(uri, headers, body)
+            }
         });
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         binance
@@ -89,6 +103,11 @@ impl Binance {
     /// Answers the next request (other than `/api/v3/time`) with `answer`.
     pub fn script(&self, answer: Scripted) {
         self.state.lock().unwrap().script.push_back(answer);
+    }
+
+    /// Answers the next `/api/v3/time` request with `answer`.
+    pub fn script_time(&self, answer: Scripted) {
+        self.state.lock().unwrap().time_script.push_back(answer);
     }
 
     /// The requests received for `path`.
@@ -123,10 +142,18 @@ impl Binance {
         headers: &HeaderMap,
         body: &str,
     ) -> (StatusCode, Value, Vec<(&'static str, String)>) {
-        if uri.path().ends_with("/time") {
+        let time = uri.path().ends_with("/time");
+        let scripted = {
+            let mut state = self.state.lock().unwrap();
+            if time {
+                state.time_script.pop_front()
+            } else {
+                state.script.pop_front()
+            }
+        };
+        if time && scripted.is_none() {
             return (StatusCode::OK, json!({"serverTime": self.now_ms()}), vec![]);
         }
-        let scripted = self.state.lock().unwrap().script.pop_front();
         match scripted {
             Some(Scripted::TooMany(secs)) => {
                 return (
@@ -144,6 +171,20 @@ impl Binance {
                     StatusCode::IM_A_TEAPOT,
                     json!({"code": -1003, "msg": format!("Way too much request weight used; IP banned until {until}. Please use WebSocket Streams for live updates to avoid bans.")}),
                     vec![("retry-after", secs.to_string())],
+                );
+            }
+            Some(Scripted::Status(code)) => {
+                return (
+                    StatusCode::from_u16(code).unwrap(),
+                    json!({"code": -1001, "msg": "Internal error; unable to process your request."}),
+                    vec![],
+                );
+            }
+            Some(Scripted::Long(len)) => {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    json!({"code": -1013, "msg": "x".repeat(len)}),
+                    vec![],
                 );
             }
             None => {}

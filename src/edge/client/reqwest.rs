@@ -1,22 +1,26 @@
-//! The `reqwest-middleware` middleware.
+//! The `reqwest-middleware` adapter: a [`Transport`] over the rest of the middleware chain.
 
 use bytes::Bytes;
 use http::Extensions;
 use reqwest::{Request, Response, ResponseBuilderExt as _};
 use reqwest_middleware::{Middleware, Next, Result};
 
-use super::{ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read, react};
-use crate::ServerTime;
-use crate::edge::http::set_signed_headers;
+use super::drive::{Failure, Transport, drive, header_pairs};
+use super::steps::{Input, Outgoing, ProbeOutcome, ProbeReply, SignJob};
+use super::{ClientError, Exchange, Settings, Sign};
+use crate::LocalReading;
+use crate::limits::Weight;
 
 /// Signs, governs and resyncs the requests of a `reqwest_middleware::ClientWithMiddleware`
-/// (feature `reqwest-middleware`); see the [module documentation](super).
+/// (feature `reqwest-middleware`, built on reqwest 0.13 and reqwest-middleware 0.5, both
+/// re-exported from [`client`](super)); see the [module documentation](super).
 ///
 /// ```no_run
 /// use std::sync::Arc;
-/// use binance_sign::client::{Settings, Sign, SigningMiddleware, Weight};
+/// use binance_sign::client::{Settings, Sign, SigningMiddleware};
+/// use binance_sign::client::{reqwest_crate as reqwest, reqwest_middleware};
+/// use binance_sign::limits::{Governor, RateLimit, Weight};
 /// use binance_sign::{ServerClock, Signer};
-/// use binance_sign::limits::{Governor, RateLimit};
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let settings = Settings::new(Signer::hmac("api-key", "secret")?, ServerClock::new())
 ///     .governor(Arc::new(Governor::new(RateLimit::spot_defaults())))
@@ -49,107 +53,150 @@ impl SigningMiddleware {
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
+}
 
-    /// One probe of the server time: the configured probe, or a `GET` of the time path on the
-    /// request's host through the rest of the chain.
-    async fn probe(&self, like: &Request, next: &Next<'_>) -> std::result::Result<(), ClientError> {
-        if let Some(answer) = self.settings.custom_probe().await {
-            return answer;
-        }
-        let mut url = like.url().clone();
-        url.set_path(self.settings.time_path_str());
-        url.set_query(None);
-        let admitted = self.settings.admit_probe().await?;
-        // Read after the governor's wait, so the round trip is only the request's own.
-        let sent = self.settings.clock().reading();
-        let mut extensions = Extensions::new();
-        let response = next
+/// The rest of the chain, for one request.
+struct Chain<'a, 'n> {
+    settings: &'a Settings,
+    /// The request as the caller built it: cloned for each signed send, taken once unsigned.
+    template: Option<Request>,
+    next: Next<'n>,
+    extensions: &'a mut Extensions,
+}
+
+impl Transport for Chain<'_, '_> {
+    type Response = Response;
+    type Error = reqwest_middleware::Error;
+
+    fn reading(&self) -> LocalReading {
+        self.settings.clock().reading()
+    }
+
+    async fn send(
+        &mut self,
+        outgoing: Outgoing,
+    ) -> std::result::Result<Response, Failure<Self::Error>> {
+        let template = self.template.as_ref().ok_or(ClientError::StreamingBody)?;
+        let request = match outgoing.signed() {
+            None => self.template.take().ok_or(ClientError::StreamingBody)?,
+            Some((query, body)) => {
+                let mut request = template.try_clone().ok_or(ClientError::StreamingBody)?;
+                request
+                    .url_mut()
+                    .set_query(Some(query).filter(|q| !q.is_empty()));
+                if !body.is_empty() || request.body().is_some() {
+                    *request.body_mut() = Some(body.to_owned().into());
+                }
+                outgoing
+                    .set_headers(request.headers_mut())
+                    .map_err(ClientError::Sign)?;
+                request
+            }
+        };
+        self.next
             .clone()
-            .run(Request::new(http::Method::GET, url), &mut extensions)
+            .run(request, self.extensions)
             .await
-            .map_err(|e| ClientError::Probe(Box::new(e)))?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| ClientError::Probe(Box::new(e)))?;
-        self.settings
-            .observe(admitted, status, headers_of(&headers), Some(&body));
-        self.settings.observe_time(sent, &body)
+            .map_err(Failure::Transport)
     }
 
-    /// Feeds a response to the governor, reading its body first when it must be read (to see
-    /// `-1021` on a signed request, a ban end on a 429 or 418); the body read, if it was.
-    async fn observed(
-        &self,
-        sent: Option<ServerTime>,
+    fn head(response: &Response) -> (u16, Vec<(String, String)>) {
+        (response.status().as_u16(), header_pairs(response.headers()))
+    }
+
+    async fn read_prefix(
+        &mut self,
         response: Response,
-        signed: bool,
-    ) -> Result<(Response, Option<Bytes>)> {
-        let status = response.status().as_u16();
-        if !must_read(status, signed, self.settings.governed()) {
-            self.settings
-                .observe(sent, status, headers_of(response.headers()), None);
-            return Ok((response, None));
-        }
-        let (response, bytes) = buffered(response).await?;
-        self.settings
-            .observe(sent, status, headers_of(response.headers()), Some(&bytes));
-        Ok((response, Some(bytes)))
-    }
-
-    /// Probes when the clock asks for it; see [`Settings::keep_time`].
-    async fn keep_time(
-        &self,
-        like: &Request,
-        next: &Next<'_>,
-    ) -> std::result::Result<(), ClientError> {
-        self.settings
-            .keep_time(async || self.probe(like, next).await)
+        cap: usize,
+    ) -> std::result::Result<(Response, Vec<u8>), Failure<Self::Error>> {
+        read_prefix(response, cap)
             .await
+            .map_err(|e| Failure::Transport(e.into()))
     }
 
-    /// `template` signed with a fresh timestamp (probing once if the clock asks for it).
-    async fn signed(
-        &self,
-        template: &Request,
-        query: &str,
-        body: &[u8],
-        next: &Next<'_>,
-    ) -> std::result::Result<Request, ClientError> {
-        let signed = self
-            .settings
-            .sign_probing(query, body, async || self.probe(template, next).await)
-            .await?;
-        let mut request = template.try_clone().ok_or(ClientError::StreamingBody)?;
-        let (query, body) = signed;
-        request
-            .url_mut()
-            .set_query(if query.is_empty() { None } else { Some(&query) });
-        let body_len = body.len();
-        if body_len > 0 || request.body().is_some() {
-            *request.body_mut() = Some(body.into());
+    async fn probe(&mut self, path: &str, cap: usize) -> ProbeOutcome {
+        let mut url = match &self.template {
+            Some(t) => t.url().clone(),
+            None => reqwest::Url::parse("http://invalid/").unwrap_or_else(|_| unreachable!()),
+        };
+        url.set_path(path);
+        url.set_query(None);
+        let sent = self.reading();
+        let reply = async {
+            let response = self
+                .next
+                .clone()
+                .run(
+                    Request::new(http::Method::GET, url.clone()),
+                    &mut Extensions::new(),
+                )
+                .await?;
+            let (status, headers) = Self::head(&response);
+            let (_, body) = read_prefix(response, cap).await?;
+            Ok::<_, reqwest_middleware::Error>(ProbeReply {
+                status,
+                headers,
+                body,
+            })
         }
-        set_signed_headers(
-            request.headers_mut(),
-            self.settings.signer().api_key(),
-            body_len,
-        )
-        .map_err(ClientError::Sign)?;
-        Ok(request)
+        .await;
+        ProbeOutcome {
+            url: url.to_string(),
+            sent,
+            received: self.reading(),
+            reply: reply.map_err(Into::into),
+        }
+    }
+
+    async fn sleep(&mut self, duration: std::time::Duration) {
+        tokio::time::sleep(duration).await;
+    }
+
+    async fn sign(&mut self, job: SignJob) -> std::result::Result<Input, Failure<Self::Error>> {
+        if !job.is_slow() {
+            return Ok(job.run());
+        }
+        tokio::task::spawn_blocking(move || job.run())
+            .await
+            .map_err(|e| Failure::Client(ClientError::Task(Box::new(e))))
     }
 }
 
-/// The response with its body read, and the body.
-async fn buffered(response: Response) -> Result<(Response, Bytes)> {
+/// Reads at most `cap` bytes of `response`'s body; the response handed back yields the whole
+/// body (what was read, then the rest as it arrives).
+async fn read_prefix(mut response: Response, cap: usize) -> reqwest::Result<(Response, Vec<u8>)> {
+    let mut read = Vec::new();
+    let mut complete = false;
+    while read.len() <= cap {
+        match response.chunk().await? {
+            Some(chunk) => read.extend_from_slice(&chunk),
+            None => {
+                complete = true;
+                break;
+            }
+        }
+    }
+    let prefix = read[..read.len().min(cap)].to_vec();
     let (status, version, url) = (
         response.status(),
         response.version(),
         response.url().clone(),
     );
     let headers = response.headers().clone();
-    let body = response.bytes().await?;
+    let body = if complete {
+        reqwest::Body::from(read)
+    } else {
+        let first =
+            futures_util::stream::once(async move { Ok::<_, reqwest::Error>(Bytes::from(read)) });
+        let rest = futures_util::stream::unfold(response, |mut r| async move {
+            match r.chunk().await {
+                Ok(Some(chunk)) => Some((Ok(chunk), r)),
+                Ok(None) => None,
+                Err(e) => Some((Err(e), r)),
+            }
+        });
+        reqwest::Body::wrap_stream(futures_util::StreamExt::chain(first, rest))
+    };
     let mut builder = http::Response::builder()
         .status(status)
         .version(version)
@@ -158,13 +205,9 @@ async fn buffered(response: Response) -> Result<(Response, Bytes)> {
         *h = headers;
     }
     let rebuilt = builder
-        .body(body.clone())
-        .map_err(reqwest_middleware::Error::middleware)?;
-    Ok((Response::from(rebuilt), body))
-}
-
-fn fail(e: ClientError) -> reqwest_middleware::Error {
-    reqwest_middleware::Error::middleware(e)
+        .body(body)
+        .unwrap_or_else(|_| http::Response::new(reqwest::Body::from(Vec::new())));
+    Ok((Response::from(rebuilt), prefix))
 }
 
 #[async_trait::async_trait]
@@ -178,52 +221,34 @@ impl Middleware for SigningMiddleware {
         let marked = extensions.get::<Sign>().is_some();
         let weight = extensions.get::<Weight>().copied().unwrap_or_default();
         let sign = self.settings.should_sign(req.url().path(), marked);
-        if !sign {
-            if !self.settings.governed() {
-                return next.run(req, extensions).await;
-            }
-            // Governed, not signed: no retry, so the request goes as it is (any body).
-            self.keep_time(&req, &next).await.map_err(fail)?;
-            let sent = self.settings.admit(weight).await.map_err(fail)?;
-            let response = next.clone().run(req, extensions).await?;
-            return Ok(self.observed(sent, response, false).await?.0);
+        if !sign && self.settings.gate_ref().is_none() {
+            return next.run(req, extensions).await;
         }
-        // The request as the caller built it, to sign afresh on a retry.
-        let body = match req.body() {
-            None => Vec::new(),
-            Some(body) => body
-                .as_bytes()
-                .ok_or_else(|| fail(ClientError::StreamingBody))?
-                .to_vec(),
-        };
-        let query = req.url().query().unwrap_or("").to_owned();
-        let mut retried = false;
-        loop {
-            self.keep_time(&req, &next).await.map_err(fail)?;
-            let sent = self.settings.admit(weight).await.map_err(fail)?;
-            let request = self
-                .signed(&req, &query, &body, &next)
-                .await
-                .map_err(fail)?;
-            let response = next.clone().run(request, extensions).await?;
-            let status = response.status().as_u16();
-            let (response, bytes) = self.observed(sent, response, true).await?;
-            let Some(bytes) = bytes else {
-                return Ok(response);
+        let (query, body) = if sign {
+            let body = match req.body() {
+                None => Vec::new(),
+                Some(body) => body
+                    .as_bytes()
+                    .ok_or_else(|| {
+                        reqwest_middleware::Error::middleware(ClientError::StreamingBody)
+                    })?
+                    .to_vec(),
             };
-            match react(status, &bytes, retried) {
-                Reaction::Resync => {
-                    // The server clock moved: probe now, whatever the clock thinks, and send
-                    // once more with a fresh timestamp.
-                    self.probe(&req, &next).await.map_err(fail)?;
-                    let mut extra = 0;
-                    while self.settings.probe_again_after_resync(&mut extra).await {
-                        self.probe(&req, &next).await.map_err(fail)?;
-                    }
-                    retried = true;
-                }
-                Reaction::Return => return Ok(response),
-            }
+            (req.url().query().unwrap_or("").to_owned(), body)
+        } else {
+            (String::new(), Vec::new())
+        };
+        let exchange = Exchange::new(&self.settings, &query, &body, weight, sign);
+        let mut chain = Chain {
+            settings: &self.settings,
+            template: Some(req),
+            next,
+            extensions,
+        };
+        match drive(exchange, &mut chain).await {
+            Ok(response) => Ok(response),
+            Err(Failure::Transport(e)) => Err(e),
+            Err(Failure::Client(e)) => Err(reqwest_middleware::Error::middleware(e)),
         }
     }
 }

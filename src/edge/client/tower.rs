@@ -5,14 +5,16 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Either, Full};
+use http_body::{Body, Frame};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::{
-    BoxError, ClientError, Reaction, Settings, Sign, Weight, headers_of, must_read, react,
-};
+use super::drive::{Failure, Transport, drive, header_pairs};
+use super::steps::{Input, Outgoing, ProbeOutcome, ProbeReply, SignJob};
+use super::{BoxError, ClientError, Exchange, Settings, Sign};
+use crate::LocalReading;
 use crate::edge::http::{SignableBody, apply};
+use crate::limits::Weight;
 
 /// The future of a [`SigningService`] call.
 pub type SigningFuture<R> = Pin<Box<dyn Future<Output = Result<R, BoxError>> + Send>>;
@@ -21,9 +23,9 @@ pub type SigningFuture<R> = Pin<Box<dyn Future<Output = Result<R, BoxError>> + S
 /// service it wraps (a hyper client, say); see the [module documentation](super).
 ///
 /// Request bodies must implement [`SignableBody`] (`String`, `Vec<u8>`, `bytes::Bytes`): a
-/// streaming body cannot be signed, so it does not type-check. Responses whose body had to be
-/// read (a 4xx to a signed request, a 429 or 418) come back as `Either::Right(Full<Bytes>)`,
-/// the others untouched as `Either::Left`.
+/// streaming body cannot be signed, so it does not type-check. Responses come back with a
+/// [`Replayed`] body: the inner body, after the prefix the engine read (up to
+/// [`READ_CAP`](super::READ_CAP), for a 4xx to a signed request, a 429 or a 418).
 ///
 /// The service's futures must run on a Tokio runtime: the governor's waits are
 /// `tokio::time::sleep`s and RSA keys sign on `tokio::task::spawn_blocking`.
@@ -77,15 +79,63 @@ impl<S> SigningService<S> {
     }
 }
 
-type Out<ResB> = http::Response<Either<ResB, Full<Bytes>>>;
+type Out<ResB> = http::Response<Replayed<ResB>>;
+
+/// A response body the engine may have read the start of: that prefix again, then the rest
+/// of the inner body as it arrives. The caller reads the whole body, however long.
+#[derive(Debug)]
+pub struct Replayed<B> {
+    prefix: Option<Bytes>,
+    rest: Option<Pin<Box<B>>>,
+}
+
+impl<B> Replayed<B> {
+    fn unread(body: B) -> Self {
+        Self {
+            prefix: None,
+            rest: Some(Box::pin(body)),
+        }
+    }
+}
+
+impl<B> Body for Replayed<B>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        let this = self.get_mut();
+        if let Some(prefix) = this.prefix.take().filter(|p| !p.is_empty()) {
+            return Poll::Ready(Some(Ok(Frame::data(prefix))));
+        }
+        match &mut this.rest {
+            None => Poll::Ready(None),
+            Some(rest) => rest
+                .as_mut()
+                .poll_frame(cx)
+                .map(|frame| frame.map(|f| f.map_err(Into::into))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.prefix.as_ref().is_none_or(Bytes::is_empty)
+            && self.rest.as_ref().is_none_or(|r| r.is_end_stream())
+    }
+}
 
 impl<S, B, ResB> Service<http::Request<B>> for SigningService<S>
 where
     S: Service<http::Request<B>, Response = http::Response<ResB>> + Clone + Send + 'static,
     S::Future: Send,
     S::Error: Into<BoxError>,
-    B: SignableBody + Clone + Send + 'static,
-    ResB: http_body::Body<Data = Bytes> + Send + 'static,
+    B: SignableBody + Clone + Send + Sync + 'static,
+    ResB: Body<Data = Bytes> + Send + 'static,
     ResB::Error: Into<BoxError>,
 {
     type Response = Out<ResB>;
@@ -105,10 +155,14 @@ where
     }
 }
 
-async fn send<S, B, ResB>(
-    inner: &mut S,
-    request: http::Request<B>,
-) -> Result<http::Response<ResB>, BoxError>
+/// The inner service, for one request.
+struct Inner<S, B> {
+    settings: Settings,
+    inner: S,
+    template: http::Request<B>,
+}
+
+async fn call<S, B, ResB>(inner: &mut S, request: http::Request<B>) -> Result<Out<ResB>, BoxError>
 where
     S: Service<http::Request<B>, Response = http::Response<ResB>>,
     S::Error: Into<BoxError>,
@@ -116,52 +170,129 @@ where
     poll_fn(|cx| inner.poll_ready(cx))
         .await
         .map_err(Into::into)?;
-    inner.call(request).await.map_err(Into::into)
+    let response = inner.call(request).await.map_err(Into::into)?;
+    Ok(response.map(Replayed::unread))
 }
 
-/// One probe of the server time through `inner` (or the configured probe).
-async fn probe<S, B, ResB>(
-    settings: &Settings,
-    inner: &mut S,
-    like: &Target,
-) -> Result<(), BoxError>
+/// Reads at most `cap` bytes of the body's rest into its prefix.
+async fn read_prefix<ResB>(
+    response: Out<ResB>,
+    cap: usize,
+) -> Result<(Out<ResB>, Vec<u8>), BoxError>
 where
-    S: Service<http::Request<B>, Response = http::Response<ResB>>,
-    S::Error: Into<BoxError>,
-    B: SignableBody,
-    ResB: http_body::Body<Data = Bytes>,
+    ResB: Body<Data = Bytes>,
     ResB::Error: Into<BoxError>,
 {
-    if let Some(answer) = settings.custom_probe().await {
-        return Ok(answer?);
+    let (parts, mut body) = response.into_parts();
+    let mut read = Vec::new();
+    if let Some(rest) = &mut body.rest {
+        while read.len() <= cap {
+            match poll_fn(|cx| rest.as_mut().poll_frame(cx)).await {
+                None => {
+                    body.rest = None;
+                    break;
+                }
+                Some(frame) => {
+                    if let Ok(data) = frame.map_err(Into::into)?.into_data() {
+                        read.extend_from_slice(&data);
+                    }
+                }
+            }
+        }
     }
-    let mut parts = like.uri.clone().into_parts();
-    parts.path_and_query = Some(settings.time_path_str().parse()?);
-    let mut request = http::Request::get(http::Uri::from_parts(parts)?).body(B::empty())?;
-    if let Some(host) = &like.host {
-        request
-            .headers_mut()
-            .insert(http::header::HOST, host.clone());
-    }
-    let admitted = settings.admit_probe().await?;
-    // Read after the governor's wait, so the round trip is only the request's own.
-    let sent = settings.clock().reading();
-    let response = send(inner, request).await.map_err(ClientError::Probe)?;
-    let (parts, body) = response.into_parts();
-    let body = body
-        .collect()
-        .await
-        .map_err(|e| ClientError::Probe(e.into()))?
-        .to_bytes();
-    let status = parts.status.as_u16();
-    settings.observe(admitted, status, headers_of(&parts.headers), Some(&body));
-    Ok(settings.observe_time(sent, &body)?)
+    let prefix = read[..read.len().min(cap)].to_vec();
+    body.prefix = Some(Bytes::from(read));
+    Ok((http::Response::from_parts(parts, body), prefix))
 }
 
-/// Where a request goes: its URI and `Host` header, for the probe.
-struct Target {
-    uri: http::Uri,
-    host: Option<http::HeaderValue>,
+impl<S, B, ResB> Transport for Inner<S, B>
+where
+    S: Service<http::Request<B>, Response = http::Response<ResB>> + Send,
+    S::Future: Send,
+    S::Error: Into<BoxError>,
+    B: SignableBody + Clone + Send + Sync,
+    ResB: Body<Data = Bytes> + Send,
+    ResB::Error: Into<BoxError>,
+{
+    type Response = Out<ResB>;
+    type Error = BoxError;
+
+    fn reading(&self) -> LocalReading {
+        self.settings.clock().reading()
+    }
+
+    async fn send(&mut self, outgoing: Outgoing) -> Result<Out<ResB>, Failure<BoxError>> {
+        let mut attempt = self.template.clone();
+        if let Some((query, body)) = outgoing.signed() {
+            apply(
+                &mut attempt,
+                query,
+                body.to_owned(),
+                self.settings.signer().api_key(),
+            )
+            .map_err(ClientError::Sign)?;
+        }
+        call(&mut self.inner, attempt)
+            .await
+            .map_err(Failure::Transport)
+    }
+
+    fn head(response: &Out<ResB>) -> (u16, Vec<(String, String)>) {
+        (response.status().as_u16(), header_pairs(response.headers()))
+    }
+
+    async fn read_prefix(
+        &mut self,
+        response: Out<ResB>,
+        cap: usize,
+    ) -> Result<(Out<ResB>, Vec<u8>), Failure<BoxError>> {
+        read_prefix(response, cap).await.map_err(Failure::Transport)
+    }
+
+    async fn probe(&mut self, path: &str, cap: usize) -> ProbeOutcome {
+        let mut parts = self.template.uri().clone().into_parts();
+        let url = {
+            parts.path_and_query = path.parse().ok();
+            http::Uri::from_parts(parts).map_or_else(|_| path.to_owned(), |u| u.to_string())
+        };
+        let sent = self.reading();
+        let reply = async {
+            let mut request = http::Request::get(url.as_str()).body(B::empty())?;
+            if let Some(host) = self.template.headers().get(http::header::HOST) {
+                request
+                    .headers_mut()
+                    .insert(http::header::HOST, host.clone());
+            }
+            let response = call(&mut self.inner, request).await?;
+            let (status, headers) = Self::head(&response);
+            let (_, body) = read_prefix(response, cap).await?;
+            Ok::<_, BoxError>(ProbeReply {
+                status,
+                headers,
+                body,
+            })
+        }
+        .await;
+        ProbeOutcome {
+            url,
+            sent,
+            received: self.reading(),
+            reply,
+        }
+    }
+
+    async fn sleep(&mut self, duration: std::time::Duration) {
+        tokio::time::sleep(duration).await;
+    }
+
+    async fn sign(&mut self, job: SignJob) -> Result<Input, Failure<BoxError>> {
+        if !job.is_slow() {
+            return Ok(job.run());
+        }
+        tokio::task::spawn_blocking(move || job.run())
+            .await
+            .map_err(|e| Failure::Client(ClientError::Task(Box::new(e))))
+    }
 }
 
 async fn run<S, B, ResB>(
@@ -170,10 +301,11 @@ async fn run<S, B, ResB>(
     request: http::Request<B>,
 ) -> Result<Out<ResB>, BoxError>
 where
-    S: Service<http::Request<B>, Response = http::Response<ResB>>,
+    S: Service<http::Request<B>, Response = http::Response<ResB>> + Send,
+    S::Future: Send,
     S::Error: Into<BoxError>,
-    B: SignableBody + Clone,
-    ResB: http_body::Body<Data = Bytes>,
+    B: SignableBody + Clone + Send + Sync,
+    ResB: Body<Data = Bytes> + Send,
     ResB::Error: Into<BoxError>,
 {
     let marked = request.extensions().get::<Sign>().is_some();
@@ -183,54 +315,26 @@ where
         .copied()
         .unwrap_or_default();
     let sign = settings.should_sign(request.uri().path(), marked);
-    if !sign && !settings.governed() {
-        return Ok(send(&mut inner, request).await?.map(Either::Left));
+    if !sign && settings.gate_ref().is_none() {
+        return call(&mut inner, request).await;
     }
-    let query = request.uri().query().unwrap_or("").to_owned();
-    let body = request.body().bytes().to_vec();
-    let target = Target {
-        uri: request.uri().clone(),
-        host: request.headers().get(http::header::HOST).cloned(),
+    let (query, body) = if sign {
+        (
+            request.uri().query().unwrap_or("").to_owned(),
+            request.body().bytes().to_vec(),
+        )
+    } else {
+        (String::new(), Vec::new())
     };
-    let mut retried = false;
-    loop {
-        settings
-            .keep_time(async || probe(&settings, &mut inner, &target).await)
-            .await?;
-        let sent = settings.admit(weight).await?;
-        let mut attempt = request.clone();
-        if sign {
-            let (q, b) = settings
-                .sign_probing(&query, &body, async || {
-                    probe(&settings, &mut inner, &target).await
-                })
-                .await?;
-            apply(&mut attempt, &q, b, settings.signer().api_key()).map_err(ClientError::Sign)?;
-        }
-        let response = send(&mut inner, attempt).await?;
-        let status = response.status().as_u16();
-        if !must_read(status, sign, settings.governed()) {
-            settings.observe(sent, status, headers_of(response.headers()), None);
-            return Ok(response.map(Either::Left));
-        }
-        let (parts, body) = response.into_parts();
-        let bytes = body.collect().await.map_err(Into::into)?.to_bytes();
-        settings.observe(sent, status, headers_of(&parts.headers), Some(&bytes));
-        match react(status, &bytes, retried || !sign) {
-            Reaction::Resync => {
-                probe(&settings, &mut inner, &target).await?;
-                let mut extra = 0;
-                while settings.probe_again_after_resync(&mut extra).await {
-                    probe(&settings, &mut inner, &target).await?;
-                }
-                retried = true;
-            }
-            Reaction::Return => {
-                return Ok(http::Response::from_parts(
-                    parts,
-                    Either::Right(Full::new(bytes)),
-                ));
-            }
-        }
+    let exchange = Exchange::new(&settings, &query, &body, weight, sign);
+    let mut transport = Inner {
+        settings,
+        inner,
+        template: request,
+    };
+    match drive(exchange, &mut transport).await {
+        Ok(response) => Ok(response),
+        Err(Failure::Transport(e)) => Err(e),
+        Err(Failure::Client(e)) => Err(Box::new(e)),
     }
 }

@@ -1,6 +1,7 @@
 //! [`FleetGovernor`]: one set of rate-limit counters for a fleet of processes, in Redis.
 
 mod config;
+mod gate;
 mod ledger;
 mod share;
 mod store;
@@ -13,7 +14,7 @@ use redis::Script;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::governor::wait;
-use super::headers::{ResponseHeaders, parse_ban_until};
+use super::headers::ResponseHeaders;
 use super::{Decision, Governor, RateLimit};
 use crate::source::Source;
 use crate::time::server_time::ServerTime;
@@ -360,13 +361,14 @@ impl FleetGovernor {
         }
     }
 
-    /// Learns the ban end from a `-1003` message; whether it named one.
+    /// Learns the ban end from a `-1003` message (capped at [`MAX_HOLD`](crate::limits::MAX_HOLD)
+    /// after `received`); whether it named one.
     ///
     /// # Errors
     ///
     /// The store's error (the ban is in place locally anyway).
     pub async fn observe_body(&self, received: ServerTime, body: &str) -> Result<bool, FleetError> {
-        let Some(until) = parse_ban_until(body) else {
+        let Some(until) = crate::limits::gate::body_ban(received, Some(body)) else {
             return Ok(false);
         };
         self.holds.ban_until(until.as_millis());
