@@ -61,12 +61,14 @@
 //! | `http` | no | `SignedRequest::to_http`, `Signer::sign_http`, `Governor::observe_http`; re-exports `http` | you build `http::Request`s yourself |
 //! | `reqwest-middleware` | no | `client::SigningMiddleware` (sign, keep the clock, -1021 retry, 429/418 holds) | your bot uses reqwest |
 //! | `tower` | no | `client::SigningLayer` / `SigningService`, the same for hyper and tower | your bot uses hyper or tower |
+//! | `ureq` | no | `client::SigningAgent`, the same engine, blocking (`ureq` 3) | your bot has no async runtime |
 //! | `redis` | no | `limits::FleetGovernor`: limits shared by processes through Redis | several processes share one account or IP |
 //! | `arbitrary` | no | `Arbitrary` for [`Params`] and the tricky values of `fuzzing` | you fuzz with cargo-fuzz |
 //! | `proptest` | no | `proptest` strategies in `fuzzing` | you write property tests |
 //!
-//! The `client` module is there only with `reqwest-middleware` or `tower` (a build without
-//! them says "could not find `client`"), `limits::FleetGovernor` only with `redis`. The
+//! The `client` module (the engine) is there only with `http` (which `reqwest-middleware`,
+//! `tower` and `ureq` turn on; a build without it says "could not find `client`"),
+//! `limits::FleetGovernor` only with `redis`. The
 //! `binance-sign` command is the separate `binance-sign-cli` package; Python is the
 //! `binance-sign` package in `python/`. The guides in `docs/` (linked from the README) go
 //! deeper, with every example tested.
@@ -82,11 +84,8 @@
 
 pub mod advanced;
 pub mod check;
-#[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
-#[cfg_attr(
-    docsrs,
-    doc(cfg(any(feature = "reqwest-middleware", feature = "tower")))
-)]
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub use edge::client;
 mod codes;
 pub mod diagnose;

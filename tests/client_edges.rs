@@ -227,3 +227,35 @@ fn a_blocking_client_refuses_a_gate_that_needs_a_runtime() {
         binance_sign::client::ClientError::GateNeedsRuntime
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_429_on_a_cold_start_probe_holds_every_waiting_task_then_all_go() {
+    for adapter in [Adapter::Reqwest, Adapter::Tower] {
+        let binance = Binance::start().await;
+        binance.state.lock().unwrap().time_delay = Duration::from_millis(50);
+        binance.script_time(Scripted::TooMany(1));
+        let settings = settings();
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (settings, base) = (settings.clone(), binance.base.clone());
+                tokio::spawn(async move { order(adapter, &settings, &base).await })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.unwrap().unwrap().0, 200, "{adapter:?}");
+        }
+        let probes = binance.hits("/api/v3/time");
+        assert_eq!(
+            probes.len(),
+            2,
+            "{adapter:?}: the held probe, then one more"
+        );
+        let orders = binance.hits("/api/v3/order");
+        assert!(
+            orders
+                .iter()
+                .all(|(at, _)| *at >= probes[0].0 + Duration::from_millis(900)),
+            "{adapter:?}: no order inside the hold"
+        );
+    }
+}

@@ -1,8 +1,8 @@
 //! Integrations at the edge of the crate: the `http` crate's requests (feature `http`) and the
-//! HTTP client adapters (features `reqwest-middleware`, `tower`). Nothing below imports from
+//! client engine and its adapters (features `http`, `reqwest-middleware`, `tower`, `ureq`). Nothing below imports from
 //! here.
 
-#[cfg(any(feature = "reqwest-middleware", feature = "tower"))]
+#[cfg(feature = "http")]
 pub mod client;
 #[cfg(feature = "http")]
 pub(crate) mod http;

@@ -225,20 +225,8 @@ impl Exchange {
 
     /// Bans and holds seen come first; then the clock.
     fn start(&mut self, now: LocalReading) -> Action {
-        let local = local_micros(now);
-        let (ban, hold) = {
-            let shared = self.shared();
-            (shared.banned_until, shared.held_until)
-        };
-        if let Some((until, server)) = ban.filter(|(until, _)| local < *until) {
-            return Action::Fail(ClientError::Banned {
-                until: server,
-                remaining: Duration::from_micros(until - local),
-            });
-        }
-        if let Some(until) = hold.filter(|until| local < *until) {
-            self.stage = Stage::Start;
-            return Action::Sleep(Duration::from_micros(until - local));
+        if let Some(barrier) = self.barrier(now) {
+            return barrier;
         }
         if !self.sign && self.settings.gate_ref().is_none() {
             self.stage = Stage::Sending;
@@ -248,6 +236,25 @@ impl Exchange {
             });
         }
         self.keep_time(false, None, now)
+    }
+
+    /// A ban this engine saw (stop) or a hold (sleep it out, then start over); `None` when
+    /// neither is in force.
+    fn barrier(&mut self, now: LocalReading) -> Option<Action> {
+        let local = local_micros(now);
+        let (ban, hold) = {
+            let shared = self.shared();
+            (shared.banned_until, shared.held_until)
+        };
+        if let Some((until, server)) = ban.filter(|(until, _)| local < *until) {
+            return Some(Action::Fail(ClientError::Banned {
+                until: server,
+                remaining: Duration::from_micros(until - local),
+            }));
+        }
+        let until = hold.filter(|until| local < *until)?;
+        self.stage = Stage::Start;
+        Some(Action::Sleep(Duration::from_micros(until - local)))
     }
 
     /// Probes when the clock needs it (or after a `-1021`), unless another request is at it;
@@ -260,13 +267,18 @@ impl Exchange {
         let local = local_micros(now);
         let mut shared = self.shared();
         if waiting.is_some_and(|g| g != shared.generation) {
-            // The probe waited on is over: its answer is in the clock, or its failure is ours.
+            // The probe waited on is over: a ban or hold it met is ours too, its answer is in
+            // the clock, or its failure is ours.
             let failure = shared.last_failure.clone();
             drop(shared);
+            if let Some(barrier) = self.barrier(now) {
+                return barrier;
+            }
             return match (clock.now_at(now), failure) {
                 (Ok(_), _) => self.admit(now),
                 (Err(_), Some(failure)) => Action::Fail(ClientError::Probe(failure)),
-                (Err(e), None) => Action::Fail(ClientError::Clock(e)),
+                // It ended without a word (its task was dropped, its gate refused): probe here.
+                (Err(_), None) => self.keep_time(forced, None, now),
             };
         }
         let in_flight = shared
