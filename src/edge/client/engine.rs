@@ -174,6 +174,25 @@ impl Exchange {
         }
     }
 
+    /// The exchange for the caller's own `request`: signed when marked with
+    /// [`Sign`](super::Sign) or under a configured path, of the weight in its
+    /// [`Weight`] extension (1 by default).
+    pub fn for_request<B: crate::edge::http::SignableBody>(
+        settings: &Settings,
+        request: &http::Request<B>,
+    ) -> Self {
+        let extensions = request.extensions();
+        let marked = extensions.get::<super::Sign>().is_some();
+        let weight = extensions.get::<Weight>().copied().unwrap_or_default();
+        let sign = settings.should_sign(request.uri().path(), marked);
+        if sign {
+            let query = request.uri().query().unwrap_or("");
+            Self::new(settings, query, request.body().bytes(), weight, true)
+        } else {
+            Self::new(settings, "", b"", weight, false)
+        }
+    }
+
     /// The next action, given what happened and the local clock's reading now.
     pub fn step(&mut self, input: Input, now: LocalReading) -> Action {
         let stage = std::mem::replace(&mut self.stage, Stage::Done);

@@ -233,6 +233,24 @@ impl Outgoing {
         self.signed.as_ref().map(|(q, b)| (q.as_str(), b.as_str()))
     }
 
+    /// Puts the signed query and body into `request` (the caller's request, cloned for this
+    /// send), with the API-key and content headers; nothing for a request sent unchanged.
+    ///
+    /// # Errors
+    ///
+    /// A signed query that no longer fits the URI, an API key that is not a header value.
+    pub fn apply_to<B: crate::edge::http::SignableBody>(
+        &self,
+        request: &mut http::Request<B>,
+    ) -> Result<(), Error> {
+        match &self.signed {
+            Some((query, body)) => {
+                crate::edge::http::apply(request, query, body.clone(), self.api_key.as_deref())
+            }
+            None => Ok(()),
+        }
+    }
+
     /// Sets `X-MBX-APIKEY`, `Content-Type` and `Content-Length` for the signed body
     /// (removing a stale `Content-Length` when there is none). Nothing for a request sent
     /// unchanged.

@@ -13,8 +13,7 @@ use super::drive::{Failure, Transport, drive, header_pairs};
 use super::steps::{Input, Outgoing, ProbeOutcome, ProbeReply, SignJob};
 use super::{BoxError, ClientError, Exchange, Settings, Sign};
 use crate::LocalReading;
-use crate::edge::http::{SignableBody, apply};
-use crate::limits::Weight;
+use crate::edge::http::SignableBody;
 
 /// The future of a [`SigningService`] call.
 pub type SigningFuture<R> = Pin<Box<dyn Future<Output = Result<R, BoxError>> + Send>>;
@@ -223,15 +222,7 @@ where
 
     async fn send(&mut self, outgoing: Outgoing) -> Result<Out<ResB>, Failure<BoxError>> {
         let mut attempt = self.template.clone();
-        if let Some((query, body)) = outgoing.signed() {
-            apply(
-                &mut attempt,
-                query,
-                body.to_owned(),
-                self.settings.signer().api_key(),
-            )
-            .map_err(ClientError::Sign)?;
-        }
+        outgoing.apply_to(&mut attempt).map_err(ClientError::Sign)?;
         call(&mut self.inner, attempt)
             .await
             .map_err(Failure::Transport)
@@ -308,25 +299,14 @@ where
     ResB: Body<Data = Bytes> + Send,
     ResB::Error: Into<BoxError>,
 {
-    let marked = request.extensions().get::<Sign>().is_some();
-    let weight = request
-        .extensions()
-        .get::<Weight>()
-        .copied()
-        .unwrap_or_default();
-    let sign = settings.should_sign(request.uri().path(), marked);
+    let sign = settings.should_sign(
+        request.uri().path(),
+        request.extensions().get::<Sign>().is_some(),
+    );
     if !sign && settings.gate_ref().is_none() {
         return call(&mut inner, request).await;
     }
-    let (query, body) = if sign {
-        (
-            request.uri().query().unwrap_or("").to_owned(),
-            request.body().bytes().to_vec(),
-        )
-    } else {
-        (String::new(), Vec::new())
-    };
-    let exchange = Exchange::new(&settings, &query, &body, weight, sign);
+    let exchange = Exchange::for_request(&settings, &request);
     let mut transport = Inner {
         settings,
         inner,

@@ -6,10 +6,8 @@ use std::time::Duration;
 
 use super::drive::{Failure, Transport, drive, header_pairs};
 use super::steps::{Outgoing, ProbeOutcome, ProbeReply};
-use super::{ClientError, Exchange, Settings, Sign};
+use super::{ClientError, Exchange, Settings};
 use crate::LocalReading;
-use crate::edge::http::apply;
-use crate::limits::Weight;
 
 /// A `ureq` agent (feature `ureq`) that signs, governs and resyncs the requests it runs, with
 /// blocking sleeps and no async runtime; see the [module documentation](super).
@@ -77,8 +75,8 @@ impl SigningAgent {
         &self.settings
     }
 
-    /// Runs `request` (signed when marked with [`Sign`] or under a configured path; weight
-    /// from a [`Weight`] extension), blocking until the response or the refusal.
+    /// Runs `request` (signed when marked with [`Sign`](super::Sign) or under a configured path; weight
+    /// from a [`Weight`](crate::limits::Weight) extension), blocking until the response or the refusal.
     ///
     /// # Errors
     ///
@@ -91,22 +89,7 @@ impl SigningAgent {
     where
         B: crate::edge::http::SignableBody + Clone + Send + Sync,
     {
-        let marked = request.extensions().get::<Sign>().is_some();
-        let weight = request
-            .extensions()
-            .get::<Weight>()
-            .copied()
-            .unwrap_or_default();
-        let sign = self.settings.should_sign(request.uri().path(), marked);
-        let (query, body) = if sign {
-            (
-                request.uri().query().unwrap_or("").to_owned(),
-                request.body().bytes().to_vec(),
-            )
-        } else {
-            (String::new(), Vec::new())
-        };
-        let exchange = Exchange::new(&self.settings, &query, &body, weight, sign);
+        let exchange = Exchange::for_request(&self.settings, &request);
         let mut transport = Blocking {
             agent: &self.agent,
             settings: &self.settings,
@@ -166,15 +149,7 @@ where
 
     async fn send(&mut self, outgoing: Outgoing) -> Result<Self::Response, Failure<Self::Error>> {
         let mut attempt = self.template.clone();
-        if let Some((query, body)) = outgoing.signed() {
-            apply(
-                &mut attempt,
-                query,
-                body.to_owned(),
-                self.settings.signer().api_key(),
-            )
-            .map_err(ClientError::Sign)?;
-        }
+        outgoing.apply_to(&mut attempt).map_err(ClientError::Sign)?;
         let attempt = attempt.map(|b| b.bytes().to_vec());
         self.agent.run(attempt).map_err(Failure::Transport)
     }
