@@ -196,7 +196,7 @@ fn a_blocking_client_refuses_a_gate_that_needs_a_runtime() {
     #[derive(Debug)]
     struct Remote;
     impl RateGate for Remote {
-        fn admit(
+        fn acquire(
             &self,
             now: binance_sign::ServerTime,
             weight: Weight,

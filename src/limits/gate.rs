@@ -7,8 +7,8 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use super::{LimitsError, RateLimit};
-use crate::ServerTime;
 use crate::time::sync::SyncError;
+use crate::{ServerClock, ServerTime};
 
 /// What a request costs against the rate limits: its weight, and whether it places an order.
 /// Also the request extension the client adapters read (1 weight, not an order, when absent).
@@ -137,6 +137,18 @@ pub enum GateError {
     /// The server clock gives no time to decide with.
     #[error("the server clock gives no time to ask the rate gate with")]
     Clock(#[source] SyncError),
+    /// The IP is banned (HTTP 418) until this server time: nothing may be sent.
+    #[error("the IP is banned (HTTP 418) until server time {until}; nothing may be sent")]
+    Banned {
+        /// When the ban ends.
+        until: ServerTime,
+    },
+    /// The request alone counts more than a whole window of this limit allows.
+    #[error("the request is heavier than a whole window of {limit:?} allows")]
+    TooHeavy {
+        /// The limit.
+        limit: RateLimit,
+    },
     /// The fleet's store could not decide or record.
     #[cfg(feature = "redis")]
     #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
@@ -149,8 +161,8 @@ impl GateError {
     /// synchronized). Either way nothing may be sent now.
     pub fn is_retryable(&self) -> bool {
         match self {
-            GateError::Limits(_) => false,
-            GateError::Clock(_) => true,
+            GateError::Limits(_) | GateError::TooHeavy { .. } => false,
+            GateError::Clock(_) | GateError::Banned { .. } => true,
             #[cfg(feature = "redis")]
             GateError::Fleet(e) => e.is_retryable(),
         }
@@ -177,7 +189,10 @@ pub type GateFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// # use std::future::Future as _;
 /// let gate = Governor::new(RateLimit::spot_defaults());
 /// let now = ServerTime::from_millis(1_700_000_000_000)?;
-/// let Admission::Send(permit) = ready(gate.admit(now, Weight::order(1)))? else { panic!() };
+/// // `RateGate::acquire` (the inherent `Governor::acquire` answers a `Decision` instead).
+/// let Admission::Send(permit) = ready(RateGate::acquire(&gate, now, Weight::order(1)))? else {
+///     panic!()
+/// };
 /// assert_eq!(permit.sent(), now);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -189,11 +204,37 @@ pub trait RateGate: Send + Sync + std::fmt::Debug {
     ///
     /// When the gate cannot decide (a fleet's store unreachable, in fail-closed mode): send
     /// nothing.
-    fn admit(
+    fn acquire(
         &self,
         now: ServerTime,
         weight: Weight,
     ) -> GateFuture<'_, Result<Admission, GateError>>;
+
+    /// Asks until the gate admits a request of `weight` at the `clock`'s time, sleeping
+    /// through each wait with `sleep` (`&|d| Box::pin(tokio::time::sleep(d))` on Tokio): the
+    /// permit, or the error that says nothing may be sent. A blocking caller with the local
+    /// governor uses [`Governor::acquire_blocking`](super::Governor::acquire_blocking).
+    ///
+    /// # Errors
+    ///
+    /// [`GateError::Banned`], [`GateError::TooHeavy`], [`GateError::Clock`] when the clock has
+    /// no time (never the local clock instead), and the gate's own errors.
+    fn acquire_wait<'a>(
+        &'a self,
+        clock: &'a ServerClock,
+        weight: Weight,
+        sleep: &'a (dyn Fn(Duration) -> SleepFuture + Send + Sync),
+    ) -> GateFuture<'a, Result<Permit, GateError>> {
+        Box::pin(async move {
+            loop {
+                let now = clock.now().map_err(GateError::Clock)?;
+                match settled(self.acquire(now, weight).await?)? {
+                    Ok(permit) => return Ok(permit),
+                    Err(wait) => sleep(wait).await,
+                }
+            }
+        })
+    }
 
     /// After the response to a permitted request: learn from it (holds, bans, reported
     /// counts) and settle the permit.
@@ -223,6 +264,20 @@ pub trait RateGate: Send + Sync + std::fmt::Debug {
     /// refuses such a gate instead of panicking later.
     fn needs_runtime(&self) -> bool {
         false
+    }
+}
+
+/// A sleep of the caller's runtime, for [`RateGate::acquire_wait`].
+pub type SleepFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// An admission as one waiting caller takes it: the permit, a wait (at most
+/// [`MAX_HOLD`](super::MAX_HOLD)), or the error that says nothing may be sent.
+pub(crate) fn settled(admission: Admission) -> Result<Result<Permit, Duration>, GateError> {
+    match admission {
+        Admission::Send(permit) => Ok(Ok(permit)),
+        Admission::Wait { wait, .. } => Ok(Err(wait.min(super::MAX_HOLD))),
+        Admission::Banned { until } => Err(GateError::Banned { until }),
+        Admission::TooHeavy { limit } => Err(GateError::TooHeavy { limit }),
     }
 }
 

@@ -372,6 +372,37 @@ impl Governor {
         Admission::Send(Permit::new(now_time, weight))
     }
 
+    /// Waits (blocking the thread) until a request of `weight` may go at the `clock`'s time:
+    /// the permit, or the error that says nothing may be sent. For bots without an async
+    /// runtime; async code uses [`RateGate::acquire_wait`].
+    ///
+    /// ```
+    /// use binance_sign::limits::{Governor, RateLimit, Weight};
+    /// use binance_sign::ServerClock;
+    /// let governor = Governor::new(RateLimit::spot_defaults());
+    /// let clock = ServerClock::new();
+    /// // A clock with no time yet: refused, never the local clock instead.
+    /// assert!(governor.acquire_blocking(&clock, Weight::order(1)).is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`GateError::Banned`], [`GateError::TooHeavy`], [`GateError::Clock`] when the clock has
+    /// no time.
+    pub fn acquire_blocking(
+        &self,
+        clock: &crate::ServerClock,
+        weight: Weight,
+    ) -> Result<Permit, GateError> {
+        loop {
+            let now = clock.now().map_err(GateError::Clock)?;
+            match super::gate::settled(self.decide(now, weight))? {
+                Ok(permit) => return Ok(permit),
+                Err(wait) => std::thread::sleep(wait),
+            }
+        }
+    }
+
     /// Learns from a response as the [`RateGate`] reads it: headers, and the ban end of a
     /// `-1003` body (capped at [`MAX_HOLD`](super::MAX_HOLD)).
     fn learn(&self, sent: ServerTime, response: &GateResponse<'_>) -> Result<(), LimitsError> {
@@ -613,7 +644,7 @@ impl Governor {
 
 /// The local governor as a [`RateGate`]: every future is ready at once.
 impl RateGate for Governor {
-    fn admit(
+    fn acquire(
         &self,
         now: ServerTime,
         weight: Weight,

@@ -62,7 +62,9 @@ pub(crate) mod store_value;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use fleet::{Fallback, FleetConfig, FleetError, FleetGovernor};
-pub use gate::{Admission, Binding, GateError, GateFuture, GateResponse, Permit, RateGate, Weight};
+pub use gate::{
+    Admission, Binding, GateError, GateFuture, GateResponse, Permit, RateGate, SleepFuture, Weight,
+};
 pub use governor::{Governor, GovernorConfig};
 
 /// A Binance rate-limit counter kind.

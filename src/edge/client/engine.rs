@@ -385,10 +385,9 @@ impl Exchange {
         admission: Result<Admission, GateError>,
         now: LocalReading,
     ) -> Result<Result<Permit, Duration>, ClientError> {
-        match admission.map_err(ClientError::Gate)? {
-            Admission::Send(permit) => Ok(Ok(permit)),
-            Admission::Wait { wait, .. } => Ok(Err(wait.min(MAX_HOLD))),
-            Admission::Banned { until } => {
+        match admission.and_then(crate::limits::gate::settled) {
+            Ok(verdict) => Ok(verdict),
+            Err(GateError::Banned { until }) => {
                 let at = self.settings.clock().now_at(now).ok();
                 let remaining = at.map_or(Duration::ZERO, |at| {
                     Duration::from_micros(until.as_micros().saturating_sub(at.as_micros()))
@@ -398,7 +397,8 @@ impl Exchange {
                     remaining,
                 })
             }
-            Admission::TooHeavy { limit } => Err(ClientError::TooHeavy { limit }),
+            Err(GateError::TooHeavy { limit }) => Err(ClientError::TooHeavy { limit }),
+            Err(e) => Err(ClientError::Gate(e)),
         }
     }
 

@@ -159,7 +159,7 @@ impl GateCall {
     pub async fn run(self) -> Input {
         let (permit, sent, reply) = match self.op {
             GateOp::Admit(now, weight) => {
-                return Input::Gate(GateAnswer::Admission(self.gate.admit(now, weight).await));
+                return Input::Gate(GateAnswer::Admission(self.gate.acquire(now, weight).await));
             }
             GateOp::Settle(permit, reply) => (Some(permit), None, reply),
             GateOp::Observe(sent, reply) => (None, Some(sent), reply),

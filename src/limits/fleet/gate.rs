@@ -52,7 +52,7 @@ impl FleetGovernor {
 }
 
 impl RateGate for FleetGovernor {
-    fn admit(
+    fn acquire(
         &self,
         now: ServerTime,
         weight: Weight,
