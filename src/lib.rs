@@ -98,7 +98,7 @@ pub mod fix_logon;
 pub mod fuzzing;
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-pub use edge::http::SignableBody;
+pub use edge::http::{SignableBody, SignableRequest, SigningInstructions};
 pub mod limits;
 mod params;
 mod product;

@@ -1,6 +1,8 @@
 //! Turning a [`SignedRequest`] into an `http::Request`, and signing the caller's own
 //! `http::Request` in place (feature `http`), with no re-encoding.
 
+use std::borrow::Cow;
+
 use crate::error::Error;
 use crate::rest::{Tail, sign_appending};
 use crate::signed::{API_KEY_HEADER, SignedRequest};
@@ -73,12 +75,14 @@ impl SignedRequest {
 }
 
 /// A request body whose bytes can be read and replaced, so a request can be signed in place:
-/// `String`, `Vec<u8>` and `bytes::Bytes`. (A streaming body cannot be signed: its bytes are
-/// not known before it is sent.)
+/// `String`, `Vec<u8>`, `bytes::Bytes` and, with the `tower` feature, hyper's usual
+/// `http_body_util::Full<Bytes>`. (A streaming body cannot be signed: its bytes are not known
+/// before it is sent. Collect it yourself and use
+/// [`Signer::signing_instructions`], which takes any body's bytes.)
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub trait SignableBody {
     /// The body's bytes.
-    fn bytes(&self) -> &[u8];
+    fn to_bytes(&self) -> Cow<'_, [u8]>;
     /// Replaces the body with `text`.
     fn replace(&mut self, text: String);
     /// An empty body.
@@ -88,8 +92,8 @@ pub trait SignableBody {
 }
 
 impl SignableBody for String {
-    fn bytes(&self) -> &[u8] {
-        self.as_bytes()
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self.as_bytes())
     }
     fn replace(&mut self, text: String) {
         *self = text;
@@ -100,8 +104,8 @@ impl SignableBody for String {
 }
 
 impl SignableBody for Vec<u8> {
-    fn bytes(&self) -> &[u8] {
-        self
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self)
     }
     fn replace(&mut self, text: String) {
         *self = text.into_bytes();
@@ -112,14 +116,190 @@ impl SignableBody for Vec<u8> {
 }
 
 impl SignableBody for bytes::Bytes {
-    fn bytes(&self) -> &[u8] {
-        self
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        Cow::Borrowed(self)
     }
     fn replace(&mut self, text: String) {
         *self = bytes::Bytes::from(text);
     }
     fn empty() -> Self {
         bytes::Bytes::new()
+    }
+}
+
+#[cfg(feature = "tower")]
+impl SignableBody for http_body_util::Full<bytes::Bytes> {
+    fn to_bytes(&self) -> Cow<'_, [u8]> {
+        // `Full` hands its bytes out only by value; a clone of a `Bytes` is a reference count.
+        Cow::Owned(
+            self.clone()
+                .into_inner()
+                .map(|b| b.to_vec())
+                .unwrap_or_default(),
+        )
+    }
+    fn replace(&mut self, text: String) {
+        *self = http_body_util::Full::new(bytes::Bytes::from(text));
+    }
+    fn empty() -> Self {
+        http_body_util::Full::new(bytes::Bytes::new())
+    }
+}
+
+/// What signing a request means for it, in the style of aws-sigv4's signing instructions:
+/// the new query and body, and the headers to set (`X-MBX-APIKEY`, `Content-Type`, a
+/// `Content-Length` of the signed body, or none without a body). Apply them to any request
+/// type, whatever its body.
+///
+/// ```
+/// use binance_sign::{Signer, Timestamp};
+/// let signer = Signer::hmac("my-api-key", "my-secret")?;
+/// let (mut parts, body) = http::Request::post("https://api.binance.com/api/v3/order?symbol=BTCUSDT")
+///     .header("content-length", "23")
+///     .body(())
+///     .unwrap()
+///     .into_parts();
+/// let signed = signer.signing_instructions(
+///     &parts,
+///     b"side=BUY&quantity=0.001",
+///     Timestamp::from_millis(1_700_000_000_000)?,
+///     None,
+/// )?;
+/// signed.apply_to_parts(&mut parts)?;
+/// assert_eq!(parts.uri.query(), Some("symbol=BTCUSDT"));
+/// assert_eq!(parts.headers["content-length"], signed.body().len().to_string().as_str());
+/// assert_eq!(parts.headers["x-mbx-apikey"], "my-api-key");
+/// let request = http::Request::from_parts(parts, signed.into_body());
+/// signer.verify(request.uri().query().unwrap_or(""), request.body())?;
+/// # Ok::<(), binance_sign::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub struct SigningInstructions {
+    query: String,
+    body: String,
+    api_key: Option<String>,
+}
+
+impl SigningInstructions {
+    pub(crate) fn new(query: String, body: String, api_key: Option<&str>) -> Self {
+        Self {
+            query,
+            body,
+            api_key: api_key.map(str::to_owned),
+        }
+    }
+
+    /// The signed query (without `?`; empty for none).
+    pub fn query(&self) -> &str {
+        &self.query
+    }
+
+    /// The signed body.
+    pub fn body(&self) -> &str {
+        &self.body
+    }
+
+    /// The signed body, to put into the request.
+    pub fn into_body(self) -> String {
+        self.body
+    }
+
+    /// Sets the headers signing asks for on `headers`, removing a stale `Content-Length`
+    /// when there is no body.
+    ///
+    /// # Errors
+    ///
+    /// An API key that is not a valid header value.
+    pub fn apply_to_headers(&self, headers: &mut http::HeaderMap) -> Result<(), Error> {
+        set_signed_headers(headers, self.api_key.as_deref(), self.body.len())
+    }
+
+    /// Sets the signed query on `uri` (its path kept).
+    ///
+    /// # Errors
+    ///
+    /// [`WireError::InvalidUrl`] when the signed query does not fit a URI.
+    pub fn apply_to_uri(&self, uri: &mut http::Uri) -> Result<(), Error> {
+        *uri = with_query(uri, &self.query)?;
+        Ok(())
+    }
+
+    /// [`apply_to_uri`](Self::apply_to_uri) and [`apply_to_headers`](Self::apply_to_headers)
+    /// on a request's parts; the body is the caller's to set ([`into_body`](Self::into_body)).
+    ///
+    /// # Errors
+    ///
+    /// As those two.
+    pub fn apply_to_parts(&self, parts: &mut http::request::Parts) -> Result<(), Error> {
+        self.apply_to_uri(&mut parts.uri)?;
+        self.apply_to_headers(&mut parts.headers)
+    }
+}
+
+/// A request signing can be applied to in place: `http::Request<B>` of a [`SignableBody`],
+/// and, with the `reqwest-middleware` feature, `reqwest::Request` (with a body whose bytes are
+/// known).
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub trait SignableRequest {
+    /// The raw query (empty for none).
+    fn raw_query(&self) -> &str;
+    /// The body's bytes.
+    ///
+    /// # Errors
+    ///
+    /// A streaming body.
+    fn body_bytes(&self) -> Result<Cow<'_, [u8]>, Error>;
+    /// Puts the signed query, body and headers into the request.
+    ///
+    /// # Errors
+    ///
+    /// As [`SigningInstructions::apply_to_parts`].
+    fn apply(&mut self, signed: SigningInstructions) -> Result<(), Error>;
+}
+
+impl<B: SignableBody> SignableRequest for http::Request<B> {
+    fn raw_query(&self) -> &str {
+        self.uri().query().unwrap_or("")
+    }
+    fn body_bytes(&self) -> Result<Cow<'_, [u8]>, Error> {
+        Ok(self.body().to_bytes())
+    }
+    fn apply(&mut self, signed: SigningInstructions) -> Result<(), Error> {
+        signed.apply_to_uri(self.uri_mut())?;
+        signed.apply_to_headers(self.headers_mut())?;
+        self.body_mut().replace(signed.into_body());
+        Ok(())
+    }
+}
+
+#[cfg(feature = "reqwest-middleware")]
+impl SignableRequest for reqwest::Request {
+    fn raw_query(&self) -> &str {
+        self.url().query().unwrap_or("")
+    }
+    fn body_bytes(&self) -> Result<Cow<'_, [u8]>, Error> {
+        match self.body() {
+            None => Ok(Cow::Borrowed(&[])),
+            Some(body) => {
+                body.as_bytes()
+                    .map(Cow::Borrowed)
+                    .ok_or(Error::Wire(WireError::MalformedWire {
+                        part: crate::Part::Body,
+                        position: 0,
+                        reason: crate::wire::error::WireRule::StreamingBody,
+                    }))
+            }
+        }
+    }
+    fn apply(&mut self, signed: SigningInstructions) -> Result<(), Error> {
+        self.url_mut()
+            .set_query(Some(signed.query()).filter(|q| !q.is_empty()));
+        signed.apply_to_headers(self.headers_mut())?;
+        if !signed.body().is_empty() || self.body().is_some() {
+            *self.body_mut() = Some(signed.into_body().into());
+        }
+        Ok(())
     }
 }
 
@@ -150,16 +330,38 @@ impl Signer {
     /// As [`sign_encoded`](Signer::sign_encoded) (a body that is not UTF-8 is
     /// [`WireError::MalformedWire`]), and [`WireError::InvalidUrl`] if the new URI cannot be built.
     #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-    pub fn sign_http<B: SignableBody>(
+    pub fn sign_http<R: SignableRequest>(
         &self,
-        request: &mut http::Request<B>,
+        request: &mut R,
         timestamp: crate::Timestamp,
         recv_window: Option<crate::RecvWindow>,
     ) -> Result<(), Error> {
-        let query = request.uri().query().unwrap_or("").to_owned();
-        let (query, body) =
-            self.sign_wire(&query, request.body().bytes(), timestamp, recv_window)?;
-        apply(request, &query, body, self.api_key())
+        let (query, body) = self.sign_wire(
+            request.raw_query(),
+            &request.body_bytes()?,
+            timestamp,
+            recv_window,
+        )?;
+        request.apply(SigningInstructions::new(query, body, self.api_key()))
+    }
+
+    /// The [`SigningInstructions`] for a request with these `parts` and `body` bytes (any body
+    /// type: collect a stream first), signed by the [`sign_http`](Self::sign_http) rules.
+    ///
+    /// # Errors
+    ///
+    /// As [`sign_http`](Self::sign_http).
+    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+    pub fn signing_instructions(
+        &self,
+        parts: &http::request::Parts,
+        body: &[u8],
+        timestamp: crate::Timestamp,
+        recv_window: Option<crate::RecvWindow>,
+    ) -> Result<SigningInstructions, Error> {
+        let query = parts.uri.query().unwrap_or("");
+        let (query, body) = self.sign_wire(query, body, timestamp, recv_window)?;
+        Ok(SigningInstructions::new(query, body, self.api_key()))
     }
 
     /// [`sign_http`](Self::sign_http) with the timestamp from the shared server clock.
@@ -169,9 +371,9 @@ impl Signer {
     /// [`Error::Clock`] when the clock gives no timestamp (probe the server time), and as
     /// [`sign_http`](Self::sign_http).
     #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-    pub fn sign_http_now<B: SignableBody>(
+    pub fn sign_http_now<R: SignableRequest>(
         &self,
-        request: &mut http::Request<B>,
+        request: &mut R,
         clock: &crate::ServerClock,
         recv_window: Option<crate::RecvWindow>,
     ) -> Result<(), Error> {
@@ -209,15 +411,9 @@ impl Signer {
     }
 }
 
-/// Puts a signed query and body into `request`, with the API key and content type headers.
-pub(crate) fn apply<B: SignableBody>(
-    request: &mut http::Request<B>,
-    query: &str,
-    body: String,
-    api_key: Option<&str>,
-) -> Result<(), Error> {
-    let uri = request.uri().clone();
-    let mut parts = uri.into_parts();
+/// `uri` with its query replaced by `query` (none when empty), its path kept.
+fn with_query(uri: &http::Uri, query: &str) -> Result<http::Uri, Error> {
+    let mut parts = uri.clone().into_parts();
     let path = parts
         .path_and_query
         .as_ref()
@@ -235,16 +431,13 @@ pub(crate) fn apply<B: SignableBody>(
             source: Some(Source::new(e)),
         })
     })?);
-    *request.uri_mut() = http::Uri::from_parts(parts).map_err(|e| {
+    http::Uri::from_parts(parts).map_err(|e| {
         Error::Wire(WireError::InvalidUrl {
             url: crate::source::excerpt(&path_and_query, 200),
             reason: crate::wire::error::UrlRule::RequestDoesNotFit,
             source: Some(Source::new(e)),
         })
-    })?;
-    let body_len = body.len();
-    request.body_mut().replace(body);
-    set_signed_headers(request.headers_mut(), api_key, body_len)
+    })
 }
 
 /// What a signed request's headers must say, set in one place for every way a request is

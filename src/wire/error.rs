@@ -19,6 +19,8 @@ reasons! {
         RawEquals => "raw `=` in a value; encode it as %3D",
         /// A body that is not UTF-8.
         BodyNotUtf8 => "the body is not UTF-8",
+        /// A streaming body, whose bytes are not known before it is sent.
+        StreamingBody => "the body is a stream; only a body whose bytes are known can be signed",
     }
 }
 

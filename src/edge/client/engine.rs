@@ -11,6 +11,7 @@ use super::steps::{
     Action, GateAnswer, GateCall, GateOp, Input, Outgoing, ProbeOutcome, READ_CAP, Reply, SignJob,
 };
 use super::{Settings, meaning};
+use crate::edge::http::SigningInstructions;
 use crate::limits::{Admission, GateError, GovernorConfig, MAX_HOLD, Permit, Weight};
 use crate::{LocalReading, ServerTime};
 
@@ -187,7 +188,7 @@ impl Exchange {
         let sign = settings.should_sign(request.uri().path(), marked);
         if sign {
             let query = request.uri().query().unwrap_or("");
-            Self::new(settings, query, request.body().bytes(), weight, true)
+            Self::new(settings, query, &request.body().to_bytes(), weight, true)
         } else {
             Self::new(settings, "", b"", weight, false)
         }
@@ -214,9 +215,9 @@ impl Exchange {
             (Stage::Admit, Input::Gate(GateAnswer::Admission(a))) => self.admitted(a, now),
             (Stage::Signing, Input::Signed(Ok((query, body)))) => {
                 self.stage = Stage::Sending;
+                let api_key = self.settings.signer().api_key();
                 Action::Send(Outgoing {
-                    signed: Some((query, body)),
-                    api_key: self.settings.signer().api_key().map(str::to_owned),
+                    signed: Some(SigningInstructions::new(query, body, api_key)),
                 })
             }
             (Stage::Signing, Input::Signed(Err(e))) => Action::Fail(ClientError::Sign(e)),
@@ -249,10 +250,7 @@ impl Exchange {
         }
         if !self.sign && self.settings.gate_ref().is_none() {
             self.stage = Stage::Sending;
-            return Action::Send(Outgoing {
-                signed: None,
-                api_key: None,
-            });
+            return Action::Send(Outgoing { signed: None });
         }
         self.keep_time(false, None, now)
     }
@@ -529,10 +527,7 @@ impl Exchange {
     fn sign_or_send(&mut self, now: LocalReading) -> Action {
         if !self.sign {
             self.stage = Stage::Sending;
-            return Action::Send(Outgoing {
-                signed: None,
-                api_key: None,
-            });
+            return Action::Send(Outgoing { signed: None });
         }
         match self.settings.clock().timestamp_at(now) {
             Ok(timestamp) => {

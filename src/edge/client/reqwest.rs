@@ -9,6 +9,7 @@ use super::drive::{Failure, Transport, drive, header_pairs};
 use super::steps::{Input, Outgoing, ProbeOutcome, ProbeReply, SignJob};
 use super::{ClientError, Exchange, Settings, Sign};
 use crate::LocalReading;
+use crate::edge::http::SignableRequest as _;
 use crate::limits::Weight;
 
 /// Signs, governs and resyncs the requests of a `reqwest_middleware::ClientWithMiddleware`
@@ -77,21 +78,12 @@ impl Transport for Chain<'_, '_> {
         outgoing: Outgoing,
     ) -> std::result::Result<Response, Failure<Self::Error>> {
         let template = self.template.as_ref().ok_or(ClientError::StreamingBody)?;
-        let request = match outgoing.signed() {
-            None => self.template.take().ok_or(ClientError::StreamingBody)?,
-            Some((query, body)) => {
-                let mut request = template.try_clone().ok_or(ClientError::StreamingBody)?;
-                request
-                    .url_mut()
-                    .set_query(Some(query).filter(|q| !q.is_empty()));
-                if !body.is_empty() || request.body().is_some() {
-                    *request.body_mut() = Some(body.to_owned().into());
-                }
-                outgoing
-                    .set_headers(request.headers_mut())
-                    .map_err(ClientError::Sign)?;
-                request
-            }
+        let request = if outgoing.signed().is_some() {
+            let mut request = template.try_clone().ok_or(ClientError::StreamingBody)?;
+            outgoing.apply_to(&mut request).map_err(ClientError::Sign)?;
+            request
+        } else {
+            self.template.take().ok_or(ClientError::StreamingBody)?
         };
         self.next
             .clone()
@@ -225,16 +217,11 @@ impl Middleware for SigningMiddleware {
             return next.run(req, extensions).await;
         }
         let (query, body) = if sign {
-            let body = match req.body() {
-                None => Vec::new(),
-                Some(body) => body
-                    .as_bytes()
-                    .ok_or_else(|| {
-                        reqwest_middleware::Error::middleware(ClientError::StreamingBody)
-                    })?
-                    .to_vec(),
-            };
-            (req.url().query().unwrap_or("").to_owned(), body)
+            let body = req
+                .body_bytes()
+                .map_err(|_| reqwest_middleware::Error::middleware(ClientError::StreamingBody))?
+                .into_owned();
+            (req.raw_query().to_owned(), body)
         } else {
             (String::new(), Vec::new())
         };

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{BoxError, ClientError};
+use crate::edge::http::{SignableRequest, SigningInstructions};
 use crate::error::Error;
 use crate::limits::{Admission, GateError, GateResponse, Permit, RateGate, Weight};
 use crate::signing_key::KeyKind;
@@ -220,49 +221,28 @@ impl SignJob {
     }
 }
 
-/// What to send: the request as the caller built it, or with a signed query and body.
+/// What to send: the request as the caller built it, or with these signing instructions
+/// applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
-    pub(super) signed: Option<(String, String)>,
-    pub(super) api_key: Option<String>,
+    pub(super) signed: Option<SigningInstructions>,
 }
 
 impl Outgoing {
-    /// The signed query and body; `None`: send the request unchanged.
-    pub fn signed(&self) -> Option<(&str, &str)> {
-        self.signed.as_ref().map(|(q, b)| (q.as_str(), b.as_str()))
+    /// The signing instructions; `None`: send the request unchanged.
+    pub fn signed(&self) -> Option<&SigningInstructions> {
+        self.signed.as_ref()
     }
 
-    /// Puts the signed query and body into `request` (the caller's request, cloned for this
-    /// send), with the API-key and content headers; nothing for a request sent unchanged.
+    /// Applies the signed query, body and headers to `request` (the caller's request, cloned
+    /// for this send); nothing for a request sent unchanged.
     ///
     /// # Errors
     ///
     /// A signed query that no longer fits the URI, an API key that is not a header value.
-    pub fn apply_to<B: crate::edge::http::SignableBody>(
-        &self,
-        request: &mut http::Request<B>,
-    ) -> Result<(), Error> {
+    pub fn apply_to<R: SignableRequest>(&self, request: &mut R) -> Result<(), Error> {
         match &self.signed {
-            Some((query, body)) => {
-                crate::edge::http::apply(request, query, body.clone(), self.api_key.as_deref())
-            }
-            None => Ok(()),
-        }
-    }
-
-    /// Sets `X-MBX-APIKEY`, `Content-Type` and `Content-Length` for the signed body
-    /// (removing a stale `Content-Length` when there is none). Nothing for a request sent
-    /// unchanged.
-    ///
-    /// # Errors
-    ///
-    /// An API key that is not a valid header value.
-    pub fn set_headers(&self, headers: &mut http::HeaderMap) -> Result<(), Error> {
-        match &self.signed {
-            Some((_, body)) => {
-                crate::edge::http::set_signed_headers(headers, self.api_key.as_deref(), body.len())
-            }
+            Some(signed) => request.apply(signed.clone()),
             None => Ok(()),
         }
     }

@@ -150,7 +150,7 @@ where
     async fn send(&mut self, outgoing: Outgoing) -> Result<Self::Response, Failure<Self::Error>> {
         let mut attempt = self.template.clone();
         outgoing.apply_to(&mut attempt).map_err(ClientError::Sign)?;
-        let attempt = attempt.map(|b| b.bytes().to_vec());
+        let attempt = attempt.map(|b| b.to_bytes().into_owned());
         self.agent.run(attempt).map_err(Failure::Transport)
     }
 
