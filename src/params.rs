@@ -8,6 +8,7 @@ mod checks;
 mod compare;
 pub(crate) mod error;
 mod index;
+mod order_id;
 mod serialize;
 mod value;
 

@@ -89,3 +89,59 @@ async fn any_body_signs_through_the_signing_instructions() {
     let reply: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(seen(&reply), meant());
 }
+
+#[tokio::test]
+async fn a_decimal_order_with_its_client_order_id_goes_through_the_middleware() {
+    use binance_sign::Params;
+    use binance_sign::client::SigningMiddleware;
+    use binance_sign::limits::Weight;
+    use rust_decimal::Decimal;
+    let binance = Binance::start().await;
+    let settings = Settings::new(Signer::hmac(KEY, SECRET).unwrap(), ServerClock::new())
+        .sign_paths(["/api/v3/order"]);
+    let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(SigningMiddleware::new(settings))
+        .build();
+    let mut order = Params::new();
+    order.push("symbol", "BTCUSDT").unwrap();
+    order.push("quantity", Decimal::new(1, 3)).unwrap();
+    order.push("price", Decimal::new(2_000_000, 2)).unwrap();
+    let id = order.ensure_client_order_id().unwrap();
+    let response = client
+        .post(format!("{}/api/v3/order", binance.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(order.encoded().to_owned())
+        .with_extension(Weight::order(1))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let reply: Value = response.json().await.unwrap();
+    let want: Vec<(String, String)> = [
+        ("symbol", "BTCUSDT"),
+        ("quantity", "0.001"),
+        ("price", "20000.00"),
+        ("newClientOrderId", id.as_str()),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    assert_eq!(seen(&reply), want);
+}
+
+#[test]
+fn the_engines_error_comes_back_out_of_each_adapters_error() {
+    use binance_sign::client::{BoxError, ClientError};
+    let middleware = reqwest_middleware::Error::middleware(ClientError::GateNeedsRuntime);
+    assert!(matches!(
+        ClientError::from_middleware(&middleware),
+        Some(ClientError::GateNeedsRuntime)
+    ));
+    let boxed: BoxError = Box::new(ClientError::StreamingBody);
+    assert!(matches!(
+        ClientError::from_boxed(&*boxed),
+        Some(ClientError::StreamingBody)
+    ));
+    let other: BoxError = "a transport error".into();
+    assert!(ClientError::from_boxed(&*other).is_none());
+}

@@ -10,7 +10,7 @@ use super::error::{ClientError, ProbeError, ProbeFailure};
 use super::steps::{
     Action, GateAnswer, GateCall, GateOp, Input, Outgoing, ProbeOutcome, READ_CAP, Reply, SignJob,
 };
-use super::{Settings, meaning};
+use super::{Settings, events, meaning};
 use crate::edge::http::SigningInstructions;
 use crate::limits::{Admission, GateError, GovernorConfig, MAX_HOLD, Permit, Weight};
 use crate::{LocalReading, ServerTime};
@@ -209,7 +209,8 @@ impl Exchange {
             (Stage::Probing { permit, forced }, Input::Probed(outcome)) => {
                 self.probed(permit, forced, outcome, now)
             }
-            (Stage::ReportProbe { probed, forced }, Input::Gate(_)) => {
+            (Stage::ReportProbe { probed, forced }, Input::Gate(answer)) => {
+                recorded(&answer);
                 self.after_probe(probed, forced, now)
             }
             (Stage::Admit, Input::Gate(GateAnswer::Admission(a))) => self.admitted(a, now),
@@ -231,7 +232,10 @@ impl Exchange {
             (Stage::Reading { status, headers }, Input::Body(body)) => {
                 self.report(status, headers, Some(body), now)
             }
-            (Stage::Report { meaning }, Input::Gate(_)) => self.reported(meaning, now),
+            (Stage::Report { meaning }, Input::Gate(answer)) => {
+                recorded(&answer);
+                self.reported(meaning, now)
+            }
             (stage, input) => Action::Fail(ClientError::OutOfStep {
                 stage: stage.name(),
                 input: input.name(),
@@ -347,6 +351,7 @@ impl Exchange {
     }
 
     fn probe_action(&self) -> Action {
+        events::probe(self.settings.time_path_str());
         Action::Probe {
             path: self.settings.time_path_str().to_owned(),
         }
@@ -480,6 +485,7 @@ impl Exchange {
                 self.admit(now)
             }
             Probed::Failed(f) => {
+                events::probe_failed(&*f);
                 if !forced && self.settings.clock().now_at(now).is_ok() {
                     // A probe ahead of expiry failed; the estimate still holds.
                     return self.admit(now);
@@ -516,6 +522,7 @@ impl Exchange {
                 self.sign_or_send(now)
             }
             Ok(Err(wait)) => {
+                events::wait(wait);
                 // From the top after the wait: the clock may need a probe by then.
                 self.stage = Stage::Start;
                 Action::Sleep(wait)
@@ -578,6 +585,7 @@ impl Exchange {
     /// now and send again with a fresh timestamp.
     fn reported(&mut self, meaning: meaning::Meaning, now: LocalReading) -> Action {
         if meaning == meaning::Meaning::ClockMoved && self.sign && !self.retried {
+            events::retry();
             self.retried = true;
             return self.keep_time(true, None, now);
         }
@@ -632,11 +640,13 @@ impl Exchange {
         let known = self.settings.clock().now_at(now).is_ok();
         let mut shared = self.shared();
         if status == 418 {
+            events::banned(remaining);
             let kept = shared.banned_until.map_or(0, |(u, _)| u);
             if local_until > kept {
                 shared.banned_until = Some((local_until, known.then_some(until)));
             }
         } else {
+            events::held(status, remaining);
             shared.held_until = Some(shared.held_until.unwrap_or(0).max(local_until));
         }
     }
@@ -649,5 +659,13 @@ impl Exchange {
             until: server,
             remaining: Duration::from_micros(until.saturating_sub(local)),
         }
+    }
+}
+
+/// A gate that could not record a response is not the request's business (the hold is in
+/// place locally), but it is told.
+fn recorded(answer: &GateAnswer) {
+    if let GateAnswer::Recorded(Err(e)) = answer {
+        events::gate_error(e);
     }
 }

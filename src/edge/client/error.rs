@@ -63,6 +63,39 @@ pub enum ClientError {
     },
 }
 
+impl ClientError {
+    /// The engine's error inside a `reqwest-middleware` error, when the middleware is what
+    /// stopped the request (`None` for reqwest's own errors: the request may have been sent).
+    ///
+    /// ```
+    /// use binance_sign::client::{reqwest_middleware, ClientError};
+    /// let error = reqwest_middleware::Error::middleware(ClientError::StreamingBody);
+    /// assert!(matches!(ClientError::from_middleware(&error), Some(ClientError::StreamingBody)));
+    /// ```
+    #[cfg(feature = "reqwest-middleware")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
+    pub fn from_middleware(error: &reqwest_middleware::Error) -> Option<&ClientError> {
+        match error {
+            reqwest_middleware::Error::Middleware(e) => e.downcast_ref::<ClientError>(),
+            reqwest_middleware::Error::Reqwest(_) => None,
+        }
+    }
+
+    /// The engine's error inside the tower layer's boxed error (or any boxed error), when
+    /// the engine is what stopped the request.
+    ///
+    /// ```
+    /// use binance_sign::client::{BoxError, ClientError};
+    /// let error: BoxError = Box::new(ClientError::StreamingBody);
+    /// assert!(matches!(ClientError::from_boxed(&*error), Some(ClientError::StreamingBody)));
+    /// ```
+    pub fn from_boxed<'a>(
+        error: &'a (dyn std::error::Error + Send + Sync + 'static),
+    ) -> Option<&'a ClientError> {
+        error.downcast_ref::<ClientError>()
+    }
+}
+
 /// A clock probe that did not give a time: which URL, the HTTP status when there was one, and
 /// what went wrong.
 #[derive(Debug, thiserror::Error)]

@@ -87,6 +87,7 @@ use crate::{RecvWindow, ServerClock, ServerTime, Signer};
 mod drive;
 mod engine;
 mod error;
+mod events;
 mod meaning;
 mod steps;
 
