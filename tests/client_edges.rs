@@ -259,3 +259,57 @@ async fn a_429_on_a_cold_start_probe_holds_every_waiting_task_then_all_go() {
         );
     }
 }
+
+#[tokio::test]
+async fn of_several_retry_after_values_the_largest_holds_and_a_huge_one_is_capped() {
+    use binance_sign::limits::{Admission, Binding, MAX_HOLD, RateGate, Weight};
+    use futures_util::FutureExt as _;
+    let held = |governor: &Governor, settings: &Settings| {
+        let now = settings.clock().now().unwrap();
+        match RateGate::acquire(governor, now, Weight::of(1))
+            .now_or_never()
+            .unwrap()
+            .unwrap()
+        {
+            Admission::Wait {
+                wait,
+                binding: Binding::Hold,
+            } => wait,
+            other => panic!("{other:?}"),
+        }
+    };
+    for adapter in EVERY {
+        let binance = Binance::start().await;
+        let governor = Arc::new(Governor::new(RateLimit::spot_defaults()));
+        let settings = settings().governor(governor.clone());
+        binance.script(Scripted::TooManyWith(vec!["1", "3", "2"]));
+        let (status, _) = order(adapter, &settings, &binance.base).await.unwrap();
+        assert_eq!(status, 429, "{adapter:?}");
+        let wait = held(&governor, &settings);
+        assert!(
+            wait > Duration::from_secs(2) && wait <= Duration::from_secs(3),
+            "{adapter:?}: {wait:?}"
+        );
+    }
+    // 31,700 years asked: held for the cap, and the next request does not go.
+    let binance = Binance::start().await;
+    let governor = Arc::new(Governor::new(RateLimit::spot_defaults()));
+    let settings = settings().governor(governor.clone());
+    binance.script(Scripted::TooManyWith(vec!["1000000000000"]));
+    let (status, _) = order(Adapter::Reqwest, &settings, &binance.base)
+        .await
+        .unwrap();
+    assert_eq!(status, 429);
+    let wait = held(&governor, &settings);
+    assert!(
+        wait <= MAX_HOLD && wait > MAX_HOLD - Duration::from_secs(60),
+        "{wait:?}"
+    );
+    let next = tokio::time::timeout(
+        Duration::from_millis(300),
+        order(Adapter::Reqwest, &settings, &binance.base),
+    )
+    .await;
+    assert!(next.is_err(), "a request went out during the hold");
+    assert_eq!(binance.hits("/api/v3/order").len(), 1);
+}

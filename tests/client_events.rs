@@ -9,7 +9,7 @@ use binance_sign::limits::Weight;
 use binance_sign::{ServerClock, Signer};
 
 mod engine_world;
-use engine_world::{START_MS, World};
+use engine_world::World;
 
 /// The engine's events name what happened, never a key, a signature or a secret.
 #[test]
@@ -41,11 +41,7 @@ fn events_tell_retries_and_bans_without_secrets() {
         Signer::hmac("api-key-XYZ", "s3cr3t-XYZ").unwrap(),
         ServerClock::new(),
     );
-    let mut world = World {
-        now_ms: START_MS,
-        probes: 0,
-        sends: 0,
-    };
+    let mut world = World::new();
     let clock_moved = (400, r#"{"code":-1021}"#.to_owned());
     let exchange = Exchange::new(&settings, "symbol=BTCUSDT", b"", Weight::of(1), true);
     assert_eq!(world.run(exchange, &mut |_| clock_moved.clone()).1, Ok(400));

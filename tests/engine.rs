@@ -23,11 +23,7 @@ fn settings(governed: bool) -> Settings {
 #[test]
 fn a_minus_1021_is_retried_once_with_a_fresh_probe() {
     let settings = settings(false);
-    let mut world = World {
-        now_ms: START_MS,
-        probes: 0,
-        sends: 0,
-    };
+    let mut world = World::new();
     let exchange = Exchange::new(&settings, "symbol=BTCUSDT", b"", Weight::of(1), true);
     let clock_moved = (
         400,
@@ -42,11 +38,7 @@ fn a_minus_1021_is_retried_once_with_a_fresh_probe() {
 #[test]
 fn a_ban_stops_every_later_request_before_any_probe_or_send() {
     let settings = settings(true);
-    let mut world = World {
-        now_ms: START_MS,
-        probes: 0,
-        sends: 0,
-    };
+    let mut world = World::new();
     let exchange = Exchange::new(&settings, "symbol=BTCUSDT", b"", Weight::order(1), true);
     let (_, end) = world.run(exchange, &mut |_| (418, r#"{"code":-1003}"#.to_owned()));
     assert_eq!(end, Ok(418));
@@ -97,7 +89,7 @@ proptest! {
         governed in any::<bool>(),
     ) {
         let settings = settings(governed);
-        let mut world = World { now_ms: START_MS, probes: 0, sends: 0 };
+        let mut world = World::new();
         let mut banned = false;
         for (i, &(status, body)) in answers.iter().enumerate() {
             let before = (world.probes, world.sends);
@@ -115,4 +107,28 @@ proptest! {
             banned = status == 418 && end == Ok(418);
         }
     }
+}
+
+#[test]
+fn a_ban_counts_on_the_boot_clock_through_a_suspend() {
+    let settings = settings(false);
+    let mut world = World::new();
+    let exchange = Exchange::new(&settings, "symbol=BTCUSDT", b"", Weight::of(1), true);
+    let banned = world.run(exchange, &mut |_| (418, r#"{"code":-1003}"#.to_owned()));
+    assert_eq!(banned.1, Ok(418));
+    // Suspended for 1 s of the 2 s ban (Retry-After: 2): the monotonic clock stood still, the
+    // boot clock did not. Still banned, and no probe goes out to find out.
+    let (probes, sends) = (world.probes, world.sends);
+    world.suspend(1_000);
+    let exchange = Exchange::new(&settings, "symbol=BTCUSDT", b"", Weight::of(1), true);
+    let (seen, end) = world.run(exchange, &mut |_| (200, "{}".to_owned()));
+    assert!(end.unwrap_err().contains("banned"), "{seen:?}");
+    assert_eq!((world.probes, world.sends), (probes, sends));
+    // Another 1.5 s asleep: the ban is over by the boot clock, though not by the monotonic one.
+    world.suspend(1_500);
+    let exchange = Exchange::new(&settings, "symbol=BTCUSDT", b"", Weight::of(1), true);
+    assert_eq!(
+        world.run(exchange, &mut |_| (200, "{}".to_owned())).1,
+        Ok(200)
+    );
 }

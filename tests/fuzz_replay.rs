@@ -1,7 +1,12 @@
 //! Replays every fuzz target's body over its seed corpus (`tests/data/fuzz/<target>/`), so CI
 //! exercises the targets without a fuzzer. Committed inputs are named `seed-*` (written from
 //! the shared vectors) or `regress-*` (inputs that once found a bug).
-#![cfg(all(feature = "ed25519", feature = "rsa", feature = "arbitrary"))]
+#![cfg(all(
+    feature = "ed25519",
+    feature = "rsa",
+    feature = "arbitrary",
+    feature = "http"
+))]
 
 #[path = "fuzz_bodies/mod.rs"]
 #[allow(missing_docs, unreachable_pub)]
@@ -67,4 +72,9 @@ fn time_sync() {
 #[test]
 fn store_values() {
     replay("store_values", bodies::store_values);
+}
+
+#[test]
+fn engine_responses() {
+    replay("engine_responses", bodies::engine_responses);
 }

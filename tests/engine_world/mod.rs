@@ -17,11 +17,29 @@ pub struct World {
     pub now_ms: u64,
     pub probes: usize,
     pub sends: usize,
+    /// Time spent suspended: the monotonic clock stands still, wall and boot clocks run.
+    pub suspended_ms: u64,
 }
 
 impl World {
+    pub fn new() -> Self {
+        Self {
+            now_ms: START_MS,
+            probes: 0,
+            sends: 0,
+            suspended_ms: 0,
+        }
+    }
+
     pub fn reading(&self) -> LocalReading {
-        LocalReading::from_millis(self.now_ms, self.now_ms)
+        LocalReading::from_millis(self.now_ms, self.now_ms - self.suspended_ms)
+            .with_boot_micros(self.now_ms * 1000)
+    }
+
+    /// The machine sleeps for `ms`.
+    pub fn suspend(&mut self, ms: u64) {
+        self.now_ms += ms;
+        self.suspended_ms += ms;
     }
 
     /// Runs one exchange; `answer(n)` is the (status, body) of its n-th send. The actions

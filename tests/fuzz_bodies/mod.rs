@@ -5,6 +5,10 @@
 //! `fuzz/README.md` for each target's format.
 #![allow(dead_code)]
 
+mod engine;
+#[allow(unused_imports)] // each fuzz binary uses one body
+pub use engine::engine_responses;
+
 use binance_sign::diagnose::Input;
 use binance_sign::encoding::decode_pairs;
 use binance_sign::ws::WsParams;

@@ -43,6 +43,8 @@ pub enum Scripted {
     Banned(u64),
     /// This HTTP status with a small JSON error.
     Status(u16),
+    /// HTTP 429 with these `Retry-After` headers, in order.
+    TooManyWith(Vec<&'static str>),
     /// HTTP 400 with a `-1013` error whose message is this many bytes long.
     Long(usize),
 }
@@ -131,7 +133,7 @@ impl Binance {
         ));
         let mut response = (status, axum::Json(reply)).into_response();
         for (k, v) in extra {
-            response.headers_mut().insert(k, v.parse().unwrap());
+            response.headers_mut().append(k, v.parse().unwrap());
         }
         response
     }
@@ -171,6 +173,16 @@ impl Binance {
                     StatusCode::IM_A_TEAPOT,
                     json!({"code": -1003, "msg": format!("Way too much request weight used; IP banned until {until}. Please use WebSocket Streams for live updates to avoid bans.")}),
                     vec![("retry-after", secs.to_string())],
+                );
+            }
+            Some(Scripted::TooManyWith(values)) => {
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    json!({"code": -1003, "msg": "Too many requests."}),
+                    values
+                        .into_iter()
+                        .map(|v| ("retry-after", v.to_owned()))
+                        .collect(),
                 );
             }
             Some(Scripted::Status(code)) => {
