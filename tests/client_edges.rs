@@ -90,7 +90,7 @@ async fn a_418_on_the_first_probe_is_recorded_and_nothing_more_goes_out() {
     for adapter in EVERY {
         let binance = Binance::start().await;
         let governor = Arc::new(Governor::new(RateLimit::spot_defaults()));
-        let settings = settings().governor(governor);
+        let settings = settings().governor(governor.clone());
         binance.script_time(Scripted::Banned(120));
         for attempt in 0..5 {
             let error = order(adapter, &settings, &binance.base).await.unwrap_err();
@@ -102,6 +102,19 @@ async fn a_418_on_the_first_probe_is_recorded_and_nothing_more_goes_out() {
             "{adapter:?}: one probe"
         );
         assert!(binance.hits("/api/v3/order").is_empty(), "{adapter:?}");
+        // The governor has the ban too, placed by the response's `Date` (no clock time yet).
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap();
+        let now = binance_sign::ServerTime::from_millis(u64::try_from(wall.as_millis()).unwrap())
+            .unwrap();
+        assert!(
+            matches!(
+                governor.acquire(now, 1, false),
+                binance_sign::limits::Decision::Banned { .. }
+            ),
+            "{adapter:?}"
+        );
     }
 }
 
@@ -312,4 +325,45 @@ async fn of_several_retry_after_values_the_largest_holds_and_a_huge_one_is_cappe
     .await;
     assert!(next.is_err(), "a request went out during the hold");
     assert_eq!(binance.hits("/api/v3/order").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_clock_is_probed_ahead_of_expiry_while_the_others_go_on() {
+    for adapter in [Adapter::Reqwest, Adapter::Tower] {
+        let binance = Binance::start().await;
+        let clock = ServerClock::with_config(
+            binance_sign::TimeSyncConfig::default().with_resync_after(Duration::from_millis(100)),
+        );
+        let settings =
+            Settings::new(Signer::hmac(KEY, SECRET).unwrap(), clock).sign_paths(["/api/v3/order"]);
+        assert_eq!(
+            order(adapter, &settings, &binance.base).await.unwrap().0,
+            200
+        );
+        // The clock wants a probe, but its estimate still holds: the probe (slow now) is one
+        // request's, the others do not wait for it.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        binance.state.lock().unwrap().time_delay = Duration::from_millis(400);
+        let started = std::time::Instant::now();
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (settings, base) = (settings.clone(), binance.base.clone());
+                tokio::spawn(async move {
+                    let status = order(adapter, &settings, &base).await.unwrap().0;
+                    (status, started.elapsed())
+                })
+            })
+            .collect();
+        let mut quick = 0;
+        for task in tasks {
+            let (status, took) = task.await.unwrap();
+            assert_eq!(status, 200, "{adapter:?}");
+            quick += usize::from(took < Duration::from_millis(300));
+        }
+        assert!(
+            quick >= 7,
+            "{adapter:?}: only {quick} of 8 went on without the probe"
+        );
+        assert_eq!(binance.hits("/api/v3/time").len(), 2, "{adapter:?}");
+    }
 }

@@ -132,3 +132,32 @@ fn a_ban_counts_on_the_boot_clock_through_a_suspend() {
         Ok(200)
     );
 }
+
+#[test]
+fn a_ban_the_gate_knew_still_holds_after_a_suspend_with_no_server_time() {
+    let governor = Arc::new(Governor::new(RateLimit::spot_defaults()));
+    let settings = Settings::new(Signer::hmac("key", "secret").unwrap(), ServerClock::new())
+        .governor(governor.clone());
+    let mut world = World::new();
+    let exchange = Exchange::new(&settings, "symbol=BTCUSDT", b"", Weight::of(1), true);
+    assert_eq!(
+        world.run(exchange, &mut |_| (200, "{}".to_owned())).1,
+        Ok(200)
+    );
+    // Another part of the bot learned of a ban (its own request, the fleet's store).
+    let now = settings.clock().now_at(world.reading()).unwrap();
+    governor
+        .observe(now, now, 418, [("Retry-After", "60")])
+        .unwrap();
+    let exchange = Exchange::new(&settings, "symbol=BTCUSDT", b"", Weight::of(1), true);
+    let (seen, end) = world.run(exchange, &mut |_| (200, "{}".to_owned()));
+    assert!(end.unwrap_err().contains("banned"), "{seen:?}");
+    // Asleep for 10 s: the clock has no time to ask the gate with, and no probe goes out.
+    let (probes, sends) = (world.probes, world.sends);
+    world.suspend(10_000);
+    assert!(settings.clock().now_at(world.reading()).is_err());
+    let exchange = Exchange::new(&settings, "symbol=BTCUSDT", b"", Weight::of(1), true);
+    let (seen, end) = world.run(exchange, &mut |_| (200, "{}".to_owned()));
+    assert!(end.unwrap_err().contains("banned"), "{seen:?}");
+    assert_eq!((world.probes, world.sends), (probes, sends));
+}

@@ -321,6 +321,8 @@ impl Exchange {
         let token = shared.next_token;
         shared.next_token = token.wrapping_add(1);
         shared.probe = Some((token, local));
+        // Only this probe's failure may be handed to the requests that wait on it.
+        shared.last_failure = None;
         drop(shared);
         self.slot = Some(ProbeSlot {
             shared: Arc::clone(&self.settings.inner.shared),
@@ -395,6 +397,9 @@ impl Exchange {
                 let remaining = at.map_or(Duration::ZERO, |at| {
                     Duration::from_micros(until.as_micros().saturating_sub(at.as_micros()))
                 });
+                // Kept on the boot clock too: after a suspend, with no server time, no probe
+                // goes out during a ban the gate knew (a fleet's, say).
+                self.keep_ban(now, remaining.min(MAX_HOLD), Some(until));
                 Err(ClientError::Banned {
                     until: Some(until),
                     remaining,
@@ -638,16 +643,23 @@ impl Exchange {
         let local_until = local_micros(now)
             .saturating_add(u64::try_from(remaining.min(MAX_HOLD).as_micros()).unwrap_or(u64::MAX));
         let known = self.settings.clock().now_at(now).is_ok();
-        let mut shared = self.shared();
         if status == 418 {
             events::banned(remaining);
-            let kept = shared.banned_until.map_or(0, |(u, _)| u);
-            if local_until > kept {
-                shared.banned_until = Some((local_until, known.then_some(until)));
-            }
+            self.keep_ban(now, remaining, known.then_some(until));
         } else {
             events::held(status, remaining);
+            let mut shared = self.shared();
             shared.held_until = Some(shared.held_until.unwrap_or(0).max(local_until));
+        }
+    }
+
+    /// Keeps a ban of `remaining` from `now` on the local boot clock (the longer of two).
+    fn keep_ban(&self, now: LocalReading, remaining: Duration, until: Option<ServerTime>) {
+        let micros = u64::try_from(remaining.min(MAX_HOLD).as_micros()).unwrap_or(u64::MAX);
+        let local_until = local_micros(now).saturating_add(micros);
+        let mut shared = self.shared();
+        if local_until > shared.banned_until.map_or(0, |(u, _)| u) {
+            shared.banned_until = Some((local_until, until));
         }
     }
 
