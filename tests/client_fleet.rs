@@ -1,11 +1,12 @@
-//! A fleet through the middleware: two processes' clients, each with its own
-//! `FleetGovernor` on the tests' own `redis-server`, share one order budget.
-#![cfg(all(feature = "redis", feature = "reqwest-middleware"))]
+//! A fleet through the adapters: two processes' clients (the reqwest middleware, and the tower
+//! layer over hyper), each with its own `FleetGovernor` on the tests' own `redis-server`,
+//! share one order budget.
+#![cfg(all(feature = "redis", feature = "reqwest-middleware", feature = "tower"))]
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use binance_sign::client::{Settings, SigningMiddleware};
+use binance_sign::client::{Settings, SigningLayer, SigningMiddleware};
 use binance_sign::limits::{
     FleetConfig, FleetGovernor, IntervalUnit, RateLimit, RateLimitType, Weight,
 };
@@ -15,7 +16,7 @@ mod support;
 use support::redis_server::Redis;
 use support::{Binance, KEY, SECRET};
 
-async fn client(redis: &Redis, limits: &[RateLimit]) -> reqwest_middleware::ClientWithMiddleware {
+async fn settings(redis: &Redis, limits: &[RateLimit]) -> Settings {
     let gate = FleetGovernor::connect(
         &redis.url(),
         "test:client-fleet",
@@ -24,28 +25,48 @@ async fn client(redis: &Redis, limits: &[RateLimit]) -> reqwest_middleware::Clie
     )
     .await
     .unwrap();
-    let settings = Settings::new(Signer::hmac(KEY, SECRET).unwrap(), ServerClock::new())
+    Settings::new(Signer::hmac(KEY, SECRET).unwrap(), ServerClock::new())
         .sign_paths(["/api/v3/order"])
-        .governor(Arc::new(gate));
-    reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
-        .with(SigningMiddleware::new(settings))
-        .build()
+        .governor(Arc::new(gate))
 }
 
-async fn place(client: &reqwest_middleware::ClientWithMiddleware, base: &str) -> u16 {
-    client
-        .post(format!("{base}/api/v3/order"))
-        .body("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001")
-        .with_extension(Weight::order(1))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+/// One process's client: the middleware, or the tower layer.
+enum Client {
+    Reqwest(reqwest_middleware::ClientWithMiddleware),
+    Tower(Settings),
+}
+
+const ORDER: &str = "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.001";
+
+async fn place(client: &Client, base: &str) -> u16 {
+    match client {
+        Client::Reqwest(client) => client
+            .post(format!("{base}/api/v3/order"))
+            .body(ORDER)
+            .with_extension(Weight::order(1))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        Client::Tower(settings) => {
+            use tower_layer::Layer as _;
+            use tower_service::Service as _;
+            let hyper =
+                hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                    .build_http::<String>();
+            let mut service = SigningLayer::new(settings.clone()).layer(hyper);
+            let mut request = http::Request::post(format!("{base}/api/v3/order"))
+                .body(ORDER.to_owned())
+                .unwrap();
+            request.extensions_mut().insert(Weight::order(1));
+            service.call(request).await.unwrap().status().as_u16()
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_processes_through_the_middleware_share_one_order_budget() {
+async fn two_processes_through_two_adapters_share_one_order_budget() {
     let redis = Redis::start();
     let binance = Binance::start().await;
     // 4 orders per 10 s, 3 after the 2% headroom: for the whole fleet.
@@ -55,7 +76,12 @@ async fn two_processes_through_the_middleware_share_one_order_budget() {
         10,
         4,
     )];
-    let (a, b) = (client(&redis, &limits).await, client(&redis, &limits).await);
+    let a = Client::Reqwest(
+        reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+            .with(SigningMiddleware::new(settings(&redis, &limits).await))
+            .build(),
+    );
+    let b = Client::Tower(settings(&redis, &limits).await);
     // Start well inside a 10-second window, so the three orders share it.
     let into = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -161,3 +161,22 @@ fn a_ban_the_gate_knew_still_holds_after_a_suspend_with_no_server_time() {
     assert!(end.unwrap_err().contains("banned"), "{seen:?}");
     assert_eq!((world.probes, world.sends), (probes, sends));
 }
+
+#[test]
+fn a_new_engine_on_a_banned_gate_sends_not_even_a_probe() {
+    let governor = Arc::new(Governor::new(RateLimit::spot_defaults()));
+    let first = Settings::new(Signer::hmac("key", "secret").unwrap(), ServerClock::new())
+        .governor(governor.clone());
+    let mut world = World::new();
+    let exchange = Exchange::new(&first, "symbol=BTCUSDT", b"", Weight::of(1), true);
+    let banned = world.run(exchange, &mut |_| (418, r#"{"code":-1003}"#.to_owned()));
+    assert_eq!(banned.1, Ok(418));
+    // Another client of the same governor, whose clock has never had a time.
+    let second = Settings::new(Signer::hmac("key", "secret").unwrap(), ServerClock::new())
+        .governor(governor);
+    let (probes, sends) = (world.probes, world.sends);
+    let exchange = Exchange::new(&second, "symbol=BTCUSDT", b"", Weight::of(1), true);
+    let (seen, end) = world.run(exchange, &mut |_| (200, "{}".to_owned()));
+    assert!(end.unwrap_err().contains("banned"), "{seen:?}");
+    assert_eq!((world.probes, world.sends), (probes, sends));
+}

@@ -75,8 +75,7 @@ impl SignedRequest {
 }
 
 /// A request body whose bytes can be read and replaced, so a request can be signed in place:
-/// `String`, `Vec<u8>`, `bytes::Bytes` and, with the `tower` feature, hyper's usual
-/// `http_body_util::Full<Bytes>`. (A streaming body cannot be signed: its bytes are not known
+/// `String`, `Vec<u8>`, `bytes::Bytes` and hyper's usual `http_body_util::Full<Bytes>`. (A streaming body cannot be signed: its bytes are not known
 /// before it is sent. Collect it yourself and use
 /// [`Signer::signing_instructions`], which takes any body's bytes.)
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
@@ -127,7 +126,6 @@ impl SignableBody for bytes::Bytes {
     }
 }
 
-#[cfg(feature = "tower")]
 impl SignableBody for http_body_util::Full<bytes::Bytes> {
     fn to_bytes(&self) -> Cow<'_, [u8]> {
         // `Full` hands its bytes out only by value; a clone of a `Bytes` is a reference count.

@@ -260,6 +260,13 @@ pub trait RateGate: Send + Sync + std::fmt::Debug {
         response: GateResponse<'a>,
     ) -> GateFuture<'a, Result<(), GateError>>;
 
+    /// The end of a ban the gate holds (HTTP 418), if any, without asking for a time: the
+    /// engine checks it before probing a clock that has no time (after a suspend), so no
+    /// probe goes out during a ban the gate learned elsewhere. `None` by default.
+    fn banned_until(&self) -> Option<ServerTime> {
+        None
+    }
+
     /// Whether the gate's futures need a Tokio runtime (a fleet's store); a blocking client
     /// refuses such a gate instead of panicking later.
     fn needs_runtime(&self) -> bool {

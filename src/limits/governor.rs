@@ -669,6 +669,12 @@ impl RateGate for Governor {
         let learned = self.learn(sent, &response).map_err(GateError::from);
         Box::pin(std::future::ready(learned))
     }
+
+    fn banned_until(&self) -> Option<ServerTime> {
+        self.lock()
+            .banned_until
+            .map(ServerTime::from_millis_clamped)
+    }
 }
 
 fn extend(slot: &mut Option<u64>, until: u64) {

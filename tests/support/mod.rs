@@ -47,6 +47,8 @@ pub enum Scripted {
     TooManyWith(Vec<&'static str>),
     /// HTTP 400 with a `-1013` error whose message is this many bytes long.
     Long(usize),
+    /// HTTP 429 with `Retry-After: 1` and a message this many bytes long.
+    LongTooMany(usize),
 }
 
 #[derive(Debug, Default)]
@@ -190,6 +192,13 @@ impl Binance {
                     StatusCode::from_u16(code).unwrap(),
                     json!({"code": -1001, "msg": "Internal error; unable to process your request."}),
                     vec![],
+                );
+            }
+            Some(Scripted::LongTooMany(len)) => {
+                return (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    json!({"code": -1003, "msg": "x".repeat(len)}),
+                    vec![("retry-after", "1".to_owned())],
                 );
             }
             Some(Scripted::Long(len)) => {

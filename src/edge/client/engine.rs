@@ -38,6 +38,8 @@ pub(crate) struct Shared {
     last_failure: Option<Arc<ProbeError>>,
     banned_until: Option<(u64, Option<ServerTime>)>,
     held_until: Option<u64>,
+    /// The last server time known, and the boot-clock reading it was known at.
+    anchor: Option<(u64, ServerTime)>,
 }
 
 fn local_micros(reading: LocalReading) -> u64 {
@@ -331,8 +333,16 @@ impl Exchange {
         self.admit_probe(forced, now)
     }
 
-    /// A probe asks the gate like any request, once there is a time to ask with.
+    /// A probe asks the gate like any request, once there is a time to ask with; with none,
+    /// a ban the gate holds is checked against the boot clock since the last time known.
     fn admit_probe(&mut self, forced: bool, now: LocalReading) -> Action {
+        if let Some(barrier) = self
+            .barrier(now)
+            .or_else(|| self.gate_ban_without_time(now))
+        {
+            self.slot = None;
+            return barrier;
+        }
         let at = self.settings.clock().now_at(now);
         match (self.settings.gate_ref(), at) {
             (Some(gate), Ok(at)) => {
@@ -503,8 +513,15 @@ impl Exchange {
         }
     }
 
-    /// Asks the gate for the request itself (with a gate), else signs or sends.
+    /// Asks the gate for the request itself (with a gate), else signs or sends; a ban or hold
+    /// recorded meanwhile (by another request) comes first.
     fn admit(&mut self, now: LocalReading) -> Action {
+        if let Some(barrier) = self.barrier(now) {
+            return barrier;
+        }
+        if let Ok(at) = self.settings.clock().now_at(now) {
+            self.shared().anchor = Some((local_micros(now), at));
+        }
         let Some(gate) = self.settings.gate_ref().cloned() else {
             return self.sign_or_send(now);
         };
@@ -651,6 +668,30 @@ impl Exchange {
             let mut shared = self.shared();
             shared.held_until = Some(shared.held_until.unwrap_or(0).max(local_until));
         }
+    }
+
+    /// With no server time (before the first probe, after a suspend): a ban the gate holds,
+    /// when it is not over by the last time known plus the boot clock since (or, never having
+    /// known a time, by the local wall clock).
+    fn gate_ban_without_time(&self, now: LocalReading) -> Option<Action> {
+        if self.settings.clock().now_at(now).is_ok() {
+            return None;
+        }
+        let until = self.settings.gate_ref()?.banned_until()?;
+        let anchor = self.shared().anchor;
+        let estimate = match anchor {
+            Some((boot, at)) => at.saturating_add(Duration::from_micros(
+                local_micros(now).saturating_sub(boot),
+            )),
+            None => ServerTime::from_millis_clamped(now.wall_micros() / 1000),
+        };
+        let remaining = until.as_micros().checked_sub(estimate.as_micros())?;
+        let remaining = Duration::from_micros(remaining).min(MAX_HOLD);
+        self.keep_ban(now, remaining, Some(until));
+        Some(Action::Fail(ClientError::Banned {
+            until: Some(until),
+            remaining,
+        }))
     }
 
     /// Keeps a ban of `remaining` from `now` on the local boot clock (the longer of two).

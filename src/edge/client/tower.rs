@@ -21,7 +21,9 @@ pub type SigningFuture<R> = Pin<Box<dyn Future<Output = Result<R, BoxError>> + S
 /// A `tower` layer (feature `tower`) that signs, governs and resyncs the requests of the
 /// service it wraps (a hyper client, say); see the [module documentation](super).
 ///
-/// Request bodies must implement [`SignableBody`] (`String`, `Vec<u8>`, `bytes::Bytes`): a
+/// Request bodies must implement [`SignableBody`] (`String`, `Vec<u8>`, `bytes::Bytes`,
+/// `http_body_util::Full<Bytes>`; for any other body, such as a `BoxBody`, collect it and use
+/// [`Signer::signing_instructions`](crate::Signer::signing_instructions)): a
 /// streaming body cannot be signed, so it does not type-check. Responses come back with a
 /// [`Replayed`] body: the inner body, after the prefix the engine read (up to
 /// [`READ_CAP`](super::READ_CAP), for a 4xx to a signed request, a 429 or a 418).

@@ -87,6 +87,10 @@ impl RateGate for FleetGovernor {
         Box::pin(self.learn(sent, response))
     }
 
+    fn banned_until(&self) -> Option<ServerTime> {
+        RateGate::banned_until(&self.holds)
+    }
+
     fn needs_runtime(&self) -> bool {
         true
     }
