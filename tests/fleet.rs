@@ -1080,3 +1080,93 @@ async fn empty_restarts_at_several_points_of_a_minute_cause_no_429() {
         );
     }
 }
+
+/// Binance's 2026-04-02 rule through the fleet: a successful order's request weight goes back
+/// to the store; a failed one, a lost response, or a config without the rule keep it, and a
+/// refund never goes below what Binance reported.
+#[tokio::test]
+async fn a_successful_order_gives_its_weight_back_to_the_fleet() {
+    use binance_sign::limits::{Admission, GateResponse, IntervalUnit, RateGate, Weight};
+    let redis = Redis::start();
+    let limits = vec![RateLimit::new(
+        RateLimitType::RequestWeight,
+        IntervalUnit::Minute,
+        1,
+        6000,
+    )];
+    let now = 1_700_000_010_000;
+    let used = async |g: &FleetGovernor| {
+        g.used(
+            at(now),
+            RateLimitType::RequestWeight,
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap()
+    };
+    let response = |status| GateResponse {
+        received: at(now),
+        status,
+        headers: &[],
+        body: None,
+    };
+    for (case, status, refunded) in [("success", 200, true), ("failure", 400, false)] {
+        let g = fleet(
+            &redis,
+            &format!("refund:{case}"),
+            limits.clone(),
+            Fallback::FailClosed,
+        )
+        .await;
+        let Admission::Send(permit) = RateGate::acquire(&g, at(now), Weight::order(10))
+            .await
+            .unwrap()
+        else {
+            panic!("{case}: sent")
+        };
+        assert_eq!(used(&g).await, Some(10), "{case}");
+        g.settle(permit, response(status)).await.unwrap();
+        assert_eq!(
+            used(&g).await,
+            Some(if refunded { 0 } else { 10 }),
+            "{case}"
+        );
+    }
+    // A lost response: the permit is never settled.
+    let g = fleet(&redis, "refund:lost", limits.clone(), Fallback::FailClosed).await;
+    let permit = RateGate::acquire(&g, at(now), Weight::order(10))
+        .await
+        .unwrap();
+    let _never_settled = permit;
+    assert_eq!(used(&g).await, Some(10));
+    // Never below Binance's count for the window.
+    let g = fleet(&redis, "refund:floor", limits.clone(), Fallback::FailClosed).await;
+    let Admission::Send(permit) = RateGate::acquire(&g, at(now), Weight::order(10))
+        .await
+        .unwrap()
+    else {
+        panic!("sent")
+    };
+    respond(&g, now, now, 200, ("X-MBX-USED-WEIGHT-1M", "4")).await;
+    g.settle(permit, response(200)).await.unwrap();
+    assert_eq!(used(&g).await, Some(4));
+    // Where the rule does not apply.
+    let off = FleetGovernor::connect(
+        &redis.url(),
+        "refund:off",
+        limits.clone(),
+        config(Fallback::FailClosed).with_governor(
+            binance_sign::limits::GovernorConfig::default().with_refund_successful_orders(false),
+        ),
+    )
+    .await
+    .unwrap();
+    let Admission::Send(permit) = RateGate::acquire(&off, at(now), Weight::order(10))
+        .await
+        .unwrap()
+    else {
+        panic!("sent")
+    };
+    off.settle(permit, response(200)).await.unwrap();
+    assert_eq!(used(&off).await, Some(10));
+}

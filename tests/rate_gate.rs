@@ -1,6 +1,7 @@
 //! The rate gate the client engine asks: `Governor` through `RateGate`, waiting callers
 //! (`acquire_wait` on Tokio, `acquire_blocking` on a thread), and what binds a wait.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use binance_sign::limits::{
@@ -113,4 +114,107 @@ async fn acquire_wait_sleeps_with_the_callers_runtime() {
         .unwrap_err();
     assert!(matches!(error, GateError::TooHeavy { .. }), "{error}");
     assert!(!error.is_retryable());
+}
+
+/// A governor with one request-weight and one order limit, and a permit for an order of
+/// weight 10 at `now`.
+fn ordered(
+    config: binance_sign::limits::GovernorConfig,
+) -> (Governor, ServerTime, binance_sign::limits::Permit) {
+    let limits = vec![
+        RateLimit::new(
+            RateLimitType::RequestWeight,
+            binance_sign::limits::IntervalUnit::Minute,
+            1,
+            6000,
+        ),
+        RateLimit::new(
+            RateLimitType::Orders,
+            binance_sign::limits::IntervalUnit::Second,
+            10,
+            100,
+        ),
+    ];
+    let governor = Governor::with_config(limits, config);
+    let now = ServerTime::from_millis(1_700_000_010_000).unwrap();
+    let Admission::Send(permit) =
+        ready(RateGate::acquire(&governor, now, Weight::order(10))).unwrap()
+    else {
+        panic!("sent")
+    };
+    (governor, now, permit)
+}
+
+fn used(governor: &Governor, now: ServerTime, kind: RateLimitType) -> Option<u64> {
+    let window = match kind {
+        RateLimitType::Orders => Duration::from_secs(10),
+        _ => Duration::from_secs(60),
+    };
+    governor.used(now, kind, window)
+}
+
+fn response(now: ServerTime, status: u16) -> binance_sign::limits::GateResponse<'static> {
+    binance_sign::limits::GateResponse {
+        received: now,
+        status,
+        headers: &[],
+        body: None,
+    }
+}
+
+#[test]
+fn a_successful_order_gives_its_request_weight_back_and_nothing_else_does() {
+    use binance_sign::limits::GovernorConfig;
+    // Success: the weight comes back; the order still counts as an order.
+    let (governor, now, permit) = ordered(GovernorConfig::default());
+    assert_eq!(used(&governor, now, RateLimitType::RequestWeight), Some(10));
+    ready(governor.settle(permit, response(now, 200))).unwrap();
+    assert_eq!(used(&governor, now, RateLimitType::RequestWeight), Some(0));
+    assert_eq!(used(&governor, now, RateLimitType::Orders), Some(1));
+    // Failure: charged.
+    let (governor, now, permit) = ordered(GovernorConfig::default());
+    ready(governor.settle(permit, response(now, 400))).unwrap();
+    assert_eq!(used(&governor, now, RateLimitType::RequestWeight), Some(10));
+    // A lost response (the permit is never settled): charged.
+    let (governor, now, permit) = ordered(GovernorConfig::default());
+    let _never_settled = permit;
+    assert_eq!(used(&governor, now, RateLimitType::RequestWeight), Some(10));
+    // Where the rule does not apply: charged.
+    let (governor, now, permit) =
+        ordered(GovernorConfig::default().with_refund_successful_orders(false));
+    ready(governor.settle(permit, response(now, 200))).unwrap();
+    assert_eq!(used(&governor, now, RateLimitType::RequestWeight), Some(10));
+    // Never below what Binance reported for the window.
+    let (governor, now, permit) = ordered(GovernorConfig::default());
+    governor
+        .observe(now, now, 200, [("X-MBX-USED-WEIGHT-1M", "4")])
+        .unwrap();
+    ready(governor.settle(permit, response(now, 200))).unwrap();
+    assert_eq!(used(&governor, now, RateLimitType::RequestWeight), Some(4));
+}
+
+#[test]
+fn an_order_cancelled_after_it_was_sent_keeps_its_weight() {
+    use binance_sign::client::{Action, Exchange, Input, Settings};
+    let governor = Arc::new(Governor::new(RateLimit::spot_defaults()));
+    let clock = synced_clock();
+    let settings = Settings::new(
+        binance_sign::Signer::hmac("key", "secret").unwrap(),
+        clock.clone(),
+    )
+    .governor(governor.clone());
+    let mut exchange = Exchange::new(&settings, "symbol=BTCUSDT", b"", Weight::order(7), true);
+    let mut input = Input::Start;
+    loop {
+        input = match exchange.step(input, clock.reading()) {
+            Action::Gate(call) => call.run().now_or_never().unwrap(),
+            Action::Sign(job) => job.run(),
+            Action::Send(_) => break,
+            other => panic!("{other:?}"),
+        };
+    }
+    // The task is cancelled with the order on the wire: no response, no refund.
+    drop(exchange);
+    let now = clock.now().unwrap();
+    assert_eq!(used(&governor, now, RateLimitType::RequestWeight), Some(7));
 }

@@ -28,6 +28,10 @@ pub struct GovernorConfig {
     /// Ban after a 418 whose `Retry-After` is missing or unreadable and whose message names no
     /// end. Default 2 minutes (Binance's shortest ban).
     pub default_ban: Duration,
+    /// Give an order's request weight back when its response is a success (Binance's rule
+    /// since 2026-04-02 on spot: successful order requests cost 0 request weight; failed ones
+    /// are still charged). Turn it off where the rule does not apply. Default on.
+    pub refund_successful_orders: bool,
 }
 
 crate::source::with_setters!(GovernorConfig {
@@ -35,6 +39,7 @@ crate::source::with_setters!(GovernorConfig {
     with_boundary_margin => boundary_margin: Duration,
     with_default_retry_after => default_retry_after: Duration,
     with_default_ban => default_ban: Duration,
+    with_refund_successful_orders => refund_successful_orders: bool,
 });
 
 impl Default for GovernorConfig {
@@ -44,6 +49,7 @@ impl Default for GovernorConfig {
             boundary_margin: Duration::from_millis(200),
             default_retry_after: Duration::from_secs(60),
             default_ban: Duration::from_secs(120),
+            refund_successful_orders: true,
         }
     }
 }
@@ -171,6 +177,39 @@ impl Counter {
                 .saturating_sub(margin)
         {
             self.carry = self.carry.saturating_add(cost);
+        }
+    }
+
+    /// Takes back `cost` counted at `sent` (with `margin`), where it still is: the window it
+    /// was counted in (now `used`, or `prev` once rolled), and the neighbours the margins
+    /// counted it in too; never below the count Binance last reported for a window.
+    fn refund(&mut self, sent: u64, cost: u64, margin: u64) {
+        let start = self.start_of(sent);
+        let reported = |window: u64, report: Option<(u64, u64)>| {
+            report.filter(|(w, _)| *w == window).map_or(0, |(_, c)| c)
+        };
+        let report = self.last_report;
+        let take = |slot: &mut u64, window: u64| {
+            *slot = slot
+                .saturating_sub(cost)
+                .max(reported(window, report).min(*slot));
+        };
+        let in_head = sent < start.saturating_add(margin);
+        let in_tail = sent >= start.saturating_add(self.len).saturating_sub(margin);
+        let next = start.saturating_add(self.len);
+        if start == self.window_start {
+            take(&mut self.used, start);
+            if in_head {
+                take(&mut self.prev, start.saturating_sub(self.len));
+            }
+            if in_tail {
+                take(&mut self.carry, next);
+            }
+        } else if next == self.window_start {
+            take(&mut self.prev, start);
+            if in_tail {
+                take(&mut self.used, next);
+            }
         }
     }
 
@@ -400,6 +439,22 @@ impl Governor {
                 Ok(permit) => return Ok(permit),
                 Err(wait) => std::thread::sleep(wait),
             }
+        }
+    }
+
+    /// Gives back the request weight of a permitted order (the request-weight limits only;
+    /// orders still count against the order limits).
+    fn refund(&self, permit: &Permit) {
+        let sent = permit.sent().as_millis();
+        let mut state = self.lock();
+        let margin = state.margin(&self.config);
+        for counter in &mut state.counters {
+            let kind = counter.limit.rate_limit_type;
+            if kind != super::RateLimitType::RequestWeight {
+                continue;
+            }
+            let cost = kind.cost(permit.weight().weight, false);
+            counter.refund(sent, cost, margin);
         }
     }
 
@@ -658,7 +713,13 @@ impl RateGate for Governor {
         permit: Permit,
         response: GateResponse<'a>,
     ) -> GateFuture<'a, Result<(), GateError>> {
-        RateGate::observe(self, permit.sent(), response)
+        let learned = self
+            .learn(permit.sent(), &response)
+            .map_err(GateError::from);
+        if refunds(&self.config, &permit, response.status) {
+            self.refund(&permit);
+        }
+        Box::pin(std::future::ready(learned))
     }
 
     fn observe<'a>(
@@ -675,6 +736,12 @@ impl RateGate for Governor {
             .banned_until
             .map(ServerTime::from_millis_clamped)
     }
+}
+
+/// Whether a settled permit's request weight goes back: an order, answered with a success,
+/// under a config that follows Binance's 2026-04-02 rule.
+pub(crate) fn refunds(config: &GovernorConfig, permit: &Permit, status: u16) -> bool {
+    config.refund_successful_orders && permit.weight().is_order && (200..300).contains(&status)
 }
 
 fn extend(slot: &mut Option<u64>, until: u64) {

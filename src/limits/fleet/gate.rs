@@ -2,11 +2,13 @@
 //! is, so every client adapter takes either.
 
 use super::FleetGovernor;
+use super::store::floor_key;
 use crate::ServerTime;
 use crate::limits::gate::{
     Admission, Binding, GateError, GateFuture, GateResponse, Permit, RateGate, Weight,
 };
-use crate::limits::{Decision, RateLimit};
+use crate::limits::governor::refunds;
+use crate::limits::{Decision, RateLimit, RateLimitType};
 
 impl FleetGovernor {
     /// What binds a `Wait` at `now_ms` for a request of `weight`: a hold this process knows, or
@@ -33,6 +35,45 @@ impl FleetGovernor {
                 .max_by_key(|l: &RateLimit| l.rate_limit_type.cost(weight.weight, weight.is_order))
                 .map_or(Binding::Hold, Binding::Limit),
         }
+    }
+
+    /// Gives back a successful order's request weight, in the store and in this process's
+    /// own record of its sends (so a restore does not put it back). A store that cannot be
+    /// reached keeps the weight counted: over-counting is the safe side.
+    async fn refund(&self, permit: &Permit) -> Result<(), GateError> {
+        let sent = permit.sent().as_millis();
+        let margin = self.margin();
+        let cost = u64::from(permit.weight().weight);
+        let mut touched = Vec::new();
+        for l in &self.limits {
+            if l.limit.rate_limit_type != RateLimitType::RequestWeight || cost == 0 {
+                continue;
+            }
+            let start = sent - sent % l.len;
+            touched.push(l.counter(start));
+            if sent < start.saturating_add(margin) {
+                touched.push(l.counter(start.saturating_sub(l.len)));
+            }
+            if sent >= start.saturating_add(l.len).saturating_sub(margin) {
+                touched.push(l.counter(start.saturating_add(l.len)));
+            }
+        }
+        if touched.is_empty() {
+            return Ok(());
+        }
+        let mut invocation = self.refund.prepare_invoke();
+        for counter in &touched {
+            invocation.key(counter).key(floor_key(counter));
+            invocation.arg(cost);
+        }
+        let _: u64 = self.run(invocation, sent).await?;
+        let mut local = self.lock();
+        for counter in &touched {
+            if let Some(own) = local.ledger.get_mut(counter) {
+                own.all = own.all.saturating_sub(cost);
+            }
+        }
+        Ok(())
     }
 
     async fn learn(&self, sent: ServerTime, response: GateResponse<'_>) -> Result<(), GateError> {
@@ -76,7 +117,14 @@ impl RateGate for FleetGovernor {
         permit: Permit,
         response: GateResponse<'a>,
     ) -> GateFuture<'a, Result<(), GateError>> {
-        Box::pin(self.learn(permit.sent(), response))
+        Box::pin(async move {
+            let status = response.status;
+            let learned = self.learn(permit.sent(), response).await;
+            if refunds(&self.config.governor, &permit, status) {
+                self.refund(&permit).await?;
+            }
+            learned
+        })
     }
 
     fn observe<'a>(

@@ -20,7 +20,7 @@ use crate::source::Source;
 use crate::time::server_time::ServerTime;
 pub use config::{Fallback, FleetConfig, FleetError};
 use ledger::{Limit, Local, raise_seen};
-use store::{ACQUIRE, OBSERVE, RESTORE};
+use store::{ACQUIRE, OBSERVE, REFUND, RESTORE};
 
 /// A governor whose counters, 429 hold and 418 ban live in Redis (or Valkey), so that a fleet
 /// of processes on one account and one IP stays under Binance's limits together (feature
@@ -64,6 +64,7 @@ pub struct FleetGovernor {
     config: FleetConfig,
     acquire: Script,
     observe: Script,
+    refund: Script,
     restore: Script,
     /// Holds and bans this process knows (from Binance or from the store): a governor with no
     /// limits, so they hold even without the store.
@@ -156,6 +157,7 @@ impl FleetGovernor {
             config,
             acquire: Script::new(ACQUIRE),
             observe: Script::new(OBSERVE),
+            refund: Script::new(REFUND),
             restore: Script::new(RESTORE),
             holds: Governor::with_config(Vec::new(), config.governor),
             from_binance: Governor::with_config(Vec::new(), config.governor),

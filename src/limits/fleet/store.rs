@@ -37,9 +37,17 @@ macro_rules! raise_lua {
 
 /// Binance's word: holds, bans and reported counts, each kept as a maximum.
 ///
-/// KEYS: hold, ban, then one counter per report. ARGV: hold until (0: none), ban until,
-/// hold/ban ttl (ms), then per report: count, ttl (ms).
+/// KEYS: hold, ban, then per report its counter and the counter's floor. ARGV: hold until (0:
+/// none), ban until, hold/ban ttl (ms), then per report: count, ttl (ms).
 pub(super) const OBSERVE: &str = concat!(raise_lua!(), include_str!("lua/observe.lua"));
+
+/// A successful order's request weight given back (Binance's 2026-04-02 rule), never below
+/// what Binance reported for the window.
+///
+/// KEYS: per counter the order was counted in, the counter and its floor. ARGV: per counter
+/// the cost.
+pub(super) const REFUND: &str =
+    concat!(include_str!("lua/read.lua"), include_str!("lua/refund.lua"));
 
 /// After an outage or a loss of the store's data: put back what the store lacks, and the holds
 /// and bans this process saw from Binance. With the epoch this process knew still there, that
@@ -256,13 +264,20 @@ impl FleetGovernor {
             .arg(linger(hold, ban, received.as_millis()));
         for &(i, window, count) in counts {
             let l = &self.limits[i];
-            invocation.key(l.counter(window));
+            invocation
+                .key(l.counter(window))
+                .key(floor_key(&l.counter(window)));
             // At most 15 digits: what the scripts read back as a count.
             invocation.arg(count.min(MAX_COUNT)).arg(l.ttl(margin));
         }
         let _: u64 = self.run(invocation, received.as_millis()).await?;
         Ok(())
     }
+}
+
+/// The key of a counter's floor: the count Binance last reported for its window.
+pub(super) fn floor_key(counter: &str) -> String {
+    format!("{counter}:r")
 }
 
 /// The largest count the store holds: [`MAX_COUNT_DIGITS`](crate::limits::store_value::MAX_COUNT_DIGITS)
