@@ -1,7 +1,6 @@
 //! The rate gate the client engine asks: `Governor` through `RateGate`, waiting callers
 //! (`acquire_wait` on Tokio, `acquire_blocking` on a thread), and what binds a wait.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use binance_sign::limits::{
@@ -193,9 +192,11 @@ fn a_successful_order_gives_its_request_weight_back_and_nothing_else_does() {
     assert_eq!(used(&governor, now, RateLimitType::RequestWeight), Some(4));
 }
 
+#[cfg(feature = "http")]
 #[test]
 fn an_order_cancelled_after_it_was_sent_keeps_its_weight() {
     use binance_sign::client::{Action, Exchange, Input, Settings};
+    use std::sync::Arc;
     let governor = Arc::new(Governor::new(RateLimit::spot_defaults()));
     let clock = synced_clock();
     let settings = Settings::new(

@@ -648,6 +648,9 @@ impl Exchange {
         };
         let pairs = headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
         let read = crate::limits::headers::ResponseHeaders::read(pairs, received);
+        if let Some(e @ crate::limits::LimitsError::HoldTooLong { .. }) = &read.first_error {
+            events::hold_capped(e);
+        }
         let body_ban = crate::limits::gate::body_ban(received, body);
         let until = read
             .retry_after

@@ -53,6 +53,14 @@ pub(super) fn banned(remaining: Duration) {
     let _ = remaining;
 }
 
+/// A `Retry-After` (or ban end) longer than the longest hold was capped.
+pub(super) fn hold_capped(error: &dyn std::error::Error) {
+    #[cfg(feature = "tracing")]
+    event!(warn, error = %error, "a hold longer than limits::MAX_HOLD was capped");
+    #[cfg(not(feature = "tracing"))]
+    let _ = error;
+}
+
 /// A `-1021` answer: resync and one retry.
 pub(super) fn retry() {
     #[cfg(feature = "tracing")]
