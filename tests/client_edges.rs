@@ -85,6 +85,24 @@ async fn order(
     }
 }
 
+/// A status and whole body, or the error text.
+type Reply = Result<(u16, Vec<u8>), String>;
+
+/// `count` orders through `adapter` at once, each on its own task.
+fn at_once(
+    adapter: Adapter,
+    settings: &Settings,
+    base: &str,
+    count: usize,
+) -> Vec<tokio::task::JoinHandle<Reply>> {
+    (0..count)
+        .map(|_| {
+            let (settings, base) = (settings.clone(), base.to_owned());
+            tokio::spawn(async move { order(adapter, &settings, &base).await })
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn a_418_on_the_first_probe_is_recorded_and_nothing_more_goes_out() {
     for adapter in EVERY {
@@ -142,12 +160,7 @@ async fn thirty_two_tasks_at_cold_start_send_one_probe() {
         let binance = Binance::start().await;
         binance.state.lock().unwrap().time_delay = Duration::from_millis(50);
         let settings = settings();
-        let tasks: Vec<_> = (0..32)
-            .map(|_| {
-                let (settings, base) = (settings.clone(), binance.base.clone());
-                tokio::spawn(async move { order(adapter, &settings, &base).await })
-            })
-            .collect();
+        let tasks = at_once(adapter, &settings, &binance.base, 32);
         for task in tasks {
             assert_eq!(task.await.unwrap().unwrap().0, 200, "{adapter:?}");
         }
@@ -163,12 +176,7 @@ async fn a_failed_probe_names_its_url_and_status_to_every_waiting_task() {
         binance.state.lock().unwrap().time_delay = Duration::from_millis(50);
         binance.script_time(Scripted::Status(503));
         let settings = settings();
-        let tasks: Vec<_> = (0..8)
-            .map(|_| {
-                let (settings, base) = (settings.clone(), binance.base.clone());
-                tokio::spawn(async move { order(adapter, &settings, &base).await })
-            })
-            .collect();
+        let tasks = at_once(adapter, &settings, &binance.base, 8);
         for task in tasks {
             let error = task.await.unwrap().unwrap_err();
             let url = format!("{}/api/v3/time", binance.base);
@@ -248,12 +256,7 @@ async fn a_429_on_a_cold_start_probe_holds_every_waiting_task_then_all_go() {
         binance.state.lock().unwrap().time_delay = Duration::from_millis(50);
         binance.script_time(Scripted::TooMany(1));
         let settings = settings();
-        let tasks: Vec<_> = (0..8)
-            .map(|_| {
-                let (settings, base) = (settings.clone(), binance.base.clone());
-                tokio::spawn(async move { order(adapter, &settings, &base).await })
-            })
-            .collect();
+        let tasks = at_once(adapter, &settings, &binance.base, 8);
         for task in tasks {
             assert_eq!(task.await.unwrap().unwrap().0, 200, "{adapter:?}");
         }
