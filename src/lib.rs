@@ -61,6 +61,7 @@
 //! | `http` | no | `SignedRequest::to_http`, `Signer::sign_http`, `Governor::observe_http`; re-exports `http` | you build `http::Request`s yourself |
 //! | `reqwest-middleware` | no | `client::SigningMiddleware` (sign, keep the clock, -1021 retry, 429/418 holds) | your bot uses reqwest |
 //! | `tower` | no | `client::SigningLayer` / `SigningService`, the same for hyper and tower | your bot uses hyper or tower |
+//! | `tracing` | no | the client engine's events through `tracing`, no secret in any field | you log with `tracing` |
 //! | `ureq` | no | `client::SigningAgent`, the same engine, blocking (`ureq` 3) | your bot has no async runtime |
 //! | `redis` | no | `limits::FleetGovernor`: limits shared by processes through Redis | several processes share one account or IP |
 //! | `arbitrary` | no | `Arbitrary` for [`Params`] and the tricky values of `fuzzing` | you fuzz with cargo-fuzz |
