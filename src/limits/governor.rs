@@ -3,15 +3,15 @@
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use serde::Deserialize;
-
-use super::gate::{
-    Admission, Binding, GateError, GateFuture, GateResponse, Permit, RateGate, Weight, body_ban,
-};
+use super::gate::{Admission, Binding, Permit, Weight};
 use super::headers::{Reported, ResponseHeaders, parse_ban_until};
 use super::{Decision, LimitsError, RateLimit};
-use crate::source::Source;
 use crate::time::server_time::ServerTime;
+
+mod rate_gate;
+mod responses;
+
+pub(crate) use rate_gate::refunds;
 
 /// Settings of a [`Governor`].
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -411,68 +411,6 @@ impl Governor {
         Admission::Send(Permit::new(now_time, weight))
     }
 
-    /// Waits (blocking the thread) until a request of `weight` may go at the `clock`'s time:
-    /// the permit, or the error that says nothing may be sent. For bots without an async
-    /// runtime; async code uses [`RateGate::acquire_wait`].
-    ///
-    /// ```
-    /// use binance_sign::limits::{Governor, RateLimit, Weight};
-    /// use binance_sign::ServerClock;
-    /// let governor = Governor::new(RateLimit::spot_defaults());
-    /// let clock = ServerClock::new();
-    /// // A clock with no time yet: refused, never the local clock instead.
-    /// assert!(governor.acquire_blocking(&clock, Weight::order(1)).is_err());
-    /// ```
-    ///
-    /// # Errors
-    ///
-    /// [`GateError::Banned`], [`GateError::TooHeavy`], [`GateError::Clock`] when the clock has
-    /// no time.
-    pub fn acquire_blocking(
-        &self,
-        clock: &crate::ServerClock,
-        weight: Weight,
-    ) -> Result<Permit, GateError> {
-        loop {
-            let now = clock.now().map_err(GateError::Clock)?;
-            match super::gate::settled(self.decide(now, weight))? {
-                Ok(permit) => return Ok(permit),
-                Err(wait) => std::thread::sleep(wait),
-            }
-        }
-    }
-
-    /// Gives back the request weight of a permitted order (the request-weight limits only;
-    /// orders still count against the order limits).
-    fn refund(&self, permit: &Permit) {
-        let sent = permit.sent().as_millis();
-        let mut state = self.lock();
-        let margin = state.margin(&self.config);
-        for counter in &mut state.counters {
-            let kind = counter.limit.rate_limit_type;
-            if kind != super::RateLimitType::RequestWeight {
-                continue;
-            }
-            let cost = kind.cost(permit.weight().weight, false);
-            counter.refund(sent, cost, margin);
-        }
-    }
-
-    /// Learns from a response as the [`RateGate`] reads it: headers, and the ban end of a
-    /// `-1003` body (capped at [`MAX_HOLD`](super::MAX_HOLD)).
-    fn learn(&self, sent: ServerTime, response: &GateResponse<'_>) -> Result<(), LimitsError> {
-        let read = self.observe(
-            sent,
-            response.received,
-            response.status,
-            response.headers.iter().copied(),
-        );
-        if let Some(until) = body_ban(response.received, response.body) {
-            self.ban_until(until.as_millis());
-        }
-        read
-    }
-
     /// Learns from a response to a request sent at `sent` and received at `received` (server
     /// times): its HTTP status and headers (name/value pairs, any case).
     ///
@@ -509,79 +447,6 @@ impl Governor {
         };
         self.ban_until(until.as_millis());
         true
-    }
-
-    /// Learns from an `http::HeaderMap` and status (feature `http`); see
-    /// [`observe`](Self::observe). Header values that are not visible ASCII are ignored.
-    ///
-    /// # Errors
-    ///
-    /// As [`observe`](Self::observe).
-    #[cfg(feature = "http")]
-    #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-    pub fn observe_http(
-        &self,
-        sent: ServerTime,
-        received: ServerTime,
-        status: http::StatusCode,
-        headers: &http::HeaderMap,
-    ) -> Result<(), LimitsError> {
-        let pairs = super::headers::http_pairs(headers);
-        self.observe(sent, received, status.as_u16(), pairs)
-    }
-
-    /// Learns from a WebSocket API response (the whole JSON object): its `status` (429 and 418
-    /// hold and ban as on REST, until `error.data.retryAfter` or the time in the message), and
-    /// the counts in its `rateLimits`.
-    ///
-    /// # Errors
-    ///
-    /// [`LimitsError::Json`] when `rateLimits` is present but malformed (after the hold is in
-    /// place).
-    pub fn observe_ws(
-        &self,
-        sent: ServerTime,
-        received: ServerTime,
-        response: &serde_json::Value,
-    ) -> Result<(), LimitsError> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Ws {
-            #[serde(flatten)]
-            limit: RateLimit,
-            count: u64,
-        }
-        let status = response
-            .get("status")
-            .and_then(serde_json::Value::as_u64)
-            .and_then(|s| u16::try_from(s).ok())
-            .unwrap_or(200);
-        let retry_after = response
-            .pointer("/error/data/retryAfter")
-            .and_then(serde_json::Value::as_u64)
-            .and_then(|ms| ServerTime::from_millis(ms).ok());
-        self.hold(received, status, retry_after);
-        if let Some(msg) = response
-            .pointer("/error/msg")
-            .and_then(serde_json::Value::as_str)
-        {
-            self.observe_body(msg);
-        }
-        let Some(rate_limits) = response.get("rateLimits") else {
-            return Ok(());
-        };
-        let items: Vec<Ws> =
-            Vec::deserialize(rate_limits).map_err(|e| LimitsError::Json(Source::new(e)))?;
-        let reported: Vec<Reported> = items
-            .iter()
-            .map(|w| Reported {
-                kind: w.limit.rate_limit_type,
-                window: w.limit.window(),
-                count: w.count,
-            })
-            .collect();
-        self.apply(sent, received, &reported);
-        Ok(())
     }
 
     /// Records the hold of a 429 or the ban of a 418; the (hold, ban) end it recorded, in ms
@@ -695,53 +560,6 @@ impl Governor {
                 }
             })
     }
-}
-
-/// The local governor as a [`RateGate`]: every future is ready at once.
-impl RateGate for Governor {
-    fn acquire(
-        &self,
-        now: ServerTime,
-        weight: Weight,
-    ) -> GateFuture<'_, Result<Admission, GateError>> {
-        let admission = self.decide(now, weight);
-        Box::pin(std::future::ready(Ok(admission)))
-    }
-
-    fn settle<'a>(
-        &'a self,
-        permit: Permit,
-        response: GateResponse<'a>,
-    ) -> GateFuture<'a, Result<(), GateError>> {
-        let learned = self
-            .learn(permit.sent(), &response)
-            .map_err(GateError::from);
-        if refunds(&self.config, &permit, response.status) {
-            self.refund(&permit);
-        }
-        Box::pin(std::future::ready(learned))
-    }
-
-    fn observe<'a>(
-        &'a self,
-        sent: ServerTime,
-        response: GateResponse<'a>,
-    ) -> GateFuture<'a, Result<(), GateError>> {
-        let learned = self.learn(sent, &response).map_err(GateError::from);
-        Box::pin(std::future::ready(learned))
-    }
-
-    fn banned_until(&self) -> Option<ServerTime> {
-        self.lock()
-            .banned_until
-            .map(ServerTime::from_millis_clamped)
-    }
-}
-
-/// Whether a settled permit's request weight goes back: an order, answered with a success,
-/// under a config that follows Binance's 2026-04-02 rule.
-pub(crate) fn refunds(config: &GovernorConfig, permit: &Permit, status: u16) -> bool {
-    config.refund_successful_orders && permit.weight().is_order && (200..300).contains(&status)
 }
 
 fn extend(slot: &mut Option<u64>, until: u64) {

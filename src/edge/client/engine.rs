@@ -3,7 +3,7 @@
 //! told what happened. It does no I/O and needs no runtime; adapters (and yours) only carry
 //! out its [`Action`]s.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, MutexGuard};
 use std::time::Duration;
 
 use super::error::{ClientError, ProbeError, ProbeFailure};
@@ -11,9 +11,15 @@ use super::steps::{
     Action, GateAnswer, GateCall, GateOp, Input, Outgoing, ProbeOutcome, READ_CAP, Reply, SignJob,
 };
 use super::{Settings, events, meaning};
+
+mod holds;
+mod shared;
+
 use crate::edge::http::SigningInstructions;
-use crate::limits::{Admission, GateError, GovernorConfig, MAX_HOLD, Permit, Weight};
+use crate::limits::{Admission, GateError, MAX_HOLD, Permit, Weight};
 use crate::{LocalReading, ServerTime};
+pub(crate) use shared::Shared;
+use shared::{ProbeSlot, local_micros, lock};
 
 /// How often a request waiting on another request's clock probe looks again.
 const PROBE_POLL: Duration = Duration::from_millis(2);
@@ -26,47 +32,6 @@ const PROBE_STALE_MICROS: u64 = 30_000_000;
 /// After a `-1021` resync whose answer the clock holds as a candidate (the server clock
 /// stepped), this many more probes may confirm it, each after [`PROBE_POLL`].
 const EXTRA_RESYNC_PROBES: u8 = 2;
-
-/// What the requests of one [`Settings`] share: who probes the clock, the last probe's
-/// failure, and the holds and bans seen, kept on the local boot (or monotonic) clock so that
-/// they hold with no server time (before the first probe, after a suspend).
-#[derive(Debug, Default)]
-pub(crate) struct Shared {
-    probe: Option<(u64, u64)>,
-    next_token: u64,
-    generation: u64,
-    last_failure: Option<Arc<ProbeError>>,
-    banned_until: Option<(u64, Option<ServerTime>)>,
-    held_until: Option<u64>,
-    /// The last server time known, and the boot-clock reading it was known at.
-    anchor: Option<(u64, ServerTime)>,
-}
-
-fn local_micros(reading: LocalReading) -> u64 {
-    reading.boot_micros().unwrap_or(reading.mono_micros())
-}
-
-fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
-    shared.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The one clock probe in flight; dropping it (the probe done, the task cancelled) frees the
-/// slot and tells the requests waiting on it.
-#[derive(Debug)]
-struct ProbeSlot {
-    shared: Arc<Mutex<Shared>>,
-    token: u64,
-}
-
-impl Drop for ProbeSlot {
-    fn drop(&mut self) {
-        let mut shared = lock(&self.shared);
-        if shared.probe.is_some_and(|(token, _)| token == self.token) {
-            shared.probe = None;
-            shared.generation = shared.generation.wrapping_add(1);
-        }
-    }
-}
 
 /// What a probe came to.
 #[derive(Debug)]
@@ -259,25 +224,6 @@ impl Exchange {
             return Action::Send(Outgoing { signed: None });
         }
         self.keep_time(false, None, now)
-    }
-
-    /// A ban this engine saw (stop) or a hold (sleep it out, then start over); `None` when
-    /// neither is in force.
-    fn barrier(&mut self, now: LocalReading) -> Option<Action> {
-        let local = local_micros(now);
-        let (ban, hold) = {
-            let shared = self.shared();
-            (shared.banned_until, shared.held_until)
-        };
-        if let Some((until, server)) = ban.filter(|(until, _)| local < *until) {
-            return Some(Action::Fail(ClientError::Banned {
-                until: server,
-                remaining: Duration::from_micros(until - local),
-            }));
-        }
-        let until = hold.filter(|until| local < *until)?;
-        self.stage = Stage::Start;
-        Some(Action::Sleep(Duration::from_micros(until - local)))
     }
 
     /// Probes when the clock needs it (or after a `-1021`), unless another request is at it;
@@ -612,109 +558,6 @@ impl Exchange {
             return self.keep_time(true, None, now);
         }
         Action::Return
-    }
-
-    /// The server time a response arrived at: the clock's, else the response's `Date`, else
-    /// the local wall clock (only to place a hold or ban from a response before the clock
-    /// has any time: the local record of it counts on the boot clock, not on this).
-    fn server_time(&self, now: LocalReading, headers: &[(String, String)]) -> ServerTime {
-        if let Ok(at) = self.settings.clock().now_at(now) {
-            return at;
-        }
-        let date = headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("date"))
-            .and_then(|(_, v)| httpdate::parse_http_date(v).ok())
-            .and_then(|d| d.duration_since(std::time::UNIX_EPOCH).ok())
-            .and_then(|d| u64::try_from(d.as_millis()).ok());
-        ServerTime::from_millis_clamped(date.unwrap_or(now.wall_micros() / 1000))
-    }
-
-    /// Keeps a 429's hold or a 418's ban on the local boot clock, for every request of these
-    /// settings, gate or not (capped at [`MAX_HOLD`]).
-    fn record_hold(
-        &self,
-        status: u16,
-        headers: &[(String, String)],
-        body: Option<&str>,
-        received: ServerTime,
-        now: LocalReading,
-    ) {
-        let defaults = GovernorConfig::default();
-        let default = match status {
-            429 => defaults.default_retry_after,
-            418 => defaults.default_ban,
-            _ => return,
-        };
-        let pairs = headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
-        let read = crate::limits::headers::ResponseHeaders::read(pairs, received);
-        if let Some(e @ crate::limits::LimitsError::HoldTooLong { .. }) = &read.first_error {
-            events::hold_capped(e);
-        }
-        let body_ban = crate::limits::gate::body_ban(received, body);
-        let until = read
-            .retry_after
-            .into_iter()
-            .chain(body_ban)
-            .max()
-            .filter(|until| *until > received)
-            .unwrap_or_else(|| received.saturating_add(default));
-        let remaining = Duration::from_micros(until.as_micros() - received.as_micros());
-        let local_until = local_micros(now)
-            .saturating_add(u64::try_from(remaining.min(MAX_HOLD).as_micros()).unwrap_or(u64::MAX));
-        let known = self.settings.clock().now_at(now).is_ok();
-        if status == 418 {
-            events::banned(remaining);
-            self.keep_ban(now, remaining, known.then_some(until));
-        } else {
-            events::held(status, remaining);
-            let mut shared = self.shared();
-            shared.held_until = Some(shared.held_until.unwrap_or(0).max(local_until));
-        }
-    }
-
-    /// With no server time (before the first probe, after a suspend): a ban the gate holds,
-    /// when it is not over by the last time known plus the boot clock since (or, never having
-    /// known a time, by the local wall clock).
-    fn gate_ban_without_time(&self, now: LocalReading) -> Option<Action> {
-        if self.settings.clock().now_at(now).is_ok() {
-            return None;
-        }
-        let until = self.settings.gate_ref()?.banned_until()?;
-        let anchor = self.shared().anchor;
-        let estimate = match anchor {
-            Some((boot, at)) => at.saturating_add(Duration::from_micros(
-                local_micros(now).saturating_sub(boot),
-            )),
-            None => ServerTime::from_millis_clamped(now.wall_micros() / 1000),
-        };
-        let remaining = until.as_micros().checked_sub(estimate.as_micros())?;
-        let remaining = Duration::from_micros(remaining).min(MAX_HOLD);
-        self.keep_ban(now, remaining, Some(until));
-        Some(Action::Fail(ClientError::Banned {
-            until: Some(until),
-            remaining,
-        }))
-    }
-
-    /// Keeps a ban of `remaining` from `now` on the local boot clock (the longer of two).
-    fn keep_ban(&self, now: LocalReading, remaining: Duration, until: Option<ServerTime>) {
-        let micros = u64::try_from(remaining.min(MAX_HOLD).as_micros()).unwrap_or(u64::MAX);
-        let local_until = local_micros(now).saturating_add(micros);
-        let mut shared = self.shared();
-        if local_until > shared.banned_until.map_or(0, |(u, _)| u) {
-            shared.banned_until = Some((local_until, until));
-        }
-    }
-
-    fn ban_error(&self, now: LocalReading) -> ClientError {
-        let local = local_micros(now);
-        let ban = self.shared().banned_until;
-        let (until, server) = ban.unwrap_or((local, None));
-        ClientError::Banned {
-            until: server,
-            remaining: Duration::from_micros(until.saturating_sub(local)),
-        }
     }
 }
 
