@@ -11,6 +11,7 @@ use crate::time::server_time::ServerTime;
 mod rate_gate;
 mod responses;
 
+#[cfg(feature = "redis")]
 pub(crate) use rate_gate::refunds;
 
 /// Settings of a [`Governor`].
