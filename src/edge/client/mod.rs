@@ -8,7 +8,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
 //! use binance_sign::client::{Settings, SigningMiddleware};
-//! use binance_sign::client::{reqwest_crate as reqwest, reqwest_middleware};
+//! use binance_sign::client::{reqwest, reqwest_middleware};
 //! use binance_sign::limits::{Governor, RateLimit, Weight};
 //! use binance_sign::{ServerClock, Signer};
 //! let settings = Settings::new(Signer::hmac("api-key", "secret")?, ServerClock::new())
@@ -92,7 +92,7 @@ mod meaning;
 mod steps;
 
 #[cfg(feature = "reqwest-middleware")]
-mod reqwest;
+mod middleware;
 #[cfg(feature = "tower")]
 mod tower;
 #[cfg(feature = "ureq")]
@@ -107,7 +107,7 @@ pub use self::steps::{
 
 #[cfg(feature = "reqwest-middleware")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
-pub use self::reqwest::SigningMiddleware;
+pub use self::middleware::SigningMiddleware;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub use self::tower::{Replayed, SigningFuture, SigningLayer, SigningService};
@@ -118,7 +118,7 @@ pub use self::ureq::{SigningAgent, UreqError};
 /// The `reqwest` crate the middleware is built on (use this one, or the same version).
 #[cfg(feature = "reqwest-middleware")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]
-pub use ::reqwest as reqwest_crate;
+pub use ::reqwest;
 /// The `reqwest-middleware` crate the middleware is built on.
 #[cfg(feature = "reqwest-middleware")]
 #[cfg_attr(docsrs, doc(cfg(feature = "reqwest-middleware")))]

@@ -19,7 +19,7 @@ use crate::limits::Weight;
 /// ```no_run
 /// use std::sync::Arc;
 /// use binance_sign::client::{Settings, Sign, SigningMiddleware};
-/// use binance_sign::client::{reqwest_crate as reqwest, reqwest_middleware};
+/// use binance_sign::client::{reqwest, reqwest_middleware};
 /// use binance_sign::limits::{Governor, RateLimit, Weight};
 /// use binance_sign::{ServerClock, Signer};
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
