@@ -77,6 +77,29 @@ impl GovernorConfig {
         budget.max(limit.limit.min(1))
     }
 
+    /// The end of the hold (429) or ban (418) a response received at `received` imposes: the
+    /// latest of the ends it `asked` for (`Retry-After`, a `-1003` message's time, each
+    /// already capped) that is still ahead, else the configured default. `None` for any
+    /// other status. The one rule both governors and the client engine hold by.
+    pub(crate) fn hold_end(
+        &self,
+        status: u16,
+        received: ServerTime,
+        asked: impl IntoIterator<Item = ServerTime>,
+    ) -> Option<ServerTime> {
+        let default = match status {
+            429 => self.default_retry_after,
+            418 => self.default_ban,
+            _ => return None,
+        };
+        let until = asked
+            .into_iter()
+            .max()
+            .filter(|until| *until > received)
+            .unwrap_or_else(|| received.saturating_add(default));
+        Some(until)
+    }
+
     fn margin_millis(&self) -> u64 {
         u64::try_from(self.boundary_margin.as_millis()).unwrap_or(u64::MAX)
     }
@@ -458,15 +481,10 @@ impl Governor {
         status: u16,
         retry_after: Option<ServerTime>,
     ) -> (u64, u64) {
-        let default = match status {
-            429 => self.config.default_retry_after,
-            418 => self.config.default_ban,
-            _ => return (0, 0),
+        let Some(until) = self.config.hold_end(status, received, retry_after) else {
+            return (0, 0);
         };
-        let until = retry_after
-            .filter(|until| *until > received)
-            .unwrap_or_else(|| received.saturating_add(default))
-            .as_millis();
+        let until = until.as_millis();
         if status == 418 {
             self.ban_until(until);
             (0, until)

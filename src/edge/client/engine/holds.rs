@@ -57,34 +57,24 @@ impl Exchange {
         received: ServerTime,
         now: LocalReading,
     ) {
-        let defaults = GovernorConfig::default();
-        let default = match status {
-            429 => defaults.default_retry_after,
-            418 => defaults.default_ban,
-            _ => return,
-        };
         let pairs = headers.iter().map(|(k, v)| (k.as_str(), v.as_str()));
         let read = crate::limits::headers::ResponseHeaders::read(pairs, received);
+        let body_ban = crate::limits::gate::body_ban(received, body);
+        let asked = read.retry_after.into_iter().chain(body_ban);
+        let Some(until) = GovernorConfig::default().hold_end(status, received, asked) else {
+            return;
+        };
         if let Some(e @ crate::limits::LimitsError::HoldTooLong { .. }) = &read.first_error {
             events::hold_capped(e);
         }
-        let body_ban = crate::limits::gate::body_ban(received, body);
-        let until = read
-            .retry_after
-            .into_iter()
-            .chain(body_ban)
-            .max()
-            .filter(|until| *until > received)
-            .unwrap_or_else(|| received.saturating_add(default));
         let remaining = Duration::from_micros(until.as_micros() - received.as_micros());
-        let local_until = local_micros(now)
-            .saturating_add(u64::try_from(remaining.min(MAX_HOLD).as_micros()).unwrap_or(u64::MAX));
-        let known = self.settings.clock().now_at(now).is_ok();
         if status == 418 {
             events::banned(remaining);
+            let known = self.settings.clock().now_at(now).is_ok();
             self.keep_ban(now, remaining, known.then_some(until));
         } else {
             events::held(status, remaining);
+            let local_until = local_micros(now).saturating_add(micros(remaining));
             let mut shared = self.shared();
             shared.held_until = Some(shared.held_until.unwrap_or(0).max(local_until));
         }
@@ -121,8 +111,7 @@ impl Exchange {
         remaining: Duration,
         until: Option<ServerTime>,
     ) {
-        let micros = u64::try_from(remaining.min(MAX_HOLD).as_micros()).unwrap_or(u64::MAX);
-        let local_until = local_micros(now).saturating_add(micros);
+        let local_until = local_micros(now).saturating_add(micros(remaining));
         let mut shared = self.shared();
         if local_until > shared.banned_until.map_or(0, |(u, _)| u) {
             shared.banned_until = Some((local_until, until));
@@ -138,4 +127,9 @@ impl Exchange {
             remaining: Duration::from_micros(until.saturating_sub(local)),
         }
     }
+}
+
+/// `remaining`, capped at [`MAX_HOLD`], in µs.
+fn micros(remaining: Duration) -> u64 {
+    u64::try_from(remaining.min(MAX_HOLD).as_micros()).unwrap_or(u64::MAX)
 }
