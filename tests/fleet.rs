@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use binance_sign::ServerTime;
 use binance_sign::limits::{
-    Decision, Fallback, FleetConfig, FleetError, FleetGovernor, Governor, IntervalUnit, RateLimit,
-    RateLimitType,
+    Decision, Fallback, FleetConfig, FleetError, FleetGovernor, Governor, IntervalUnit, Leases,
+    RateLimit, RateLimitType,
 };
 
 mod support;
@@ -566,9 +566,22 @@ const ERRORS: [i64; 4] = [-150, 150, -60, 95];
 
 /// Four processes sharing `prefix`, each with its own connection and clock error.
 async fn fleet_of_four(redis: &Redis, prefix: &str, fallback: Fallback) -> Vec<Process> {
+    fleet_of_four_leasing(redis, prefix, fallback, None).await
+}
+
+/// The same, with `leases` (the fast path) if given.
+async fn fleet_of_four_leasing(
+    redis: &Redis,
+    prefix: &str,
+    fallback: Fallback,
+    leases: Option<Leases>,
+) -> Vec<Process> {
     let mut processes = Vec::new();
     for error in ERRORS {
-        let g = fleet(redis, prefix, RateLimit::spot_defaults(), fallback).await;
+        let config = config(fallback).with_leases(leases);
+        let g = FleetGovernor::connect(&redis.url(), prefix, RateLimit::spot_defaults(), config)
+            .await
+            .unwrap();
         processes.push(Process {
             governor: Governed::Fleet(Box::new(g)),
             error,
@@ -618,6 +631,60 @@ async fn a_fleet_of_four_stays_under_the_limits_together() {
         r.n429,
         r.n418
     );
+}
+
+/// The same fleet on leases (the fast path): still 0 429s and 0 418s, at 95% or more of the
+/// binding limit, mixed traffic and orders only, 20 minutes (120 order windows).
+#[tokio::test]
+async fn a_fleet_of_four_on_leases_stays_under_the_limits_together() {
+    let redis = Redis::start();
+    let leases = Some(Leases::default());
+    let processes = fleet_of_four_leasing(&redis, "lease", Fallback::FailClosed, leases).await;
+    let r = simulate(processes, (2, 3), MINUTES_20, None).await;
+    assert_eq!((r.n429, r.n418), (0, 0), "no 429 and no 418 for the fleet");
+    let weight_per_minute = r.binance_weight as f64 / 20.0;
+    println!("fleet on leases, mixed: {weight_per_minute:.0} weight per minute");
+    assert!(
+        weight_per_minute >= 0.95 * 6000.0,
+        "weight per minute: {weight_per_minute}"
+    );
+    let processes =
+        fleet_of_four_leasing(&redis, "lease-orders", Fallback::FailClosed, leases).await;
+    let r = simulate(processes, (4, 0), MINUTES_20, None).await;
+    assert_eq!((r.n429, r.n418), (0, 0), "no 429 and no 418 for the fleet");
+    let orders_per_window = r.binance_orders as f64 / (MINUTES_20 / 10_000) as f64;
+    println!("fleet on leases, orders: {orders_per_window:.1} orders per 10 s");
+    assert!(
+        orders_per_window >= 95.0,
+        "orders per 10 s: {orders_per_window}"
+    );
+}
+
+/// Redis stopped and restarted empty under a fleet on leases: nothing sent while it is down
+/// once the slices are spent or past their horizon, no burst after.
+#[tokio::test]
+async fn redis_stopped_mid_run_under_leases_fails_closed_then_resumes_without_a_burst() {
+    let mut redis = Redis::start();
+    let leases = Some(Leases::default());
+    let processes =
+        fleet_of_four_leasing(&redis, "lease-outage", Fallback::FailClosed, leases).await;
+    let (down, up) = (61_000, 70_000);
+    let r = simulate(processes, (2, 2), 3 * 60_000, Some((down, up, &mut redis))).await;
+    assert_eq!(
+        (r.n429, r.n418),
+        (0, 0),
+        "no burst after Redis came back empty"
+    );
+    assert!(r.refused > 0, "requests were refused while Redis was down");
+    // A slice already counted may be used up to its horizon (250 ms) after the store went.
+    for (p, sent) in r.sent_while_down((down + 250, up)).iter().enumerate() {
+        assert!(
+            sent.is_empty(),
+            "process {p} sent {} requests while Redis was down",
+            sent.len()
+        );
+    }
+    r.assert_resumed(up);
 }
 
 impl Report {

@@ -61,7 +61,7 @@ pub(crate) mod store_value;
 
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
-pub use fleet::{Fallback, FleetConfig, FleetError, FleetGovernor};
+pub use fleet::{Fallback, FleetConfig, FleetError, FleetGovernor, Leases};
 pub use gate::{
     Admission, Binding, GateError, GateFuture, GateResponse, Permit, RateGate, SleepFuture, Weight,
 };

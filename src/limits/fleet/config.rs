@@ -33,12 +33,16 @@ pub struct FleetConfig {
     pub deadline: Duration,
     /// What to do when the store is unreachable. Default [`Fallback::FailClosed`].
     pub fallback: Fallback,
+    /// The fast path: lease a slice of each open window and decide locally from it (`None`,
+    /// the default: every decision is one store call). See [`Leases`].
+    pub leases: Option<Leases>,
 }
 
 crate::source::with_setters!(FleetConfig {
     with_governor => governor: GovernorConfig,
     with_deadline => deadline: Duration,
     with_fallback => fallback: Fallback,
+    with_leases => leases: Option<Leases>,
 });
 
 impl Default for FleetConfig {
@@ -47,6 +51,49 @@ impl Default for FleetConfig {
             governor: GovernorConfig::default(),
             deadline: Duration::from_millis(250),
             fallback: Fallback::FailClosed,
+            leases: None,
+        }
+    }
+}
+
+/// Leases, the fleet governor's fast path ([`FleetConfig::leases`]).
+///
+/// A process leases a slice of each open window's budget from the store (counted there, in the
+/// same script call that checks the fleet's holds and bans, before any of it is used) and
+/// decides locally from it until the slice is spent, its window closes, or `horizon` has passed
+/// since the store was last asked (so a hold or ban another process put in the store stops this
+/// one within `horizon`). Slices follow demand: one that was spent within half a `horizon` is
+/// doubled for the next lease, one that lasted more than two is halved, up to `max_slice` of
+/// the budget; the store never grants more than half of what is left in a window beyond the
+/// request itself, so the last of a window is shared out in ever smaller slices.
+///
+/// ```
+/// use std::time::Duration;
+/// use binance_sign::limits::{FleetConfig, Leases};
+/// let config = FleetConfig::default()
+///     .with_leases(Some(Leases::default().with_horizon(Duration::from_millis(100))));
+/// assert_eq!(config.leases.unwrap().max_slice, 0.125);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct Leases {
+    /// How long a lease decides without asking the store again, and about how much of this
+    /// process's demand a slice covers. Default 250 ms.
+    pub horizon: Duration,
+    /// The largest slice, as a fraction of a limit's budget (at least one unit). Default 0.125.
+    pub max_slice: f64,
+}
+
+crate::source::with_setters!(Leases {
+    with_horizon => horizon: Duration,
+    with_max_slice => max_slice: f64,
+});
+
+impl Default for Leases {
+    fn default() -> Self {
+        Self {
+            horizon: Duration::from_millis(250),
+            max_slice: 0.125,
         }
     }
 }
@@ -82,6 +129,13 @@ pub enum FleetError {
         /// The key.
         key: String,
     },
+    /// [`FleetGovernor::shutdown`](super::FleetGovernor::shutdown) was called: this governor
+    /// decides nothing more.
+    #[error("the fleet governor was shut down; nothing may be sent through it")]
+    ShutDown,
+    /// [`Leases`] with a `horizon` of zero or a `max_slice` outside (0, 1].
+    #[error("Leases needs a horizon above zero and a max_slice above 0 and at most 1")]
+    InvalidLeases,
     /// [`Fallback::LocalShare`] with a `fleet_size` of 0: there is no share to compute.
     #[error("Fallback::LocalShare needs a fleet_size of at least 1")]
     ZeroFleetSize,
@@ -108,6 +162,8 @@ impl FleetError {
             FleetError::UnexpectedReply(_)
             | FleetError::Corrupt { .. }
             | FleetError::ZeroFleetSize
+            | FleetError::ShutDown
+            | FleetError::InvalidLeases
             | FleetError::Limits(_) => false,
         }
     }

@@ -45,18 +45,17 @@ impl FleetGovernor {
         let margin = self.margin();
         let cost = u64::from(permit.weight().weight);
         let mut touched = Vec::new();
-        for l in &self.limits {
+        for (i, l) in self.limits.iter().enumerate() {
             if l.limit.rate_limit_type != RateLimitType::RequestWeight || cost == 0 {
                 continue;
             }
-            let start = sent - sent % l.len;
-            touched.push(l.counter(start));
-            if sent < start.saturating_add(margin) {
-                touched.push(l.counter(start.saturating_sub(l.len)));
-            }
-            if sent >= start.saturating_add(l.len).saturating_sub(margin) {
-                touched.push(l.counter(start.saturating_add(l.len)));
-            }
+            // A lease this process holds in the window takes the weight back for it to use
+            // again (still counted in the store); otherwise the store's counter gives it back.
+            touched.extend(
+                l.windows(sent, margin)
+                    .filter(|&window| !self.refund_to_lease(i, window, cost))
+                    .map(|window| l.counter(window)),
+            );
         }
         if touched.is_empty() {
             return Ok(());

@@ -20,6 +20,17 @@ impl Limit {
         format!("{}:{start}", self.key)
     }
 
+    /// The windows (their starts) a request decided at `now` may land in on Binance's clock:
+    /// the current one, and the previous or next one when `now` is within `margin` of a
+    /// boundary. Reservations, leases and refunds all go by this rule.
+    pub(super) fn windows(&self, now: u64, margin: u64) -> impl Iterator<Item = u64> + use<> {
+        let start = now - now % self.len;
+        let previous = (now < start.saturating_add(margin)).then(|| start.saturating_sub(self.len));
+        let next = (now >= start.saturating_add(self.len).saturating_sub(margin))
+            .then(|| start.saturating_add(self.len));
+        std::iter::once(start).chain(previous).chain(next)
+    }
+
     /// A counter lives until its window, and the next one that reads it, are over.
     pub(super) fn ttl(&self, margin: u64) -> u64 {
         self.len.saturating_mul(3).saturating_add(margin)
@@ -51,6 +62,10 @@ pub(super) struct Local {
     pub(super) seen: Vec<Option<(u64, u64)>>,
     /// Whether the local share has started from `seen` since the store was last reachable.
     pub(super) share_seeded: bool,
+    /// The leases this process holds ([`Leases`](super::Leases)).
+    pub(super) leases: super::lease::LeaseBook,
+    /// Whether [`FleetGovernor::shutdown`] was called.
+    pub(super) shut_down: bool,
 }
 
 impl Local {
@@ -71,26 +86,27 @@ impl FleetGovernor {
             if cost == 0 {
                 continue;
             }
-            let start = now - now % l.len;
-            let mut touched = vec![start];
-            if now < start.saturating_add(margin) {
-                touched.push(start.saturating_sub(l.len));
-            }
-            if now >= start.saturating_add(l.len).saturating_sub(margin) {
-                touched.push(start.saturating_add(l.len));
-            }
-            for window in touched {
-                let sent = ledger.entry(l.counter(window)).or_insert(OwnSends {
-                    all: 0,
-                    unreachable: 0,
-                    ttl: l.ttl(margin),
-                    end: window.saturating_add(l.len.saturating_mul(2)),
-                });
+            for window in l.windows(now, margin) {
+                let sent = ledger
+                    .entry(l.counter(window))
+                    .or_insert_with(|| l.own_sends(window, margin));
                 sent.all = sent.all.saturating_add(cost);
                 if unreachable {
                     sent.unreachable = sent.unreachable.saturating_add(cost);
                 }
             }
+        }
+    }
+}
+
+impl Limit {
+    /// A fresh ledger entry for this limit's counter of `window`.
+    pub(super) fn own_sends(&self, window: u64, margin: u64) -> OwnSends {
+        OwnSends {
+            all: 0,
+            unreachable: 0,
+            ttl: self.ttl(margin),
+            end: window.saturating_add(self.len.saturating_mul(2)),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod config;
 mod gate;
+mod lease;
 mod ledger;
 mod share;
 mod store;
@@ -18,9 +19,9 @@ use super::headers::ResponseHeaders;
 use super::{Decision, Governor, RateLimit};
 use crate::source::Source;
 use crate::time::server_time::ServerTime;
-pub use config::{Fallback, FleetConfig, FleetError};
+pub use config::{Fallback, FleetConfig, FleetError, Leases};
 use ledger::{Limit, Local, raise_seen};
-use store::{ACQUIRE, OBSERVE, REFUND, RESTORE};
+use store::{ACQUIRE, LEASE, OBSERVE, REFUND, RESTORE};
 
 /// A governor whose counters, 429 hold and 418 ban live in Redis (or Valkey), so that a fleet
 /// of processes on one account and one IP stays under Binance's limits together (feature
@@ -63,6 +64,7 @@ pub struct FleetGovernor {
     limits: Vec<Limit>,
     config: FleetConfig,
     acquire: Script,
+    lease: Script,
     observe: Script,
     refund: Script,
     restore: Script,
@@ -105,6 +107,11 @@ impl FleetGovernor {
     ) -> Result<Self, FleetError> {
         if config.fallback == (Fallback::LocalShare { fleet_size: 0 }) {
             return Err(FleetError::ZeroFleetSize);
+        }
+        if let Some(leases) = config.leases
+            && (leases.horizon.is_zero() || !(leases.max_slice > 0.0 && leases.max_slice <= 1.0))
+        {
+            return Err(FleetError::InvalidLeases);
         }
         let client =
             redis::Client::open(url).map_err(|e| FleetError::Unavailable(Source::new(e)))?;
@@ -156,6 +163,7 @@ impl FleetGovernor {
             limits,
             config,
             acquire: Script::new(ACQUIRE),
+            lease: Script::new(LEASE),
             observe: Script::new(OBSERVE),
             refund: Script::new(REFUND),
             restore: Script::new(RESTORE),
@@ -170,6 +178,8 @@ impl FleetGovernor {
                 fallback,
                 seen: vec![None; limits_len],
                 share_seeded: false,
+                leases: lease::LeaseBook::new(limits_len),
+                shut_down: false,
             }),
         })
     }
@@ -212,6 +222,9 @@ impl FleetGovernor {
         {
             return Ok(Decision::TooHeavy { limit: l.0.limit });
         }
+        if self.lock().shut_down {
+            return Err(FleetError::ShutDown);
+        }
         // Binance's own word, kept here too: a hold or ban holds even without the store.
         let held = self.holds.acquire(now, weight, is_order);
         if held != Decision::Send {
@@ -222,6 +235,9 @@ impl FleetGovernor {
                 let _ = self.restore(now_ms, true).await;
             }
             return Ok(held);
+        }
+        if self.take_from_leases(&mut self.lock(), now_ms, &costs) {
+            return Ok(Decision::Send);
         }
         // At most: put back what the store lacks, decide, and once more if the store turned
         // out to have lost its data meanwhile (restore, decide, restore, decide).
@@ -236,15 +252,19 @@ impl FleetGovernor {
                 }
                 continue;
             }
-            let answer = match self.decide_in_store(&epoch, now_ms, &costs).await {
-                Ok(answer) => answer,
+            let answer = if self.config.leases.is_some() {
+                self.lease(&epoch, now_ms, &costs).await
+            } else {
+                let answer = self.decide_in_store(&epoch, now_ms, &costs).await;
+                answer.map(|answer| self.answer(now_ms, &costs, &answer))
+            };
+            match answer {
+                Ok(Some(decision)) => return decision,
+                Ok(None) => {}
                 Err(e) => {
                     self.lock().lost_store();
                     return self.fall_back(now, weight, is_order, &costs, e);
                 }
-            };
-            if let Some(decision) = self.answer(now_ms, &costs, &answer) {
-                return decision;
             }
         }
         // The store answers but keeps losing its data: it cannot be trusted with a decision,

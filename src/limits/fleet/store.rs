@@ -35,6 +35,15 @@ macro_rules! raise_lua {
     };
 }
 
+/// Leases (the fast path): grant slices of windows, counted before they are used, or say why
+/// not (codes as for [`ACQUIRE`]). Answers, after the code and its value, per request the slice
+/// granted and the window's count after it (on a wait: 0 and the count).
+///
+/// KEYS: epoch, hold, ban, then per request its window's counter. ARGV: my epoch, now (ms), n,
+/// then per request: need, want (at least the need), budget, ttl (ms), when a full window
+/// frees (ms).
+pub(super) const LEASE: &str = concat!(include_str!("lua/read.lua"), include_str!("lua/lease.lua"));
+
 /// Binance's word: holds, bans and reported counts, each kept as a maximum.
 ///
 /// KEYS: hold, ban, then per report its counter and the counter's floor. ARGV: hold until (0:
@@ -157,9 +166,13 @@ impl FleetGovernor {
             }
         };
         let (epoch, generation, entries) = {
-            let local = self.lock();
+            let mut local = self.lock();
             if !always && !local.needs_restore {
                 return Ok(());
+            }
+            if local.needs_restore {
+                // Slices counted in a store that may have lost them are not used after it.
+                self.forfeit_leases(&mut local);
             }
             (
                 local.epoch.clone(),
@@ -228,16 +241,7 @@ impl FleetGovernor {
                 Some((_, sent, lower_bound)) => {
                     *lower_bound = (*lower_bound).max(count.saturating_add(sent.unreachable));
                 }
-                None => entries.push((
-                    key,
-                    OwnSends {
-                        all: 0,
-                        unreachable: 0,
-                        ttl: l.ttl(margin),
-                        end: window.saturating_add(l.len.saturating_mul(2)),
-                    },
-                    count,
-                )),
+                None => entries.push((key, l.own_sends(window, margin), count)),
             }
         }
         entries

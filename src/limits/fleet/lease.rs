@@ -1,0 +1,351 @@
+//! Leases, the fleet governor's fast path ([`Leases`](super::Leases)): slices of each open
+//! window, counted in the store before they are used, from which this process decides locally.
+//!
+//! Why the fleet stays within every limit: the store holds, per limit and window, a counter
+//! that only the scripts change, atomically. A lease is granted only when the counter plus
+//! the slice stays within the budget, and the slice is added to the counter in that same
+//! script; a send takes its cost from the leases of every window it may land in (the
+//! boundary margin), so every send is inside a slice already counted. Hence, for each window,
+//! what the fleet sends there is at most the counter, and the counter never exceeds the
+//! budget (a reported count from Binance only raises it; a return only gives back what was
+//! never used, and never below what Binance reported). A process killed with slices left
+//! leaves them counted: the fleet sends less, never more, and the slices end with their
+//! window. The bound holds while the store keeps its data; once a process finds the store
+//! lost (unreachable or restarted), it gives up its slices and puts back only what it sent
+//! from them, as for any send.
+
+use std::time::Duration;
+
+use super::ledger::Local;
+use super::store::floor_key;
+use super::{FleetError, FleetGovernor};
+use crate::limits::Decision;
+use crate::limits::governor::wait;
+
+/// A slice of one window this process holds for one limit.
+#[derive(Clone, Copy, Debug)]
+struct Held {
+    window: u64,
+    left: u64,
+}
+
+/// The leases of one limit: at most the windows a request may land in, and how large the
+/// next slice asks to be.
+#[derive(Clone, Debug)]
+pub(super) struct LimitLeases {
+    held: Vec<Held>,
+    slice: u64,
+    last_top_up: Option<u64>,
+}
+
+/// This process's leases, per limit, and when the store last confirmed no hold or ban.
+#[derive(Clone, Debug)]
+pub(super) struct LeaseBook {
+    per_limit: Vec<LimitLeases>,
+    checked: Option<u64>,
+}
+
+impl LeaseBook {
+    pub(super) fn new(limits: usize) -> Self {
+        Self {
+            per_limit: vec![
+                LimitLeases {
+                    held: Vec::new(),
+                    slice: 1,
+                    last_top_up: None,
+                };
+                limits
+            ],
+            checked: None,
+        }
+    }
+}
+
+/// What one lease call asks for one limit's window.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct TopUp {
+    limit: usize,
+    window: u64,
+    need: u64,
+    want: u64,
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl FleetGovernor {
+    /// Whether the leases cover a request of `costs` at `now` (and the store was asked within
+    /// the horizon); if so, the costs are taken from them.
+    pub(super) fn take_from_leases(&self, local: &mut Local, now: u64, costs: &[u64]) -> bool {
+        let Some(leases) = self.config.leases else {
+            return false;
+        };
+        let book = &mut local.leases;
+        let fresh = book
+            .checked
+            .is_some_and(|c| now >= c && now - c < millis(leases.horizon));
+        if !fresh {
+            return false;
+        }
+        let margin = self.margin();
+        let covered =
+            self.limits
+                .iter()
+                .zip(costs)
+                .zip(&book.per_limit)
+                .all(|((l, &cost), mine)| {
+                    cost == 0
+                        || l.windows(now, margin)
+                            .all(|w| mine.held.iter().any(|h| h.window == w && h.left >= cost))
+                });
+        if !covered {
+            return false;
+        }
+        for ((l, &cost), mine) in self.limits.iter().zip(costs).zip(&mut book.per_limit) {
+            if cost == 0 {
+                continue;
+            }
+            for w in l.windows(now, margin) {
+                if let Some(h) = mine.held.iter_mut().find(|h| h.window == w) {
+                    h.left -= cost;
+                }
+            }
+        }
+        true
+    }
+
+    /// Gives a successful order's `cost` back to this process's lease of `window` in limit
+    /// `i`, if it holds one (the store keeps it counted, for this process to use again).
+    pub(super) fn refund_to_lease(&self, i: usize, window: u64, cost: u64) -> bool {
+        if self.config.leases.is_none() {
+            return false;
+        }
+        let mut local = self.lock();
+        let Some(mine) = local.leases.per_limit.get_mut(i) else {
+            return false;
+        };
+        match mine.held.iter_mut().find(|h| h.window == window) {
+            Some(h) => {
+                h.left = h.left.saturating_add(cost);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Gives up every slice held (the store was lost: it may have lost them too), taking
+    /// their unused part off this process's record of what it put in the store, so that a
+    /// restore puts back only what was sent.
+    pub(super) fn forfeit_leases(&self, local: &mut Local) {
+        let Local {
+            leases: book,
+            ledger,
+            ..
+        } = local;
+        for (l, mine) in self.limits.iter().zip(&mut book.per_limit) {
+            for h in mine.held.drain(..) {
+                if let Some(own) = ledger.get_mut(&l.counter(h.window)) {
+                    own.all = own.all.saturating_sub(h.left);
+                }
+            }
+        }
+        book.checked = None;
+    }
+
+    /// What to ask the store for: per limit and window the request may land in, what the
+    /// lease lacks (and a slice on top, sized by demand). Drops the leases of closed windows
+    /// first, their unused part taken off this process's record of what it put in the store.
+    fn top_ups(&self, local: &mut Local, now: u64, costs: &[u64]) -> Vec<TopUp> {
+        let Some(leases) = self.config.leases else {
+            return Vec::new();
+        };
+        let margin = self.margin();
+        let horizon = millis(leases.horizon);
+        let mut top_ups = Vec::new();
+        for (i, (l, &cost)) in self.limits.iter().zip(costs).enumerate() {
+            let Local {
+                leases: book,
+                ledger,
+                ..
+            } = &mut *local;
+            let mine = &mut book.per_limit[i];
+            mine.held.retain(|h| {
+                let open = h.window.saturating_add(l.len).saturating_add(margin) > now;
+                if !open && let Some(own) = ledger.get_mut(&l.counter(h.window)) {
+                    own.all = own.all.saturating_sub(h.left);
+                }
+                open
+            });
+            if cost == 0 {
+                continue;
+            }
+            let start = now - now % l.len;
+            let mut adapted = false;
+            for window in l.windows(now, margin) {
+                let left = mine
+                    .held
+                    .iter()
+                    .find(|h| h.window == window)
+                    .map_or(0, |h| h.left);
+                if left >= cost {
+                    continue;
+                }
+                if !adapted {
+                    adapted = true;
+                    let most = max_slice(l.budget, leases.max_slice);
+                    mine.slice = match mine.last_top_up {
+                        Some(t) if now.saturating_sub(t) < horizon / 2 => {
+                            mine.slice.saturating_mul(2).min(most)
+                        }
+                        Some(t) if now.saturating_sub(t) > horizon.saturating_mul(2) => {
+                            (mine.slice / 2).max(1)
+                        }
+                        _ => mine.slice.min(most),
+                    };
+                    mine.last_top_up = Some(now);
+                }
+                let need = cost - left;
+                // A slice of a window about to close is of no use past its margin.
+                let want = if window < start {
+                    need
+                } else {
+                    need.max(mine.slice)
+                };
+                top_ups.push(TopUp {
+                    limit: i,
+                    window,
+                    need,
+                    want,
+                });
+            }
+        }
+        top_ups
+    }
+
+    /// One lease call: top up what the leases lack for a request of `costs` at `now_ms` and
+    /// take the request from them, or the store's refusal. `Ok(None)`: the store lost its
+    /// data (restore and ask again).
+    pub(super) async fn lease(
+        &self,
+        epoch: &str,
+        now_ms: u64,
+        costs: &[u64],
+    ) -> Result<Option<Result<Decision, FleetError>>, FleetError> {
+        let top_ups = {
+            let mut local = self.lock();
+            self.top_ups(&mut local, now_ms, costs)
+        };
+        let margin = self.margin();
+        let mut invocation = self.lease.prepare_invoke();
+        self.epoch_hold_ban(&mut invocation);
+        invocation.arg(epoch).arg(now_ms).arg(top_ups.len());
+        for t in &top_ups {
+            let l = &self.limits[t.limit];
+            invocation.key(l.counter(t.window));
+            invocation
+                .arg(t.need)
+                .arg(t.want)
+                .arg(l.budget.max(t.need))
+                .arg(l.ttl(margin))
+                .arg(t.window.saturating_add(l.len).saturating_add(margin));
+        }
+        let answer: Vec<u64> = self.run(invocation, now_ms).await?;
+        let code = answer.first().copied().unwrap_or(u64::MAX);
+        if code == 0 || code == 1 {
+            let granted = answer.get(2..).unwrap_or_default();
+            let mut local = self.lock();
+            local.leases.checked = Some(now_ms);
+            for (t, pair) in top_ups.iter().zip(granted.chunks_exact(2)) {
+                let l = &self.limits[t.limit];
+                if t.window == now_ms - now_ms % l.len {
+                    super::ledger::raise_seen(&mut local.seen[t.limit], t.window, pair[1]);
+                }
+                if pair[0] == 0 {
+                    continue;
+                }
+                let mine = &mut local.leases.per_limit[t.limit];
+                match mine.held.iter_mut().find(|h| h.window == t.window) {
+                    Some(h) => h.left = h.left.saturating_add(pair[0]),
+                    None => mine.held.push(Held {
+                        window: t.window,
+                        left: pair[0],
+                    }),
+                }
+                let own = local
+                    .ledger
+                    .entry(l.counter(t.window))
+                    .or_insert_with(|| l.own_sends(t.window, margin));
+                own.all = own.all.saturating_add(pair[0]);
+            }
+            if code == 0 {
+                local.share_seeded = false;
+                // A concurrent task may have taken part of the slice meanwhile: ask again soon.
+                let decision = if self.take_from_leases(&mut local, now_ms, costs) {
+                    Decision::Send
+                } else {
+                    Decision::Wait(wait(1))
+                };
+                return Ok(Some(Ok(decision)));
+            }
+        }
+        let value = answer.get(1).copied().unwrap_or(0);
+        Ok(self.answer(now_ms, costs, &[code, value]))
+    }
+
+    /// Returns what this process's leases have left to the store (never below what Binance
+    /// reported for a window), and stops deciding: every later `acquire` answers
+    /// [`FleetError::ShutDown`]. Call it before a planned exit: a drop cannot give slices
+    /// back (they end with their window, counted but unused).
+    ///
+    /// # Errors
+    ///
+    /// The store's error: the slices stay counted (the fleet sends less, never more); the
+    /// governor is shut down anyway.
+    pub async fn shutdown(&self) -> Result<(), FleetError> {
+        let returns: Vec<(usize, u64, u64)> = {
+            let mut local = self.lock();
+            local.shut_down = true;
+            local
+                .leases
+                .per_limit
+                .iter_mut()
+                .enumerate()
+                .flat_map(|(i, mine)| {
+                    mine.held
+                        .drain(..)
+                        .filter(|h| h.left > 0)
+                        .map(move |h| (i, h.window, h.left))
+                })
+                .collect()
+        };
+        if returns.is_empty() {
+            return Ok(());
+        }
+        let mut invocation = self.refund.prepare_invoke();
+        for &(i, window, left) in &returns {
+            let counter = self.limits[i].counter(window);
+            invocation.key(&counter).key(floor_key(&counter)).arg(left);
+        }
+        let latest = returns.iter().map(|r| r.1).max().unwrap_or(0);
+        let _: u64 = self.run(invocation, latest).await?;
+        let mut local = self.lock();
+        for &(i, window, left) in &returns {
+            if let Some(own) = local.ledger.get_mut(&self.limits[i].counter(window)) {
+                own.all = own.all.saturating_sub(left);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The largest slice of a limit whose budget is `budget`: `fraction` of it, at least 1.
+fn max_slice(budget: u64, fraction: f64) -> u64 {
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
+    let most = (budget as f64 * fraction) as u64;
+    most.max(1)
+}

@@ -1,0 +1,43 @@
+-- Leases, the fast path: see LEASE in store.rs. Nothing is granted unless every request's
+-- need fits in its window; then each window grants its need and, of what this process wants
+-- beyond it, at most half of what is left, counted here before the process uses any of it.
+if read_epoch(KEYS[1]) ~= ARGV[1] then return {3, 0} end
+local now = tonumber(ARGV[2])
+local ban = read(KEYS[3], HOLD_CAP)
+if now < ban then return {2, ban} end
+local hold = read(KEYS[2], HOLD_CAP)
+if now < hold then return {4, hold - now} end
+local n = tonumber(ARGV[3])
+local answer = {0, 0}
+local current = {}
+local wait = 0
+for i = 0, n - 1 do
+  local base = 4 + 5 * i
+  local need = tonumber(ARGV[base])
+  local budget = tonumber(ARGV[base + 2])
+  current[i] = read(KEYS[4 + i])
+  if current[i] + need > budget then
+    wait = math.max(wait, tonumber(ARGV[base + 4]) - now)
+  end
+end
+if wait > 0 then
+  answer[1] = 1
+  answer[2] = wait
+  for i = 0, n - 1 do
+    answer[3 + 2 * i] = 0
+    answer[4 + 2 * i] = current[i]
+  end
+  return answer
+end
+for i = 0, n - 1 do
+  local base = 4 + 5 * i
+  local need = tonumber(ARGV[base])
+  local want = tonumber(ARGV[base + 1])
+  local budget = tonumber(ARGV[base + 2])
+  local room = budget - current[i] - need
+  local grant = need + math.min(want - need, math.floor(room / 2))
+  answer[3 + 2 * i] = grant
+  answer[4 + 2 * i] = redis.call('INCRBY', KEYS[4 + i], grant)
+  redis.call('PEXPIRE', KEYS[4 + i], ARGV[base + 3])
+end
+return answer
