@@ -65,6 +65,7 @@ impl Binance {
                 over = Some(start + len as i64);
             }
             let suffix = match len {
+                1_000 => "1S",
                 10_000 => "10S",
                 60_000 => "1M",
                 300_000 => "5M",

@@ -61,11 +61,14 @@ impl LeaseBook {
     }
 }
 
-/// What one lease call asks for one limit's window.
+/// What one lease call asks for one limit's window. What the lease had left (less than the
+/// request) is taken out of it for the call: it goes into the request, or back to the store if
+/// the window is full, or back into the lease if the call fails.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct TopUp {
     limit: usize,
     window: u64,
+    left: u64,
     need: u64,
     want: u64,
 }
@@ -183,14 +186,12 @@ impl FleetGovernor {
             let start = now - now % l.len;
             let mut adapted = false;
             for window in l.windows(now, margin) {
-                let left = mine
-                    .held
-                    .iter()
-                    .find(|h| h.window == window)
-                    .map_or(0, |h| h.left);
-                if left >= cost {
-                    continue;
-                }
+                let held = mine.held.iter_mut().find(|h| h.window == window);
+                let left = match held {
+                    Some(h) if h.left >= cost => continue,
+                    Some(h) => std::mem::take(&mut h.left),
+                    None => 0,
+                };
                 if !adapted {
                     adapted = true;
                     let most = max_slice(l.budget, leases.max_slice);
@@ -215,6 +216,7 @@ impl FleetGovernor {
                 top_ups.push(TopUp {
                     limit: i,
                     window,
+                    left,
                     need,
                     want,
                 });
@@ -242,55 +244,91 @@ impl FleetGovernor {
         invocation.arg(epoch).arg(now_ms).arg(top_ups.len());
         for t in &top_ups {
             let l = &self.limits[t.limit];
-            invocation.key(l.counter(t.window));
+            let counter = l.counter(t.window);
+            invocation.key(floor_key(&counter)).key(counter);
             invocation
                 .arg(t.need)
                 .arg(t.want)
                 .arg(l.budget.max(t.need))
                 .arg(l.ttl(margin))
-                .arg(t.window.saturating_add(l.len).saturating_add(margin));
+                .arg(t.window.saturating_add(l.len).saturating_add(margin))
+                .arg(t.left);
         }
-        let answer: Vec<u64> = self.run(invocation, now_ms).await?;
+        let answer: Vec<u64> = match self.run(invocation, now_ms).await {
+            Ok(answer) => answer,
+            Err(e) => {
+                self.settle_top_ups(&top_ups, &[], now_ms, false);
+                return Err(e);
+            }
+        };
         let code = answer.first().copied().unwrap_or(u64::MAX);
+        let per_top_up = answer.get(2..).unwrap_or_default();
         if code == 0 || code == 1 {
-            let granted = answer.get(2..).unwrap_or_default();
+            // The store was asked: no hold, no ban.
+            self.lock().leases.checked = Some(now_ms);
+            self.settle_top_ups(&top_ups, per_top_up, now_ms, code == 0);
+        } else {
+            self.settle_top_ups(&top_ups, &[], now_ms, false);
+        }
+        if code == 0 {
             let mut local = self.lock();
-            local.leases.checked = Some(now_ms);
-            for (t, pair) in top_ups.iter().zip(granted.chunks_exact(2)) {
-                let l = &self.limits[t.limit];
-                if t.window == now_ms - now_ms % l.len {
-                    super::ledger::raise_seen(&mut local.seen[t.limit], t.window, pair[1]);
-                }
-                if pair[0] == 0 {
-                    continue;
-                }
-                let mine = &mut local.leases.per_limit[t.limit];
-                match mine.held.iter_mut().find(|h| h.window == t.window) {
-                    Some(h) => h.left = h.left.saturating_add(pair[0]),
-                    None => mine.held.push(Held {
-                        window: t.window,
-                        left: pair[0],
-                    }),
-                }
-                let own = local
-                    .ledger
-                    .entry(l.counter(t.window))
-                    .or_insert_with(|| l.own_sends(t.window, margin));
-                own.all = own.all.saturating_add(pair[0]);
-            }
-            if code == 0 {
-                local.share_seeded = false;
-                // A concurrent task may have taken part of the slice meanwhile: ask again soon.
-                let decision = if self.take_from_leases(&mut local, now_ms, costs) {
-                    Decision::Send
-                } else {
-                    Decision::Wait(wait(1))
-                };
-                return Ok(Some(Ok(decision)));
-            }
+            local.share_seeded = false;
+            // A concurrent task may have taken part of the slice meanwhile: ask again soon.
+            let decision = if self.take_from_leases(&mut local, now_ms, costs) {
+                Decision::Send
+            } else {
+                Decision::Wait(wait(1))
+            };
+            return Ok(Some(Ok(decision)));
         }
         let value = answer.get(1).copied().unwrap_or(0);
         Ok(self.answer(now_ms, costs, &[code, value]))
+    }
+
+    /// Puts the outcome of a lease call into the leases: per top-up, `answer` holds what was
+    /// granted (`granted`) or given back to the store (a full window), and the window's count
+    /// after it; an empty `answer` (no grant: the call failed or was refused) puts each lease's
+    /// remainder back.
+    fn settle_top_ups(&self, top_ups: &[TopUp], answer: &[u64], now_ms: u64, granted: bool) {
+        let margin = self.margin();
+        let mut local = self.lock();
+        let mut pairs = answer.chunks_exact(2);
+        for t in top_ups {
+            let l = &self.limits[t.limit];
+            let (amount, count) = match pairs.next() {
+                Some(pair) => (pair[0], Some(pair[1])),
+                None => (0, None),
+            };
+            if let Some(count) = count
+                && t.window == now_ms - now_ms % l.len
+            {
+                super::ledger::raise_seen(&mut local.seen[t.limit], t.window, count);
+            }
+            // What the lease holds now: its remainder and the grant, or the remainder less what
+            // went back to the store.
+            let (held, ledger_change) = if granted {
+                (t.left.saturating_add(amount), Some(amount))
+            } else {
+                (t.left.saturating_sub(amount), None)
+            };
+            let mine = &mut local.leases.per_limit[t.limit];
+            match mine.held.iter_mut().find(|h| h.window == t.window) {
+                Some(h) => h.left = h.left.saturating_add(held),
+                None if held > 0 => mine.held.push(Held {
+                    window: t.window,
+                    left: held,
+                }),
+                None => {}
+            }
+            let own = local
+                .ledger
+                .entry(l.counter(t.window))
+                .or_insert_with(|| l.own_sends(t.window, margin));
+            match ledger_change {
+                Some(grant) => own.all = own.all.saturating_add(grant),
+                None => own.all = own.all.saturating_sub(amount),
+            }
+        }
     }
 
     /// Returns what this process's leases have left to the store (never below what Binance

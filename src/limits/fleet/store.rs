@@ -37,11 +37,12 @@ macro_rules! raise_lua {
 
 /// Leases (the fast path): grant slices of windows, counted before they are used, or say why
 /// not (codes as for [`ACQUIRE`]). Answers, after the code and its value, per request the slice
-/// granted and the window's count after it (on a wait: 0 and the count).
+/// granted and the window's count after it; on a wait, what a full window took back of the
+/// process's remainder there (never below its floor), and the count.
 ///
-/// KEYS: epoch, hold, ban, then per request its window's counter. ARGV: my epoch, now (ms), n,
-/// then per request: need, want (at least the need), budget, ttl (ms), when a full window
-/// frees (ms).
+/// KEYS: epoch, hold, ban, then per request its window's counter's floor and the counter.
+/// ARGV: my epoch, now (ms), n, then per request: need, want (at least the need), budget, ttl
+/// (ms), when a full window frees (ms), the remainder the process holds there.
 pub(super) const LEASE: &str = concat!(include_str!("lua/read.lua"), include_str!("lua/lease.lua"));
 
 /// Binance's word: holds, bans and reported counts, each kept as a maximum.
