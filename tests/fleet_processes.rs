@@ -5,8 +5,8 @@
 //! streams and two weight-20 streams, and sends every request the governor allows to the
 //! scripted Binance over HTTP.
 //!
-//! Checked at the scripted Binance, not in the governor: 4 and then 8 processes, 24 one-second
-//! windows each, get 0 429s and 0 418s and at least 95% of the binding limit; and a process
+//! Checked at the scripted Binance, not in the governor: 4 and 8 processes (two fleets at
+//! once, each with its own Binance), 24 one-second windows each, get 0 429s and 0 418s and at least 95% of the binding limit; and a process
 //! killed with `SIGKILL` mid-run (its slices counted but never returned) costs the fleet no 429.
 //!
 //! Run by `cargo test --features redis,http --test fleet_processes` (no harness: the binary is
@@ -68,17 +68,14 @@ fn main() {
     }
     let redis = Redis::start();
     let runtime = tokio::runtime::Runtime::new().unwrap();
+    // The fleets of 4 and of 8 run at the same time, each against its own scripted Binance.
     let scripted = runtime.block_on(ScriptedBinance::start());
-    for size in [4, 8] {
-        let mut run = Run::start(
-            &redis,
-            &scripted,
-            (&format!("fleet-{size}"), size, 24),
-            None,
-        );
-        let report = run.finish(&scripted, None);
-        report.assert_at_the_limit(&format!("{size} processes"), None);
-    }
+    let other = runtime.block_on(ScriptedBinance::start());
+    let mut four = Run::start(&redis, &scripted, ("fleet-4", 4, 24), None);
+    let mut eight = Run::start(&redis, &other, ("fleet-8", 8, 24), None);
+    let reports = [four.finish(&scripted, None), eight.finish(&other, None)];
+    reports[0].assert_at_the_limit("4 processes", None);
+    reports[1].assert_at_the_limit("8 processes", None);
     // One process of four hangs 5.083 s in (its clock, 20 ms ahead, opened the window 3 ms
     // before, so it has leased slices there before the others start) and is killed with
     // SIGKILL at 5.3 s: slices it never sent from nor returned.

@@ -31,7 +31,10 @@ use store::{ACQUIRE, LEASE, OBSERVE, REFUND, RESTORE};
 /// window it may land in (windows keyed by their start on Binance's clock, so every process
 /// agrees on the boundaries; keys expire after their window), or answers how long to wait.
 /// Counts Binance reports are folded in as a maximum. The decisions are those of the local
-/// [`Governor`]: `Send`, `Wait`, `Banned`, `TooHeavy`.
+/// [`Governor`]: `Send`, `Wait`, `Banned`, `TooHeavy`. With [`Leases`] (opt in through
+/// [`FleetConfig::leases`]), a process leases slices of each window instead, counted in the
+/// store before they are used, and decides most requests locally; call
+/// [`shutdown`](Self::shutdown) before a planned exit to give back what is left.
 ///
 /// When the store is unreachable or slower than [`FleetConfig::deadline`], it fails closed by
 /// default ([`FleetError`]: send nothing); [`Fallback::LocalShare`] decides locally on a share
