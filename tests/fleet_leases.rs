@@ -322,3 +322,41 @@ async fn leases_with_no_horizon_or_no_slice_are_refused() {
         assert_eq!(err, FleetError::InvalidLeases);
     }
 }
+
+/// A store that answers nonsense stops a leased process as it stops any other: once a lease
+/// call finds a corrupt value (`FleetError::Corrupt`, naming the key), no slice decides again,
+/// not even one still within its horizon, until the store answers soundly.
+#[tokio::test]
+async fn a_corrupt_store_stops_the_slices_too() {
+    let redis = Redis::start();
+    let mut limits = hundred_orders_per_10s();
+    limits.push(RateLimit::new(
+        RateLimitType::RequestWeight,
+        IntervalUnit::Minute,
+        1,
+        1_000,
+    ));
+    let g = governor(&redis, "corrupt", limits, 1_000).await;
+    for i in 0..8 {
+        assert_eq!(
+            g.acquire(at(T0 + 1_000 + i), 1, false).await.unwrap(),
+            Decision::Send
+        );
+    }
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("{corrupt}:hold")
+        .arg("nan")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    // An order, which no order slice covers, asks the store, which answers nonsense; then a
+    // request that the weight slice would cover, within its horizon, is refused too.
+    for (now, is_order) in [(T0 + 1_010, true), (T0 + 1_011, false), (T0 + 1_012, false)] {
+        match g.acquire(at(now), 1, is_order).await {
+            Err(FleetError::Corrupt { key }) => assert_eq!(key, "{corrupt}:hold"),
+            other => panic!("order {is_order} at {now}: {other:?}"),
+        }
+    }
+}

@@ -1,18 +1,17 @@
 //! Leases, the fleet governor's fast path ([`Leases`](super::Leases)): slices of each open
 //! window, counted in the store before they are used, from which this process decides locally.
 //!
-//! Why the fleet stays within every limit: the store holds, per limit and window, a counter
-//! that only the scripts change, atomically. A lease is granted only when the counter plus
-//! the slice stays within the budget, and the slice is added to the counter in that same
-//! script; a send takes its cost from the leases of every window it may land in (the
-//! boundary margin), so every send is inside a slice already counted. Hence, for each window,
-//! what the fleet sends there is at most the counter, and the counter never exceeds the
-//! budget (a reported count from Binance only raises it; a return only gives back what was
-//! never used, and never below what Binance reported). A process killed with slices left
-//! leaves them counted: the fleet sends less, never more, and the slices end with their
-//! window. The bound holds while the store keeps its data; once a process finds the store
-//! lost (unreachable or restarted), it gives up its slices and puts back only what it sent
-//! from them, as for any send.
+//! Why the fleet stays within every limit (the full argument is in `docs/rate-limits.md`): a
+//! slice is granted only when the window's counter plus the slice stays within the budget, and
+//! is added to the counter in that same atomic script; a send takes its cost from the slices of
+//! every window it may land in (the boundary margin). So what the fleet holds or spent in a
+//! window (grants less returns) never exceeds the budget, and every send is inside it. A
+//! report from Binance only raises the counter; a return gives back only units never used (and
+//! never takes the counter below Binance's count); a killed process, a failed call or a
+//! cancelled `acquire` leaves units counted and unused: the fleet sends less, never more. The
+//! bound holds while the store keeps its data; a process that finds the store lost,
+//! unreachable or corrupt stops deciding from its slices at once, and gives them up before it
+//! decides again, putting back only what it sent from them.
 
 use std::time::Duration;
 
@@ -42,7 +41,7 @@ pub(super) struct LimitLeases {
 #[derive(Clone, Debug)]
 pub(super) struct LeaseBook {
     per_limit: Vec<LimitLeases>,
-    checked: Option<u64>,
+    pub(super) checked: Option<u64>,
 }
 
 impl LeaseBook {
@@ -166,6 +165,7 @@ impl FleetGovernor {
         let margin = self.margin();
         let horizon = millis(leases.horizon);
         let mut top_ups = Vec::new();
+        local.ledger.retain(|_, sent| sent.end > now);
         for (i, (l, &cost)) in self.limits.iter().zip(costs).enumerate() {
             let Local {
                 leases: book,
@@ -254,13 +254,14 @@ impl FleetGovernor {
                 .arg(t.window.saturating_add(l.len).saturating_add(margin))
                 .arg(t.left);
         }
-        let answer: Vec<u64> = match self.run(invocation, now_ms).await {
-            Ok(answer) => answer,
-            Err(e) => {
-                self.settle_top_ups(&top_ups, &[], now_ms, false);
-                return Err(e);
-            }
-        };
+        // On an error the script may still have run (a reply lost or late): a remainder it
+        // may have given back is not put back into the lease (it stays out: the fleet sends
+        // less, never more).
+        let answer: Vec<u64> = self.run(invocation, now_ms).await?;
+        if self.lock().shut_down {
+            // `shutdown` ran meanwhile: what this call was granted stays counted, unused.
+            return Ok(Some(Err(FleetError::ShutDown)));
+        }
         let code = answer.first().copied().unwrap_or(u64::MAX);
         let per_top_up = answer.get(2..).unwrap_or_default();
         if code == 0 || code == 1 {
@@ -287,8 +288,8 @@ impl FleetGovernor {
 
     /// Puts the outcome of a lease call into the leases: per top-up, `answer` holds what was
     /// granted (`granted`) or given back to the store (a full window), and the window's count
-    /// after it; an empty `answer` (no grant: the call failed or was refused) puts each lease's
-    /// remainder back.
+    /// after it; an empty `answer` (the script refused before changing anything: a hold, a ban,
+    /// a lost store) puts each lease's remainder back.
     fn settle_top_ups(&self, top_ups: &[TopUp], answer: &[u64], now_ms: u64, granted: bool) {
         let margin = self.margin();
         let mut local = self.lock();

@@ -70,6 +70,8 @@ pub(super) struct Local {
 
 impl Local {
     pub(super) fn lost_store(&mut self) {
+        // No slice decides again before the store has answered.
+        self.leases.checked = None;
         self.needs_restore = true;
         self.generation = self.generation.wrapping_add(1);
     }

@@ -203,8 +203,10 @@ impl FleetGovernor {
     /// [`FleetError::Unavailable`] or [`FleetError::Timeout`] when the store cannot decide and
     /// the fallback is [`Fallback::FailClosed`] (or the request is heavier than the local
     /// share); [`FleetError::Unsettled`] when the store keeps losing its data;
-    /// [`FleetError::UnexpectedReply`] for a script this crate does not know. In every case:
-    /// send nothing.
+    /// [`FleetError::UnexpectedReply`] for a script this crate does not know;
+    /// [`FleetError::Corrupt`] for a store value this crate does not write;
+    /// [`FleetError::ShutDown`] after [`shutdown`](Self::shutdown). In every case: send
+    /// nothing.
     pub async fn acquire(
         &self,
         now: ServerTime,
