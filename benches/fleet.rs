@@ -40,31 +40,47 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i]
 }
 
+/// Where the decisions start, ms of server time (2026-11-29).
+const START: u64 = 1_796_256_000_000;
+
+/// One decision at `now`, which must be a `Send`.
+fn decide(runtime: &tokio::runtime::Runtime, governor: &FleetGovernor, now: u64) {
+    let decision =
+        runtime.block_on(governor.acquire(ServerTime::from_millis(now).unwrap(), 1, true));
+    assert_eq!(decision.unwrap(), Decision::Send);
+}
+
+/// A governor under `prefix`, warmed up (connection, script load, restore, slices) by 1,000
+/// decisions 3 ms apart from [`START`].
+fn warmed_up(
+    runtime: &tokio::runtime::Runtime,
+    redis: &redis_server::Redis,
+    prefix: &str,
+    config: FleetConfig,
+) -> FleetGovernor {
+    let governor = runtime
+        .block_on(FleetGovernor::connect(
+            &redis.url(),
+            prefix,
+            roomy_limits(),
+            config,
+        ))
+        .unwrap();
+    for i in 0..1_000 {
+        decide(runtime, &governor, START + 3 * i);
+    }
+    governor
+}
+
 fn bench(c: &mut Criterion) {
     let redis = redis_server::Redis::start();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    let governor = runtime
-        .block_on(FleetGovernor::connect(
-            &redis.url(),
-            "bench",
-            roomy_limits(),
-            FleetConfig::default(),
-        ))
-        .unwrap();
-    let mut now = 1_796_256_000_000u64;
-    let decide = |now: u64| {
-        let decision =
-            runtime.block_on(governor.acquire(ServerTime::from_millis(now).unwrap(), 1, true));
-        assert_eq!(decision.unwrap(), Decision::Send);
-    };
-    // Warm up: connection, script load, restore.
-    for _ in 0..1_000 {
-        now += 1;
-        decide(now);
-    }
+    let governor = warmed_up(&runtime, &redis, "bench", FleetConfig::default());
+    let mut now = START + 3_000;
+    let decide = |now: u64| decide(&runtime, &governor, now);
     let mut samples = Vec::with_capacity(20_000);
     for _ in 0..20_000 {
         now += 3; // crosses window boundaries (and their margins) as real traffic does
@@ -115,24 +131,9 @@ fn script_calls(redis: &redis_server::Redis) -> u64 {
 
 fn leases(c: &mut Criterion, redis: &redis_server::Redis, runtime: &tokio::runtime::Runtime) {
     let config = FleetConfig::default().with_leases(Some(Leases::default()));
-    let governor = runtime
-        .block_on(FleetGovernor::connect(
-            &redis.url(),
-            "bench-leases",
-            roomy_limits(),
-            config,
-        ))
-        .unwrap();
-    let mut now = 1_796_256_000_000u64;
-    let decide = |now: u64| {
-        let decision =
-            runtime.block_on(governor.acquire(ServerTime::from_millis(now).unwrap(), 1, true));
-        assert_eq!(decision.unwrap(), Decision::Send);
-    };
-    for _ in 0..1_000 {
-        now += 3;
-        decide(now);
-    }
+    let governor = warmed_up(runtime, redis, "bench-leases", config);
+    let mut now = START + 3_000;
+    let decide = |now: u64| decide(runtime, &governor, now);
     // Steady state: a decision every 3 ms of server time.
     let calls = script_calls(redis);
     for _ in 0..20_000 {

@@ -591,31 +591,33 @@ async fn fleet_of_four_leasing(
 }
 const MINUTES_20: i64 = 20 * 60_000;
 
+/// Four processes (on `leases` if given) for 20 simulated minutes, first with orders and
+/// weight-20 requests (request weight, 6000 per minute, binds), then orders only (the 100 per
+/// 10 s order limit binds): 0 429s, 0 418s, at least 95% of the binding limit.
+async fn four_reach_the_limit_together(redis: &Redis, prefix: &str, leases: Option<Leases>) {
+    for (mix, what) in [((2, 3), "mixed"), ((4, 0), "orders")] {
+        let prefix = format!("{prefix}-{what}");
+        let processes = fleet_of_four_leasing(redis, &prefix, Fallback::FailClosed, leases).await;
+        let r = simulate(processes, mix, MINUTES_20, None).await;
+        assert_eq!((r.n429, r.n418), (0, 0), "{prefix}: no 429 and no 418");
+        let (used, goal, unit) = if what == "mixed" {
+            (
+                r.binance_weight as f64 / 20.0,
+                0.95 * 6000.0,
+                "weight per minute",
+            )
+        } else {
+            (r.binance_orders as f64 / 120.0, 95.0, "orders per 10 s")
+        };
+        println!("{prefix}: {used:.1} {unit}");
+        assert!(used >= goal, "{prefix}: {used} {unit}");
+    }
+}
+
 #[tokio::test]
 async fn a_fleet_of_four_stays_under_the_limits_together() {
     let redis = Redis::start();
-    let processes = fleet_of_four(&redis, "fleet", Fallback::FailClosed).await;
-    // Orders and weight-20 requests: request weight (6000 per minute) binds.
-    let r = simulate(processes, (2, 3), MINUTES_20, None).await;
-    assert_eq!((r.n429, r.n418), (0, 0), "no 429 and no 418 for the fleet");
-    let weight_per_minute = r.binance_weight as f64 / 20.0;
-    println!("fleet, mixed: {weight_per_minute:.0} weight per minute");
-    assert!(
-        weight_per_minute >= 0.95 * 6000.0,
-        "weight per minute: {weight_per_minute}"
-    );
-
-    // Orders only: the 100-per-10-s order limit binds.
-    let processes = fleet_of_four(&redis, "fleet-orders", Fallback::FailClosed).await;
-    let r = simulate(processes, (4, 0), MINUTES_20, None).await;
-    assert_eq!((r.n429, r.n418), (0, 0), "no 429 and no 418 for the fleet");
-    let orders_per_window = r.binance_orders as f64 / (MINUTES_20 / 10_000) as f64;
-    println!("fleet, orders: {orders_per_window:.1} orders per 10 s");
-    assert!(
-        orders_per_window >= 95.0,
-        "orders per 10 s: {orders_per_window}"
-    );
-
+    four_reach_the_limit_together(&redis, "fleet", None).await;
     // The same fleet with a governor per process overruns the shared limits.
     let processes = ERRORS
         .iter()
@@ -638,30 +640,11 @@ async fn a_fleet_of_four_stays_under_the_limits_together() {
 #[tokio::test]
 async fn a_fleet_of_four_on_leases_stays_under_the_limits_together() {
     let redis = Redis::start();
-    let leases = Some(Leases::default());
-    let processes = fleet_of_four_leasing(&redis, "lease", Fallback::FailClosed, leases).await;
-    let r = simulate(processes, (2, 3), MINUTES_20, None).await;
-    assert_eq!((r.n429, r.n418), (0, 0), "no 429 and no 418 for the fleet");
-    let weight_per_minute = r.binance_weight as f64 / 20.0;
-    println!("fleet on leases, mixed: {weight_per_minute:.0} weight per minute");
-    assert!(
-        weight_per_minute >= 0.95 * 6000.0,
-        "weight per minute: {weight_per_minute}"
-    );
-    let processes =
-        fleet_of_four_leasing(&redis, "lease-orders", Fallback::FailClosed, leases).await;
-    let r = simulate(processes, (4, 0), MINUTES_20, None).await;
-    assert_eq!((r.n429, r.n418), (0, 0), "no 429 and no 418 for the fleet");
-    let orders_per_window = r.binance_orders as f64 / (MINUTES_20 / 10_000) as f64;
-    println!("fleet on leases, orders: {orders_per_window:.1} orders per 10 s");
-    assert!(
-        orders_per_window >= 95.0,
-        "orders per 10 s: {orders_per_window}"
-    );
+    four_reach_the_limit_together(&redis, "lease", Some(Leases::default())).await;
 }
 
 /// Redis stopped and restarted empty under a fleet on leases: nothing sent while it is down
-/// once the slices are spent or past their horizon, no burst after.
+/// once the slices are spent or past their horizon (250 ms), no burst after.
 #[tokio::test]
 async fn redis_stopped_mid_run_under_leases_fails_closed_then_resumes_without_a_burst() {
     let mut redis = Redis::start();
@@ -670,21 +653,7 @@ async fn redis_stopped_mid_run_under_leases_fails_closed_then_resumes_without_a_
         fleet_of_four_leasing(&redis, "lease-outage", Fallback::FailClosed, leases).await;
     let (down, up) = (61_000, 70_000);
     let r = simulate(processes, (2, 2), 3 * 60_000, Some((down, up, &mut redis))).await;
-    assert_eq!(
-        (r.n429, r.n418),
-        (0, 0),
-        "no burst after Redis came back empty"
-    );
-    assert!(r.refused > 0, "requests were refused while Redis was down");
-    // A slice already counted may be used up to its horizon (250 ms) after the store went.
-    for (p, sent) in r.sent_while_down((down + 250, up)).iter().enumerate() {
-        assert!(
-            sent.is_empty(),
-            "process {p} sent {} requests while Redis was down",
-            sent.len()
-        );
-    }
-    r.assert_resumed(up);
+    r.assert_closed_while_down((down + 250, up));
 }
 
 impl Report {
@@ -696,6 +665,28 @@ impl Report {
             .iter()
             .map(|sends| sends.iter().filter(during).copied().collect())
             .collect()
+    }
+
+    /// Failed closed while Redis was down (from `down`) and resumed without a burst after
+    /// `up`: no 429 or 418, requests refused meanwhile, none sent, every stream back after.
+    fn assert_closed_while_down(&self, (down, up): (i64, i64)) {
+        assert_eq!(
+            (self.n429, self.n418),
+            (0, 0),
+            "no burst after Redis came back empty"
+        );
+        assert!(
+            self.refused > 0,
+            "requests were refused while Redis was down"
+        );
+        for (p, sent) in self.sent_while_down((down, up)).iter().enumerate() {
+            assert!(
+                sent.is_empty(),
+                "process {p} sent {} requests while Redis was down",
+                sent.len()
+            );
+        }
+        self.assert_resumed(up);
     }
 
     /// Traffic resumed after Redis came back: every request stream (so every process) got
@@ -718,20 +709,7 @@ async fn redis_stopped_mid_run_fails_closed_then_resumes_without_a_burst() {
     // used); restarted empty (no persistence).
     let (down, up) = (61_000, 70_000);
     let r = simulate(processes, (2, 2), 3 * 60_000, Some((down, up, &mut redis))).await;
-    assert_eq!(
-        (r.n429, r.n418),
-        (0, 0),
-        "no burst after Redis came back empty"
-    );
-    assert!(r.refused > 0, "requests were refused while Redis was down");
-    for (p, sent) in r.sent_while_down((down, up)).iter().enumerate() {
-        assert!(
-            sent.is_empty(),
-            "process {p} sent {} requests while Redis was down",
-            sent.len()
-        );
-    }
-    r.assert_resumed(up);
+    r.assert_closed_while_down((down, up));
 }
 
 #[tokio::test]

@@ -24,6 +24,7 @@ use crate::time::server_time::ServerTime;
 /// ARGV: my epoch, now (ms), margin (ms), n, then per limit: length, budget, cost, ttl (ms).
 pub(super) const ACQUIRE: &str = concat!(
     include_str!("lua/read.lua"),
+    include_str!("lua/refused.lua"),
     include_str!("lua/acquire.lua")
 );
 
@@ -43,7 +44,11 @@ macro_rules! raise_lua {
 /// KEYS: epoch, hold, ban, then per request its window's counter's floor and the counter.
 /// ARGV: my epoch, now (ms), n, then per request: need, want (at least the need), budget, ttl
 /// (ms), when a full window frees (ms), the remainder the process holds there.
-pub(super) const LEASE: &str = concat!(include_str!("lua/read.lua"), include_str!("lua/lease.lua"));
+pub(super) const LEASE: &str = concat!(
+    include_str!("lua/read.lua"),
+    include_str!("lua/refused.lua"),
+    include_str!("lua/lease.lua")
+);
 
 /// Binance's word: holds, bans and reported counts, each kept as a maximum.
 ///

@@ -1,10 +1,7 @@
 -- The fleet's decision: see ACQUIRE in fleet.rs for its keys and arguments.
-if read_epoch(KEYS[1]) ~= ARGV[1] then return {3, 0} end
 local now = tonumber(ARGV[2])
-local ban = read(KEYS[3], HOLD_CAP)
-if now < ban then return {2, ban} end
-local hold = read(KEYS[2], HOLD_CAP)
-if now < hold then return {4, hold - now} end
+local refusal = refused(now)
+if refusal then return refusal end
 local margin = tonumber(ARGV[3])
 local n = tonumber(ARGV[4])
 local wait = 0

@@ -3,12 +3,9 @@
 -- beyond it, at most half of what is left, counted here before the process uses any of it.
 -- A window that is full takes back the remainder the process could not use there (never
 -- below what Binance reported for it), for the others to use.
-if read_epoch(KEYS[1]) ~= ARGV[1] then return {3, 0} end
 local now = tonumber(ARGV[2])
-local ban = read(KEYS[3], HOLD_CAP)
-if now < ban then return {2, ban} end
-local hold = read(KEYS[2], HOLD_CAP)
-if now < hold then return {4, hold - now} end
+local refusal = refused(now)
+if refusal then return refusal end
 local n = tonumber(ARGV[3])
 local answer = {0, 0}
 local current = {}
