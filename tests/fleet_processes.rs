@@ -77,9 +77,10 @@ fn main() {
     let reports = [four.finish(&scripted, None), eight.finish(&other, None)];
     reports[0].assert_at_the_limit("4 processes", None);
     reports[1].assert_at_the_limit("8 processes", None);
-    // One process of four hangs 5.083 s in (its clock, 20 ms ahead, opened the window 3 ms
-    // before, so it has leased slices there before the others start) and is killed with
-    // SIGKILL at 5.3 s: slices it never sent from nor returned.
+    // One process of four hangs at its first `Send` from 5.083 s in (its clock, 20 ms ahead,
+    // opened the window 3 ms before, so it leases there before the others start), holding
+    // what its slices have left, and is killed with SIGKILL at 5.3 s: slices it never sent
+    // from nor returned.
     let mut run = Run::start(&redis, &scripted, ("killed", 4, 14), Some(5_083));
     let report = run.finish(&scripted, Some(5_300));
     let killed = run.start + 5_000;
@@ -160,8 +161,8 @@ async fn answer(
 /// The process that hangs and is killed in the kill run: the one whose clock is 20 ms ahead.
 const VICTIM: usize = 1;
 
-/// One run: `size` processes from `start` (wall ms, a whole second) for `seconds`; the first
-/// hangs `hang` ms after the start if given.
+/// One run: `size` processes from `start` (wall ms, a whole second) for `seconds`; the
+/// [`VICTIM`] hangs at its first `Send` from `hang` ms after the start, if given.
 struct Run {
     redis: redis::Client,
     prefix: String,
@@ -211,7 +212,7 @@ impl Run {
         }
     }
 
-    /// Waits for every process (killing the first `kill_at` ms into the run), and reads
+    /// Waits for every process (killing the [`VICTIM`] `kill_at` ms into the run), and reads
     /// the scripted Binance's counts.
     fn finish(&mut self, scripted: &ScriptedBinance, kill_at: Option<i64>) -> Report {
         let mut killed_window_counter = None;
@@ -335,10 +336,11 @@ fn child() {
                 tokio::spawn(async move {
                     let now = || ServerTime::from_millis((wall_ms() + error) as u64).unwrap();
                     while wall_ms() < end {
-                        if wall_ms() >= hang {
-                            std::future::pending::<()>().await;
-                        }
                         match governor.acquire(now(), weight, is_order).await {
+                            // The victim hangs holding what its slices have left.
+                            Ok(Decision::Send) if wall_ms() >= hang => {
+                                std::future::pending::<()>().await;
+                            }
                             Ok(Decision::Send) => {
                                 let sent = now();
                                 let response = client.get(&url).send().await.unwrap();

@@ -72,6 +72,14 @@ pub(super) struct TopUp {
     want: u64,
 }
 
+/// What one lease call came to.
+enum Leased {
+    /// The answer for `acquire` (`None`: the store lost its data).
+    Answer(Option<Result<Decision, FleetError>>),
+    /// Granted, but another task of this process took the grant first.
+    Contended,
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -225,15 +233,31 @@ impl FleetGovernor {
         top_ups
     }
 
-    /// One lease call: top up what the leases lack for a request of `costs` at `now_ms` and
-    /// take the request from them, or the store's refusal. `Ok(None)`: the store lost its
-    /// data (restore and ask again).
+    /// Tops up what the leases lack for a request of `costs` at `now_ms` and takes the request
+    /// from them, or the store's refusal. `Ok(None)`: the store lost its data (restore and ask
+    /// again). Another task of this process may take a fresh grant first: then the store is
+    /// asked again, up to three times, before the answer is a wait of a millisecond.
     pub(super) async fn lease(
         &self,
         epoch: &str,
         now_ms: u64,
         costs: &[u64],
     ) -> Result<Option<Result<Decision, FleetError>>, FleetError> {
+        for _ in 0..3 {
+            if let Leased::Answer(answer) = self.lease_once(epoch, now_ms, costs).await? {
+                return Ok(answer);
+            }
+        }
+        Ok(Some(Ok(Decision::Wait(wait(1)))))
+    }
+
+    /// One lease call (see [`lease`](Self::lease)).
+    async fn lease_once(
+        &self,
+        epoch: &str,
+        now_ms: u64,
+        costs: &[u64],
+    ) -> Result<Leased, FleetError> {
         let top_ups = {
             let mut local = self.lock();
             self.top_ups(&mut local, now_ms, costs)
@@ -260,7 +284,7 @@ impl FleetGovernor {
         let answer: Vec<u64> = self.run(invocation, now_ms).await?;
         if self.lock().shut_down {
             // `shutdown` ran meanwhile: what this call was granted stays counted, unused.
-            return Ok(Some(Err(FleetError::ShutDown)));
+            return Ok(Leased::Answer(Some(Err(FleetError::ShutDown))));
         }
         let code = answer.first().copied().unwrap_or(u64::MAX);
         let per_top_up = answer.get(2..).unwrap_or_default();
@@ -274,16 +298,15 @@ impl FleetGovernor {
         if code == 0 {
             let mut local = self.lock();
             local.share_seeded = false;
-            // A concurrent task may have taken part of the slice meanwhile: ask again soon.
-            let decision = if self.take_from_leases(&mut local, now_ms, costs) {
-                Decision::Send
+            // A concurrent task may have taken part of the slice meanwhile.
+            return Ok(if self.take_from_leases(&mut local, now_ms, costs) {
+                Leased::Answer(Some(Ok(Decision::Send)))
             } else {
-                Decision::Wait(wait(1))
-            };
-            return Ok(Some(Ok(decision)));
+                Leased::Contended
+            });
         }
         let value = answer.get(1).copied().unwrap_or(0);
-        Ok(self.answer(now_ms, costs, &[code, value]))
+        Ok(Leased::Answer(self.answer(now_ms, costs, &[code, value])))
     }
 
     /// Puts the outcome of a lease call into the leases: per top-up, `answer` holds what was
