@@ -258,9 +258,9 @@ impl FleetGovernor {
         now_ms: u64,
         costs: &[u64],
     ) -> Result<Leased, FleetError> {
-        let top_ups = {
+        let (top_ups, generation) = {
             let mut local = self.lock();
-            self.top_ups(&mut local, now_ms, costs)
+            (self.top_ups(&mut local, now_ms, costs), local.generation)
         };
         let margin = self.margin();
         let mut invocation = self.lease.prepare_invoke();
@@ -282,28 +282,38 @@ impl FleetGovernor {
         // may have given back is not put back into the lease (it stays out: the fleet sends
         // less, never more).
         let answer: Vec<u64> = self.run(invocation, now_ms).await?;
-        if self.lock().shut_down {
-            // `shutdown` ran meanwhile: what this call was granted stays counted, unused.
-            return Ok(Leased::Answer(Some(Err(FleetError::ShutDown))));
-        }
         let code = answer.first().copied().unwrap_or(u64::MAX);
-        let per_top_up = answer.get(2..).unwrap_or_default();
-        if code == 0 || code == 1 {
-            // The store was asked: no hold, no ban.
-            self.lock().leases.checked = Some(now_ms);
-            self.settle_top_ups(&top_ups, per_top_up, now_ms, code == 0);
-        } else {
-            self.settle_top_ups(&top_ups, &[], now_ms, false);
-        }
-        if code == 0 {
+        {
+            // One lock from the checks to the take: `shutdown` or a lost store seen by another
+            // task cannot slip in between.
             let mut local = self.lock();
-            local.share_seeded = false;
-            // A concurrent task may have taken part of the slice meanwhile.
-            return Ok(if self.take_from_leases(&mut local, now_ms, costs) {
-                Leased::Answer(Some(Ok(Decision::Send)))
+            if local.shut_down {
+                // `shutdown` ran meanwhile: what this call was granted stays counted, unused.
+                return Ok(Leased::Answer(Some(Err(FleetError::ShutDown))));
+            }
+            if local.generation != generation {
+                // Another task found the store lost meanwhile, and a restore may already have
+                // put back what this process sent without this grant: the grant (counted in a
+                // store that may be gone) is not used, and the remainders stay out.
+                return Ok(Leased::Answer(None));
+            }
+            if code == 0 || code == 1 {
+                // The store was asked: no hold, no ban.
+                local.leases.checked = Some(now_ms);
+                let per_top_up = answer.get(2..).unwrap_or_default();
+                self.settle_top_ups(&mut local, &top_ups, per_top_up, now_ms, code == 0);
             } else {
-                Leased::Contended
-            });
+                self.settle_top_ups(&mut local, &top_ups, &[], now_ms, false);
+            }
+            if code == 0 {
+                local.share_seeded = false;
+                // A concurrent task may have taken part of the slice meanwhile.
+                return Ok(if self.take_from_leases(&mut local, now_ms, costs) {
+                    Leased::Answer(Some(Ok(Decision::Send)))
+                } else {
+                    Leased::Contended
+                });
+            }
         }
         let value = answer.get(1).copied().unwrap_or(0);
         Ok(Leased::Answer(self.answer(now_ms, costs, &[code, value])))
@@ -313,9 +323,15 @@ impl FleetGovernor {
     /// granted (`granted`) or given back to the store (a full window), and the window's count
     /// after it; an empty `answer` (the script refused before changing anything: a hold, a ban,
     /// a lost store) puts each lease's remainder back.
-    fn settle_top_ups(&self, top_ups: &[TopUp], answer: &[u64], now_ms: u64, granted: bool) {
+    fn settle_top_ups(
+        &self,
+        local: &mut Local,
+        top_ups: &[TopUp],
+        answer: &[u64],
+        now_ms: u64,
+        granted: bool,
+    ) {
         let margin = self.margin();
-        let mut local = self.lock();
         let mut pairs = answer.chunks_exact(2);
         for t in top_ups {
             let l = &self.limits[t.limit];
