@@ -13,6 +13,7 @@
 //! unreachable or corrupt stops deciding from its slices at once, and gives them up before it
 //! decides again, putting back only what it sent from them.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::ledger::Local;
@@ -287,7 +288,9 @@ impl FleetGovernor {
             // One lock from the checks to the take: `shutdown` or a lost store seen by another
             // task cannot slip in between.
             let mut local = self.lock();
-            if local.shut_down {
+            // `shutdown` sets the flag before it takes the lock to empty the leases: read under
+            // the lock, either the flag is seen here or the grant settled here is emptied there.
+            if self.shut_down.load(Ordering::SeqCst) {
                 // `shutdown` ran meanwhile: what this call was granted stays counted, unused.
                 return Ok(Leased::Answer(Some(Err(FleetError::ShutDown))));
             }
@@ -381,9 +384,9 @@ impl FleetGovernor {
     /// The store's error: the slices stay counted (the fleet sends less, never more); the
     /// governor is shut down anyway.
     pub async fn shutdown(&self) -> Result<(), FleetError> {
+        self.shut_down.store(true, Ordering::SeqCst);
         let returns: Vec<(usize, u64, u64)> = {
             let mut local = self.lock();
-            local.shut_down = true;
             local
                 .leases
                 .per_limit

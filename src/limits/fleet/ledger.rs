@@ -64,8 +64,6 @@ pub(super) struct Local {
     pub(super) share_seeded: bool,
     /// The leases this process holds ([`Leases`](super::Leases)).
     pub(super) leases: super::lease::LeaseBook,
-    /// Whether [`FleetGovernor::shutdown`] was called.
-    pub(super) shut_down: bool,
 }
 
 impl Local {

@@ -8,6 +8,7 @@ mod share;
 mod store;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -81,6 +82,9 @@ pub struct FleetGovernor {
     /// One restore at a time, so that no two add the same sends.
     restoring: tokio::sync::Mutex<()>,
     local: Mutex<Local>,
+    /// Whether [`shutdown`](Self::shutdown) was called: read without the lock on every
+    /// decision.
+    shut_down: AtomicBool,
 }
 
 impl std::fmt::Debug for FleetGovernor {
@@ -182,8 +186,8 @@ impl FleetGovernor {
                 seen: vec![None; limits_len],
                 share_seeded: false,
                 leases: lease::LeaseBook::new(limits_len),
-                shut_down: false,
             }),
+            shut_down: AtomicBool::new(false),
         })
     }
 
@@ -227,7 +231,7 @@ impl FleetGovernor {
         {
             return Ok(Decision::TooHeavy { limit: l.0.limit });
         }
-        if self.lock().shut_down {
+        if self.shut_down.load(Ordering::SeqCst) {
             return Err(FleetError::ShutDown);
         }
         // Binance's own word, kept here too: a hold or ban holds even without the store.
@@ -241,7 +245,7 @@ impl FleetGovernor {
             }
             return Ok(held);
         }
-        if self.take_from_leases(&mut self.lock(), now_ms, &costs) {
+        if self.config.leases.is_some() && self.take_from_leases(&mut self.lock(), now_ms, &costs) {
             return Ok(Decision::Send);
         }
         // At most: put back what the store lacks, decide, and once more if the store turned
